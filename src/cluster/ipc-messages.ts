@@ -1,0 +1,23 @@
+import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
+
+/**
+ * Messages between the primary and its workers over Node's cluster IPC channel (JSON-serialisable).
+ * Actor messages hop through the primary: worker A → primary → owner worker B → primary → A.
+ */
+export type WorkerToPrimary =
+  | { kind: 'nodebill.ready'; slot: number }
+  | { kind: 'nodebill.actor.forward'; id: string; targetSlot: number; customerId: string; request: CustomerRequest }
+  | { kind: 'nodebill.actor.reply'; id: string; reply: CustomerReply }
+  | { kind: 'nodebill.metrics.request'; id: string };
+
+export type PrimaryToWorker =
+  | { kind: 'nodebill.actor.deliver'; id: string; customerId: string; request: CustomerRequest }
+  | { kind: 'nodebill.actor.result'; id: string; reply: CustomerReply }
+  | { kind: 'nodebill.metrics.result'; id: string; contentType: string; body: string; error?: string }
+  | { kind: 'nodebill.drain' };
+
+/** True when `value` is one of our IPC messages (prom-client and others share the channel). */
+export function isNodebillMessage<T extends { kind: string }>(value: unknown): value is T {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
+    && (value as { kind: string }).kind.startsWith('nodebill.');
+}

@@ -1,0 +1,147 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
+
+type Forward = Extract<WorkerToPrimary, { kind: 'nodebill.actor.forward' }>;
+
+/**
+ * The primary's worker management (ARCHITECTURE.md, The cluster): forks one worker per slot, restarts
+ * any that dies (same slot, so the shard map never changes), relays actor messages between slots,
+ * answers metrics requests, and drains everything on shutdown.
+ */
+export class WorkerSupervisor {
+  private readonly slots: Array<Worker | undefined>;
+  private readonly ready: boolean[];
+  private readonly queued = new Map<number, Forward[]>();
+  private readonly relays = new Map<string, Worker>();
+  private readonly recentDeaths: number[][];
+  private stopping = false;
+  private readonly options: {
+    workers: number;
+    env: Record<string, string>;
+    log: Logger;
+    metrics: () => Promise<{ contentType: string; body: string }>;
+  };
+
+  constructor(options: WorkerSupervisor['options']) {
+    this.options = options;
+    this.slots = new Array<Worker | undefined>(options.workers).fill(undefined);
+    this.ready = new Array<boolean>(options.workers).fill(false);
+    this.recentDeaths = Array.from({ length: options.workers }, () => []);
+  }
+
+  /** Forks every slot; resolves when all workers announced they serve requests. */
+  async start(): Promise<void> {
+    const allReady = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.ready.every(Boolean)) resolve();
+        else setTimeout(check, 25);
+      };
+      check();
+    });
+    for (let slot = 0; slot < this.options.workers; slot += 1) this.fork(slot);
+    await allReady;
+  }
+
+  /** Worker process ids by slot (undefined while a slot restarts). */
+  pids(): Array<number | undefined> {
+    return this.slots.map((worker) => worker?.process.pid);
+  }
+
+  /**
+   * Graceful shutdown: every worker stops accepting, finishes in-flight calls and exits; after
+   * `graceMs` the stragglers are killed. Resolves when all are gone.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const alive = this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
+    await Promise.all(
+      alive.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              this.options.log.warn({ pid: worker.process.pid }, 'worker did not drain in time; killing it');
+              worker.process.kill('SIGKILL');
+            }, graceMs);
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            this.send(worker, { kind: 'nodebill.drain' });
+          }),
+      ),
+    );
+  }
+
+  private fork(slot: number): void {
+    const worker = cluster.fork({ ...this.options.env, NODEBILL_WORKER_SLOT: String(slot) });
+    this.slots[slot] = worker;
+    this.ready[slot] = false;
+    worker.on('message', (message: unknown) => {
+      if (isNodebillMessage<WorkerToPrimary>(message)) this.handle(worker, slot, message);
+    });
+    worker.on('exit', (code, signal) => {
+      if (this.slots[slot] === worker) {
+        this.slots[slot] = undefined;
+        this.ready[slot] = false;
+      }
+      if (this.stopping) return;
+      const now = Date.now();
+      const deaths = (this.recentDeaths[slot] ?? []).filter((at) => now - at < 60_000);
+      deaths.push(now);
+      this.recentDeaths[slot] = deaths;
+      // Back off when a slot keeps dying (crash loop), up to 10 s.
+      const delay = Math.min(10_000, 100 * 2 ** Math.max(0, deaths.length - 1));
+      this.options.log.warn({ slot, pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; restarting it');
+      setTimeout(() => {
+        if (!this.stopping) this.fork(slot);
+      }, delay);
+    });
+  }
+
+  private handle(worker: Worker, slot: number, message: WorkerToPrimary): void {
+    switch (message.kind) {
+      case 'nodebill.ready': {
+        this.ready[slot] = true;
+        this.options.log.info({ slot, pid: worker.process.pid }, 'worker ready');
+        const waiting = this.queued.get(slot) ?? [];
+        this.queued.delete(slot);
+        for (const forward of waiting) this.deliver(forward);
+        return;
+      }
+      case 'nodebill.actor.forward':
+        this.relays.set(message.id, worker);
+        this.deliver(message);
+        return;
+      case 'nodebill.actor.reply': {
+        const origin = this.relays.get(message.id);
+        this.relays.delete(message.id);
+        if (origin && !origin.isDead()) this.send(origin, { kind: 'nodebill.actor.result', id: message.id, reply: message.reply });
+        return;
+      }
+      case 'nodebill.metrics.request':
+        this.options.metrics().then(
+          ({ contentType, body }) => this.send(worker, { kind: 'nodebill.metrics.result', id: message.id, contentType, body }),
+          (error: unknown) =>
+            this.send(worker, { kind: 'nodebill.metrics.result', id: message.id, contentType: 'text/plain', body: '', error: String(error) }),
+        );
+        return;
+    }
+  }
+
+  /** Hands a forwarded actor message to the owning slot, or queues it while that slot restarts. */
+  private deliver(forward: Forward): void {
+    const target = this.slots[forward.targetSlot];
+    if (!target || !this.ready[forward.targetSlot]) {
+      const list = this.queued.get(forward.targetSlot) ?? [];
+      list.push(forward);
+      this.queued.set(forward.targetSlot, list);
+      return;
+    }
+    this.send(target, { kind: 'nodebill.actor.deliver', id: forward.id, customerId: forward.customerId, request: forward.request });
+  }
+
+  private send(worker: Worker, message: PrimaryToWorker): void {
+    if (!worker.isDead() && worker.isConnected()) worker.send(message);
+  }
+}

@@ -1,0 +1,94 @@
+import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
+import type { ShardForwarder } from '../actors/router.ts';
+import { newId } from '../lib/ids.ts';
+import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
+
+type Pending<T> = { resolve: (value: T) => void; timer: NodeJS.Timeout };
+
+/**
+ * A worker's side of the cluster IPC channel: forwards actor requests to other slots, answers
+ * requests forwarded here, and fetches the cluster-wide metrics from the primary.
+ */
+export class WorkerIpc implements ShardForwarder {
+  private readonly pendingActors = new Map<string, Pending<CustomerReply>>();
+  private readonly pendingMetrics = new Map<string, Pending<{ contentType: string; body: string } | Error>>();
+  private readonly options: {
+    timeoutMs: number;
+    onDeliver: (customerId: string, request: CustomerRequest) => Promise<CustomerReply>;
+    onDrain: () => void;
+  };
+
+  constructor(options: WorkerIpc['options']) {
+    this.options = options;
+    process.on('message', (message: unknown) => {
+      if (isNodebillMessage<PrimaryToWorker>(message)) this.handle(message);
+    });
+  }
+
+  /** Tells the primary this worker serves requests. */
+  announceReady(slot: number): void {
+    this.send({ kind: 'nodebill.ready', slot });
+  }
+
+  /** @see ShardForwarder */
+  forward(targetSlot: number, customerId: string, request: CustomerRequest): Promise<CustomerReply> {
+    const id = newId();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingActors.delete(id);
+        resolve({ ok: false, error: 'unavailable', message: `worker ${targetSlot} did not answer within ${this.options.timeoutMs} ms` });
+      }, this.options.timeoutMs);
+      this.pendingActors.set(id, { resolve, timer });
+      this.send({ kind: 'nodebill.actor.forward', id, targetSlot, customerId, request });
+    });
+  }
+
+  /** Prometheus text aggregated by the primary from every worker. @throws Error when the primary does not answer. */
+  async clusterMetrics(): Promise<{ contentType: string; body: string }> {
+    const id = newId();
+    const result = await new Promise<{ contentType: string; body: string } | Error>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingMetrics.delete(id);
+        resolve(new Error('primary did not return metrics in time'));
+      }, this.options.timeoutMs);
+      this.pendingMetrics.set(id, { resolve, timer });
+      this.send({ kind: 'nodebill.metrics.request', id });
+    });
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  private handle(message: PrimaryToWorker): void {
+    switch (message.kind) {
+      case 'nodebill.actor.deliver':
+        this.options.onDeliver(message.customerId, message.request).then(
+          (reply) => this.send({ kind: 'nodebill.actor.reply', id: message.id, reply }),
+          (error: unknown) => this.send({ kind: 'nodebill.actor.reply', id: message.id, reply: { ok: false, error: 'unavailable', message: String(error) } }),
+        );
+        return;
+      case 'nodebill.actor.result': {
+        const pending = this.pendingActors.get(message.id);
+        if (!pending) return;
+        this.pendingActors.delete(message.id);
+        clearTimeout(pending.timer);
+        pending.resolve(message.reply);
+        return;
+      }
+      case 'nodebill.metrics.result': {
+        const pending = this.pendingMetrics.get(message.id);
+        if (!pending) return;
+        this.pendingMetrics.delete(message.id);
+        clearTimeout(pending.timer);
+        pending.resolve(message.error ? new Error(message.error) : { contentType: message.contentType, body: message.body });
+        return;
+      }
+      case 'nodebill.drain':
+        this.options.onDrain();
+        return;
+    }
+  }
+
+  private send(message: WorkerToPrimary): void {
+    if (process.send && process.connected) process.send(message);
+  }
+}

@@ -1,0 +1,109 @@
+import type { DescMethod } from '@bufbuild/protobuf';
+import type { Caller } from './context.ts';
+import { permissionDenied, unauthenticated } from './errors.ts';
+
+/**
+ * Permission levels of the RustBill API reference (权限级别):
+ * - `public` (公开): no credentials needed.
+ * - `authenticated` (已认证): any admin, customer or API key.
+ * - `admin`: an admin user, role admin or operator.
+ * - `admin_only`: an admin user with role admin (not operator).
+ * - `admin_or_own`: admins see everything; customers and API keys only their own customer's data
+ *   (the handler scopes queries by `caller.customerId`).
+ */
+export type Permission = 'public' | 'authenticated' | 'admin' | 'admin_only' | 'admin_or_own';
+
+/**
+ * The one table of who may call what, per service and RPC, from the spec's RPC tables
+ * (rustbill-docs.md, extra-services.md). A method missing here is refused to everybody but
+ * admin-only callers — the test suite checks that every RPC of every service is listed.
+ */
+export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permission>>>> = {
+  'rustbill.identity.IdentityService': {
+    Register: 'public', SendVerificationCode: 'public', Login: 'public', RefreshToken: 'public',
+    ListUsers: 'admin', GetUser: 'admin', UpdateUser: 'admin', DeleteUser: 'admin_only',
+    ChangePassword: 'authenticated', AdminResetPassword: 'admin_only', GetMe: 'authenticated', Logout: 'authenticated',
+  },
+  'rustbill.product.ProductService': {
+    CreateProduct: 'admin', ListProducts: 'public', GetProduct: 'public', UpdateProduct: 'admin', DeleteProduct: 'admin',
+    SyncProducts: 'admin', BatchSetActive: 'admin', BatchSetGroup: 'admin', BatchDelete: 'admin',
+    ImportUpstreamProducts: 'admin', BatchUpdatePrice: 'admin',
+  },
+  'rustbill.product.ProductCategoryService': {
+    CreateProductCategory: 'admin', ListProductCategories: 'public', GetProductCategory: 'public',
+    UpdateProductCategory: 'admin', DeleteProductCategory: 'admin',
+  },
+  'rustbill.product.ProductGroupService': {
+    ListProductGroups: 'public', CreateProductGroup: 'admin', GetProductGroup: 'public',
+    UpdateProductGroup: 'admin', DeleteProductGroup: 'admin',
+  },
+  'rustbill.customer.CustomerService': {
+    CreateCustomer: 'admin', ListCustomers: 'admin', GetCustomer: 'admin', UpdateCustomer: 'admin', DeleteCustomer: 'admin',
+  },
+  'rustbill.order.OrderService': {
+    CreateOrder: 'authenticated', ListOrders: 'admin_or_own', GetOrder: 'admin_or_own',
+    UpdateOrder: 'admin', DeleteOrder: 'admin', PayOrder: 'authenticated',
+  },
+  'rustbill.billing.BillingService': {
+    CreateInvoice: 'admin', ListInvoices: 'admin_or_own', GetInvoice: 'admin_or_own',
+    UpdateInvoice: 'admin', DeleteInvoice: 'admin', GenerateInvoices: 'admin',
+  },
+  'rustbill.payment.PaymentService': {
+    CreatePayment: 'authenticated', ListPayments: 'admin_or_own', GetPayment: 'admin_or_own',
+    QueryPaymentStatus: 'admin', HandleCallback: 'public', RefundPayment: 'admin',
+  },
+  'rustbill.integration.IntegrationService': {
+    // Customer front-ends list providers and gateways to order and pay (extra-services.md).
+    ListProviders: 'authenticated', ListGateways: 'authenticated', ListNotifiers: 'admin',
+    ListPlugins: 'admin', GetPlugin: 'admin', ListPluginInterfaces: 'admin', GetPluginInterface: 'admin',
+    CreatePluginInterface: 'admin', UpdatePluginInterface: 'admin', TogglePluginInterface: 'admin',
+    DeletePluginInterface: 'admin', CheckPluginHealth: 'admin', GetPluginAdminPage: 'admin',
+    CallPluginAction: 'admin', RestartServer: 'admin', SyncProducts: 'authenticated', QueryPrice: 'authenticated',
+    CreateUpstreamInstance: 'authenticated', GetInstanceStatus: 'admin', SyncUpstreamInstances: 'admin',
+    ImportUpstreamInstance: 'admin', GetUpstreamBalance: 'admin',
+  },
+  'rustbill.notification.NotificationService': { ListNotifiers: 'admin', SendNotification: 'admin' },
+  'rustbill.ticket.TicketService': {
+    CreateTicket: 'authenticated', ListTickets: 'admin_or_own', GetTicket: 'admin_or_own',
+    UpdateTicket: 'admin', CreateReply: 'authenticated', DeleteTicket: 'admin',
+  },
+  'rustbill.downstream.ApiKeyService': { CreateApiKey: 'admin_or_own', ListApiKeys: 'admin_or_own', RevokeApiKey: 'admin_or_own' },
+  'rustbill.instance.InstanceService': {
+    ListInstances: 'admin_or_own', GetInstance: 'admin_or_own', StartInstance: 'admin_or_own', StopInstance: 'admin_or_own',
+    RestartInstance: 'admin_or_own', TerminateInstance: 'admin_or_own', ExecuteInstanceAction: 'admin_or_own',
+  },
+  'rustbill.balance.BalanceService': {
+    GetBalance: 'admin_or_own', ListBalanceTransactions: 'admin_or_own', Recharge: 'admin_or_own', AdjustBalance: 'admin',
+  },
+};
+
+/** The declared permission of `method`, or undefined when the table lacks it. */
+export function permissionOf(method: DescMethod): Permission | undefined {
+  return PERMISSIONS[method.parent.typeName]?.[method.name];
+}
+
+/**
+ * Throws Unauthenticated or PermissionDenied when `caller` may not call `method`.
+ * `credentialProblem` is why presented credentials were rejected (shown instead of "not logged in").
+ * Spec: gRPC API 参考, 权限级别.
+ */
+export function authorize(method: DescMethod, caller: Caller, credentialProblem?: string): void {
+  const permission = permissionOf(method) ?? 'admin_only';
+  if (permission === 'public') return;
+  if (caller.kind === 'anonymous') {
+    throw unauthenticated(credentialProblem ?? `${method.name} requires you to log in (session cookie or "authorization: Bearer <token>")`);
+  }
+  switch (permission) {
+    case 'authenticated':
+    case 'admin_or_own':
+      return;
+    case 'admin':
+      if (caller.kind !== 'admin') throw permissionDenied(`${method.name} is for administrators only`);
+      return;
+    case 'admin_only':
+      if (caller.kind !== 'admin' || caller.role !== 'admin') {
+        throw permissionDenied(`${method.name} requires the admin role (operators and customers may not call it)`);
+      }
+      return;
+  }
+}

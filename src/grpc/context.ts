@@ -1,0 +1,38 @@
+/**
+ * Who is calling and how: resolved once per call by authentication (ARCHITECTURE.md, request path 2)
+ * and handed to every handler, whichever transport carried the call.
+ */
+
+/** Admin roles of the RustBill handbook: `admin` may do everything, `operator` everything but admin-only RPCs. */
+export type AdminRole = 'admin' | 'operator';
+
+/** The authenticated principal of a call. */
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'admin'; userId: string; username: string; role: AdminRole; sessionId: string }
+  | { kind: 'customer'; userId: string; username: string; customerId: string; tokenId: string }
+  | { kind: 'apikey'; keyId: string; customerId: string };
+
+/** Which wire protocol carried the call. */
+export type Transport = 'grpc' | 'grpc-web';
+
+/**
+ * Everything a handler may know about a call besides its request message.
+ * `responseHeaders` are sent as response headers (gRPC initial metadata); handlers use it for
+ * `set-cookie` on login and logout.
+ */
+export interface CallContext {
+  /** UUID v7, also sent back as `x-request-id`. */
+  readonly requestId: string;
+  /** Fully-qualified method path, e.g. `rustbill.identity.IdentityService/Login`. */
+  readonly procedure: string;
+  readonly caller: Caller;
+  readonly transport: Transport;
+  /** The client's address (IP), used for rate limits and audit. */
+  readonly clientAddress: string;
+  readonly userAgent: string;
+  readonly requestHeaders: Headers;
+  readonly responseHeaders: Headers;
+  /** Aborted when the client goes away or the server drains past its grace period. */
+  readonly signal: AbortSignal;
+}

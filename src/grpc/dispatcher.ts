@@ -1,0 +1,134 @@
+import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type { Logger } from 'pino';
+import { newId } from '../lib/ids.ts';
+import { metrics } from '../metrics/metrics.ts';
+import { authorize } from './authz.ts';
+import type { ConcurrencyLimiter } from './concurrency.ts';
+import type { Caller, Transport } from './context.ts';
+import { Code, ConnectError, toPublicError } from './errors.ts';
+import { type HandlerRegistry, procedureOf } from './handlers.ts';
+
+/** Resolves the caller from request headers (cookie, bearer JWT or API key). */
+export interface Authenticator {
+  /**
+   * Never throws for bad credentials: returns `anonymous` with `problem` saying what was wrong,
+   * so that public RPCs still work and protected ones fail with that explanation.
+   */
+  authenticate(headers: Headers, clientAddress: string): Promise<{ caller: Caller; problem?: string }>;
+}
+
+/** A decoded call as a transport hands it over. */
+export interface InboundCall {
+  method: DescMethod;
+  request: MessageShape<DescMessage>;
+  headers: Headers;
+  clientAddress: string;
+  transport: Transport;
+  signal: AbortSignal;
+}
+
+/** What a transport sends back on success. */
+export interface DispatchResult {
+  response: MessageInitShape<DescMessage>;
+  responseHeaders: Headers;
+}
+
+/** Header naming the worker that served the call (useful to operators and to the cluster tests). */
+export const WORKER_HEADER = 'x-nodebill-worker';
+
+/**
+ * The one call pipeline behind both transports (ARCHITECTURE.md, request path): request id →
+ * concurrency limit (FIFO queue, never a failure) → authentication → authorization table →
+ * handler → metrics and logs. Errors come out as ConnectError whose metadata carries the response
+ * headers (`x-request-id`); unexpected errors become `Internal` without details.
+ */
+export class Dispatcher {
+  private inFlight = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly deps: {
+    registry: HandlerRegistry;
+    authenticator: Authenticator;
+    limiter: ConcurrencyLimiter;
+    logger: Logger;
+    workerId: string;
+  };
+
+  constructor(deps: Dispatcher['deps']) {
+    this.deps = deps;
+  }
+
+  /** Calls accepted and not yet answered. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Refuses new calls with UNAVAILABLE and resolves once every accepted call has been answered. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Runs one unary call through the pipeline. @throws ConnectError (with `x-request-id` in metadata). */
+  async dispatch(call: InboundCall): Promise<DispatchResult> {
+    const requestId = newId();
+    const procedure = procedureOf(call.method);
+    const responseHeaders = new Headers({ 'x-request-id': requestId, [WORKER_HEADER]: this.deps.workerId });
+    const log = this.deps.logger.child({ requestId, procedure, transport: call.transport });
+    const started = performance.now();
+    let code: Code | 0 = 0;
+    if (this.draining) {
+      throw withHeaders(new ConnectError('the server is shutting down; retry on another instance', Code.Unavailable), responseHeaders);
+    }
+    this.inFlight += 1;
+    metrics.queued.set(this.deps.limiter.queued + 1);
+    try {
+      return await this.deps.limiter.run(async () => {
+        metrics.inFlight.set(this.deps.limiter.active);
+        metrics.queued.set(this.deps.limiter.queued);
+        const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, call.clientAddress);
+        if (problem) log.warn({ clientAddress: call.clientAddress, problem }, 'credentials rejected');
+        authorize(call.method, caller, problem);
+        const handler = this.deps.registry.lookup(call.method);
+        const response = await handler(call.request, {
+          requestId,
+          procedure,
+          caller,
+          transport: call.transport,
+          clientAddress: call.clientAddress,
+          userAgent: call.headers.get('user-agent') ?? '',
+          requestHeaders: call.headers,
+          responseHeaders,
+          signal: call.signal,
+        });
+        return { response, responseHeaders };
+      });
+    } catch (thrown) {
+      const { error, internal } = toPublicError(thrown, requestId);
+      code = error.code;
+      if (internal) log.error({ err: thrown }, 'internal error');
+      else if (error.code === Code.Unauthenticated || error.code === Code.PermissionDenied) {
+        log.warn({ code: Code[error.code], clientAddress: call.clientAddress, reason: error.rawMessage }, 'call refused');
+      }
+      throw withHeaders(error, responseHeaders);
+    } finally {
+      this.inFlight -= 1;
+      metrics.inFlight.set(this.deps.limiter.active);
+      metrics.queued.set(this.deps.limiter.queued);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.requests.inc({ method: procedure, code: String(code), transport: call.transport });
+      metrics.requestDuration.observe({ method: procedure }, seconds);
+      log.debug({ code, ms: Math.round(seconds * 1000) }, 'call answered');
+      if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      }
+    }
+  }
+}
+
+function withHeaders(error: ConnectError, headers: Headers): ConnectError {
+  const merged = new Headers(error.metadata);
+  headers.forEach((value, key) => merged.set(key, value));
+  return new ConnectError(error.rawMessage, error.code, merged, error.details, error.cause);
+}

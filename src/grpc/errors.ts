@@ -1,0 +1,56 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+
+/**
+ * Errors a handler throws to answer with a gRPC status. Messages are meant for the person calling:
+ * say what is wrong and what to do. Anything that is not a ConnectError becomes `Internal` with a
+ * generic message and the request id (no stack traces or SQL reach the caller).
+ */
+export { Code, ConnectError };
+
+/** InvalidArgument (3): the request is malformed; nothing was changed. */
+export function invalidArgument(message: string): ConnectError {
+  return new ConnectError(message, Code.InvalidArgument);
+}
+/** NotFound (5). */
+export function notFound(message: string): ConnectError {
+  return new ConnectError(message, Code.NotFound);
+}
+/** AlreadyExists (6). */
+export function alreadyExists(message: string): ConnectError {
+  return new ConnectError(message, Code.AlreadyExists);
+}
+/** PermissionDenied (7): authenticated, but not allowed. */
+export function permissionDenied(message: string): ConnectError {
+  return new ConnectError(message, Code.PermissionDenied);
+}
+/** Unauthenticated (16): no or invalid credentials. */
+export function unauthenticated(message: string): ConnectError {
+  return new ConnectError(message, Code.Unauthenticated);
+}
+/** FailedPrecondition (9): the request is valid but the current state does not allow it. */
+export function failedPrecondition(message: string): ConnectError {
+  return new ConnectError(message, Code.FailedPrecondition);
+}
+/** ResourceExhausted (8): rate limited; the message says when to retry. */
+export function resourceExhausted(message: string): ConnectError {
+  return new ConnectError(message, Code.ResourceExhausted);
+}
+/** Unavailable (14): a dependency is down or the server is draining; retrying later may succeed. */
+export function unavailable(message: string): ConnectError {
+  return new ConnectError(message, Code.Unavailable);
+}
+
+/**
+ * Normalises anything thrown by a handler into a ConnectError safe to send to the caller.
+ * Returns `{ error, internal }`, where `internal` is true when the original error was unexpected
+ * (and must be logged with its stack by the caller of this function).
+ */
+export function toPublicError(thrown: unknown, requestId: string): { error: ConnectError; internal: boolean } {
+  if (thrown instanceof ConnectError) {
+    if (thrown.code === Code.Internal || thrown.code === Code.Unknown) {
+      return { error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal), internal: true };
+    }
+    return { error: thrown, internal: false };
+  }
+  return { error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal), internal: true };
+}

@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cors as connectCors } from '@connectrpc/connect';
+import { newId } from '../lib/ids.ts';
+
+/** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
+export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
+const ALLOWED_HEADERS = [...connectCors.allowedHeaders, 'Authorization', 'X-Request-Id'];
+
+/** Plain HTTP routes beside gRPC-Web on the same port. */
+export interface HttpRoutesOptions {
+  /** `[server].cors_allowed_origins`: exact origins, or `*` for any. Empty: no cross-origin access. */
+  corsAllowedOrigins: readonly string[];
+  /** DB ping for `GET /ready`; resolves true when the database answers. */
+  readiness: () => Promise<boolean>;
+  /** Prometheus text of the whole cluster for `GET /metrics`. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Everything else (gRPC-Web): connect-node's handler. */
+  next: (request: IncomingMessage, response: ServerResponse) => void;
+}
+
+/**
+ * The HTTP/1.1 request handler: CORS (preflight and response headers), `GET /health` (200 `OK`
+ * without touching the database), `GET /ready` (200 or 503 after a database ping), `GET /metrics`
+ * (Prometheus text aggregated from all workers), then gRPC-Web. Every response carries
+ * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
+ */
+export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const anyOrigin = options.corsAllowedOrigins.includes('*');
+  const allowed = new Set(options.corsAllowedOrigins);
+  return (request, response) => {
+    const requestId = newId();
+    response.setHeader('x-request-id', requestId);
+    const origin = request.headers.origin;
+    const originAllowed = origin !== undefined && (anyOrigin || allowed.has(origin));
+    if (origin !== undefined) {
+      response.setHeader('Vary', 'Origin');
+      if (originAllowed) {
+        response.setHeader('Access-Control-Allow-Origin', origin);
+        response.setHeader('Access-Control-Allow-Credentials', 'true');
+        response.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
+      }
+    }
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      if (!originAllowed) {
+        response.writeHead(403, { 'content-type': 'text/plain' }).end('origin not allowed by [server].cors_allowed_origins\n');
+        return;
+      }
+      response.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS.join(', '),
+        'Access-Control-Max-Age': '7200',
+      });
+      response.end();
+      return;
+    }
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      if (path === '/health') {
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+        return;
+      }
+      if (path === '/ready') {
+        options.readiness().then(
+          (ready) => response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'READY' : 'NOT READY: database unreachable'),
+          () => response.writeHead(503, { 'content-type': 'text/plain' }).end('NOT READY: database unreachable'),
+        );
+        return;
+      }
+      if (path === '/metrics') {
+        options.metrics().then(
+          ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
+          () => response.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable'),
+        );
+        return;
+      }
+    }
+    options.next(request, response);
+  };
+}

@@ -1,0 +1,63 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import type { ConnectionInjector } from '@grpc/grpc-js';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/**
+ * One TCP port for everything (NOTES.md, "One port for gRPC, gRPC-Web and HTTP"): each connection's
+ * first bytes are read and put back; the HTTP/2 preface goes to @grpc/grpc-js, anything else to a
+ * node:http server (gRPC-Web, /health, /ready, /metrics).
+ */
+export class OnePortListener {
+  readonly netServer: Server;
+  readonly httpServer: ReturnType<typeof createHttpServer>;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(injector: ConnectionInjector, httpHandler: (request: IncomingMessage, response: ServerResponse) => void) {
+    this.httpServer = createHttpServer({ keepAliveTimeout: 5_000 }, httpHandler);
+    this.netServer = createNetServer({ pauseOnConnect: false }, (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.once('error', () => socket.destroy());
+      let buffered = Buffer.alloc(0);
+      const onData = (chunk: Buffer): void => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const compared = Math.min(buffered.length, HTTP2_PREFACE.length);
+        const isHttp2 = buffered.subarray(0, compared).equals(HTTP2_PREFACE.subarray(0, compared));
+        if (isHttp2 && buffered.length < HTTP2_PREFACE.length) return; // need more bytes to decide
+        socket.off('data', onData);
+        socket.pause();
+        socket.unshift(buffered);
+        if (isHttp2) injector.injectConnection(socket);
+        else this.httpServer.emit('connection', socket);
+        socket.resume();
+      };
+      socket.on('data', onData);
+    });
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.netServer.once('error', reject);
+      this.netServer.listen(port, host, () => {
+        this.netServer.off('error', reject);
+        const address = this.netServer.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  /** Stops accepting new connections (existing ones keep being served). */
+  stopAccepting(): Promise<void> {
+    this.netServer.close();
+    return Promise.resolve();
+  }
+
+  /** Closes idle HTTP/1.1 keep-alive connections, then destroys whatever remains. */
+  closeConnections(): void {
+    this.httpServer.closeIdleConnections();
+    for (const socket of this.sockets) socket.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+import type { DescMessage, DescService, MessageShape } from '@bufbuild/protobuf';
+import { type ConnectRouter, type ContextValues, createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
+import type { NodeServerRequest } from '@connectrpc/connect-node';
+import type { Dispatcher } from './dispatcher.ts';
+
+/** The client address of a gRPC-Web call, taken from the HTTP/1.1 socket. */
+export const clientAddressKey = createContextKey<string>('', { description: 'client address' });
+
+/**
+ * gRPC-Web routes (`application/grpc-web+proto` and `application/grpc-web-text`) served by
+ * @connectrpc/connect-node: every unary RPC of `services` goes to the shared Dispatcher. Errors
+ * raised before a response message become trailers-only responses with `grpc-status` and
+ * `grpc-message` as HTTP headers (connect's gRPC-Web protocol).
+ */
+export function grpcWebRoutes(services: readonly DescService[], dispatcher: Dispatcher): (router: ConnectRouter) => void {
+  return (router) => {
+    for (const service of services) {
+      for (const method of service.methods) {
+        if (method.methodKind !== 'unary') continue;
+        router.rpc(method, async (request: MessageShape<DescMessage>, context: HandlerContext) => {
+          const { response, responseHeaders } = await dispatcher.dispatch({
+            method,
+            request,
+            headers: context.requestHeader,
+            clientAddress: context.values.get(clientAddressKey),
+            transport: 'grpc-web',
+            signal: context.signal,
+          });
+          copyHeaders(responseHeaders, context.responseHeader);
+          return response;
+        });
+      }
+    }
+  };
+}
+
+/** The context values connect-node extracts from each HTTP request: the client address. */
+export function webContextValues(request: NodeServerRequest): ContextValues {
+  return createContextValues().set(clientAddressKey, normalizeAddress(request.socket.remoteAddress ?? ''));
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`; other addresses unchanged. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function copyHeaders(from: Headers, to: Headers): void {
+  for (const cookie of from.getSetCookie()) to.append('set-cookie', cookie);
+  from.forEach((value, key) => {
+    if (key !== 'set-cookie') to.set(key, value);
+  });
+}

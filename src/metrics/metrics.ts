@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+
+/**
+ * Prometheus metrics of one process (ARCHITECTURE.md, Observability). Each worker fills its own
+ * default registry; the primary aggregates all workers through prom-client's AggregatorRegistry
+ * for `GET /metrics`. Durations are in seconds, as Prometheus expects.
+ */
+export const metrics = {
+  requests: new Counter({
+    name: 'nodebill_grpc_requests_total',
+    help: 'RPCs answered, by method, gRPC status code and transport',
+    labelNames: ['method', 'code', 'transport'] as const,
+  }),
+  requestDuration: new Histogram({
+    name: 'nodebill_grpc_request_duration_seconds',
+    help: 'RPC latency in seconds, by method',
+    labelNames: ['method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
+  inFlight: new Gauge({ name: 'nodebill_grpc_in_flight', help: 'RPCs running now (within max_concurrency)' }),
+  queued: new Gauge({ name: 'nodebill_grpc_queued', help: 'RPCs waiting for a max_concurrency slot' }),
+  actorsAlive: new Gauge({ name: 'nodebill_actors_alive', help: 'Customer actors alive in this worker', labelNames: ['kind'] as const }),
+  mailboxDepth: new Gauge({ name: 'nodebill_actor_mailbox_depth', help: 'Messages sent to actors of this worker and not yet answered' }),
+  actorMessages: new Counter({
+    name: 'nodebill_actor_messages_total',
+    help: 'Messages delivered to actors, by kind and route (local: the shard is owned here; forwarded: sent over IPC to the owner; received: forwarded here by another worker)',
+    labelNames: ['kind', 'route'] as const,
+  }),
+  actorCommandDuration: new Histogram({
+    name: 'nodebill_actor_command_duration_seconds',
+    help: 'Time from sending a message to an actor to its reply, in seconds',
+    labelNames: ['kind'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  }),
+  snapshotConflicts: new Counter({
+    name: 'nodebill_actor_snapshot_conflicts_total',
+    help: 'Snapshot writes refused by the version fence (another writer got there first)',
+    labelNames: ['kind'] as const,
+  }),
+  authFailures: new Counter({
+    name: 'nodebill_auth_failures_total',
+    help: 'Rejected credentials, by kind (password, session, jwt, api_key, rate_limit)',
+    labelNames: ['kind'] as const,
+  }),
+};
+
+/** The process's default registry (what workers report to the primary). */
+export const metricsRegistry = register;
