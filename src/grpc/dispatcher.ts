@@ -130,5 +130,5 @@ export class Dispatcher {
 function withHeaders(error: ConnectError, headers: Headers): ConnectError {
   const merged = new Headers(error.metadata);
   headers.forEach((value, key) => merged.set(key, value));
-  return new ConnectError(error.rawMessage, error.code, merged, error.details, error.cause);
+  return new ConnectError(error.rawMessage, error.code, merged, undefined, error.cause);
 }

@@ -21,14 +21,14 @@ export function createNativeServer(options: {
 }): { server: grpc.Server; injector: grpc.ConnectionInjector; health: HealthImplementation } {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
   for (const service of options.services) {
-    const definition: grpc.ServiceDefinition = {};
+    const definition: Record<string, grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of service.methods) {
       if (method.methodKind !== 'unary') continue;
       definition[method.localName] = methodDefinition(method);
       implementation[method.localName] = unaryHandler(method, options.dispatcher);
     }
-    server.addService(definition, implementation);
+    server.addService(definition as grpc.ServiceDefinition, implementation);
   }
   new ReflectionService(reflectionPackage(options.files)).addToServer(server);
   const statusMap: Record<string, 'SERVING'> = { '': 'SERVING' };

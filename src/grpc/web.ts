@@ -1,6 +1,6 @@
-import type { DescMessage, DescService, MessageShape } from '@bufbuild/protobuf';
+import type { IncomingMessage } from 'node:http';
+import type { DescMessage, DescMethodUnary, DescService, MessageShape } from '@bufbuild/protobuf';
 import { type ConnectRouter, type ContextValues, createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
-import type { NodeServerRequest } from '@connectrpc/connect-node';
 import type { Dispatcher } from './dispatcher.ts';
 
 /** The client address of a gRPC-Web call, taken from the HTTP/1.1 socket. */
@@ -17,7 +17,8 @@ export function grpcWebRoutes(services: readonly DescService[], dispatcher: Disp
     for (const service of services) {
       for (const method of service.methods) {
         if (method.methodKind !== 'unary') continue;
-        router.rpc(method, async (request: MessageShape<DescMessage>, context: HandlerContext) => {
+        const unary = method as DescMethodUnary<DescMessage, DescMessage>;
+        router.rpc(unary, async (request: MessageShape<DescMessage>, context: HandlerContext) => {
           const { response, responseHeaders } = await dispatcher.dispatch({
             method,
             request,
@@ -35,7 +36,7 @@ export function grpcWebRoutes(services: readonly DescService[], dispatcher: Disp
 }
 
 /** The context values connect-node extracts from each HTTP request: the client address. */
-export function webContextValues(request: NodeServerRequest): ContextValues {
+export function webContextValues(request: IncomingMessage | { socket: { remoteAddress?: string } }): ContextValues {
   return createContextValues().set(clientAddressKey, normalizeAddress(request.socket.remoteAddress ?? ''));
 }
 

@@ -1,0 +1,121 @@
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { Redis } from 'ioredis';
+import { ActorHost } from '../actors/actor-host.ts';
+import { ShardRouter } from '../actors/router.ts';
+import { AppConfigSchema, type AppConfig } from '../../cluster.config.ts';
+import { createLogger } from '../config/logger.ts';
+import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
+import { Dispatcher } from '../grpc/dispatcher.ts';
+import { HandlerRegistry } from '../grpc/handlers.ts';
+import { createHttpHandler } from '../grpc/http.ts';
+import { OnePortListener } from '../grpc/listener.ts';
+import { createNativeServer } from '../grpc/native.ts';
+import { registerServices } from '../grpc/services/index.ts';
+import { ALL_FILES, ALL_SERVICES } from '../grpc/services.ts';
+import { grpcWebRoutes, webContextValues } from '../grpc/web.ts';
+import { createIdentity } from '../identity/module.ts';
+import { createOrm } from '../persistence/orm.ts';
+import { pingDatabase } from '../persistence/migrate.ts';
+import { PgCustomerSnapshotStore } from '../persistence/customer-snapshots.ts';
+import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
+import { WorkerIpc } from './worker-ipc.ts';
+
+/** How long an idle customer actor stays in memory. */
+const ACTOR_IDLE_MS = 5 * 60_000;
+/** How long a caller waits for an actor (local or forwarded) before answering UNAVAILABLE. */
+const ACTOR_ASK_TIMEOUT_MS = 10_000;
+
+/**
+ * A worker process: serves native gRPC, gRPC-Web and the HTTP routes on the shared port, runs the
+ * actors of the shards it owns, and drains when the primary (or a signal) says so.
+ * @throws Error when the primary did not provide the runtime configuration
+ */
+export async function runWorker(): Promise<void> {
+  const rawConfig = process.env[RUNTIME_CONFIG_ENV];
+  const rawShardMap = process.env[SHARD_MAP_ENV];
+  if (!rawConfig || !rawShardMap) throw new Error('a worker must be started by the NodeBill primary process');
+  const config: AppConfig = AppConfigSchema.parse(JSON.parse(rawConfig));
+  const shardMap = JSON.parse(rawShardMap) as number[];
+  const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
+  const log = createLogger(config.log, { role: 'worker', worker: slot });
+
+  const orm = await createOrm({
+    url: config.db.url,
+    poolMin: Math.min(config.db.min_connections, 1),
+    poolMax: Math.max(2, Math.floor(config.db.max_connections / config.cluster.workers)),
+    idleTimeoutMs: config.db.idle_timeout_secs * 1000,
+    acquireTimeoutMs: config.db.acquire_timeout_secs * 1000,
+  });
+  const redis = config.redis.enabled ? connectRedis(config) : null;
+
+  let drain: () => void = () => undefined;
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS });
+  const ipc = new WorkerIpc({
+    timeoutMs: ACTOR_ASK_TIMEOUT_MS + 2_000,
+    onDeliver: (customerId, request) => router.receive(customerId, request),
+    onDrain: () => drain(),
+  });
+  const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
+
+  const identity = createIdentity({ orm, config, redis, log });
+  const registry = new HandlerRegistry();
+  registerServices(registry, { orm, config, identity, router });
+
+  const limiter = new ConcurrencyLimiter(config.server.max_concurrency);
+  const dispatcher = new Dispatcher({ registry, authenticator: identity.authenticator, limiter, logger: log, workerId: String(slot) });
+  const native = createNativeServer({ services: ALL_SERVICES, files: ALL_FILES, dispatcher });
+  const web = connectNodeAdapter({
+    routes: grpcWebRoutes(ALL_SERVICES, dispatcher),
+    grpc: false,
+    grpcWeb: true,
+    connect: false,
+    contextValues: webContextValues,
+  });
+  const http = createHttpHandler({
+    corsAllowedOrigins: config.server.cors_allowed_origins,
+    readiness: () => pingDatabase(orm),
+    metrics: () => ipc.clusterMetrics(),
+    next: web,
+  });
+  const listener = new OnePortListener(native.injector, http);
+  const port = await listener.listen(config.server.port, config.server.host);
+  log.info({ port, host: config.server.host }, 'worker listening');
+
+  let draining = false;
+  drain = () => {
+    if (draining) return;
+    draining = true;
+    void (async () => {
+      log.info({ inFlight: dispatcher.pending }, 'draining: no new connections, finishing in-flight calls');
+      await listener.stopAccepting();
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.cluster.shutdown_grace_ms).unref());
+      const outcome = await Promise.race([dispatcher.drain().then(() => 'drained' as const), grace]);
+      if (outcome === 'timeout') log.warn({ inFlight: dispatcher.pending }, 'grace period over; abandoning in-flight calls');
+      native.server.forceShutdown();
+      listener.closeConnections();
+      host.shutdown();
+      await identity.close();
+      redis?.disconnect();
+      await orm.close(true).catch(() => undefined);
+      log.info('worker stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', drain);
+  process.on('SIGINT', drain);
+  ipc.announceReady(slot);
+}
+
+function connectRedis(config: AppConfig): Redis {
+  const client = new Redis(config.redis.url, {
+    lazyConnect: false,
+    keyPrefix: `${config.redis.prefix}:`,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 500, 5_000),
+  });
+  // Errors are expected while Redis is down; the rate limiter falls back to memory meanwhile.
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,53 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ShardRouter } from '../../actors/router.ts';
+import type { AppConfig } from '../../../cluster.config.ts';
+import { BalanceService } from '../../gen/rustbill/balance_pb.ts';
+import { BillingService } from '../../gen/rustbill/billing_pb.ts';
+import { CustomerService } from '../../gen/rustbill/customer_pb.ts';
+import { ApiKeyService } from '../../gen/rustbill/downstream_pb.ts';
+import { IdentityService } from '../../gen/rustbill/identity_pb.ts';
+import { InstanceService } from '../../gen/rustbill/instance_pb.ts';
+import { IntegrationService } from '../../gen/rustbill/integration_pb.ts';
+import { NotificationService } from '../../gen/rustbill/notification_pb.ts';
+import { OrderService } from '../../gen/rustbill/order_pb.ts';
+import { PaymentService } from '../../gen/rustbill/payment_pb.ts';
+import { ProductCategoryService } from '../../gen/rustbill/product_category_pb.ts';
+import { ProductGroupService } from '../../gen/rustbill/product_group_pb.ts';
+import { ProductService } from '../../gen/rustbill/product_pb.ts';
+import { TicketService } from '../../gen/rustbill/ticket_pb.ts';
+import type { Identity } from '../../identity/module.ts';
+import type { HandlerRegistry } from '../handlers.ts';
+import { balanceHandlers } from './balance.ts';
+import { identityHandlers } from './identity.ts';
+
+/** What service modules may use. */
+export interface ServiceDeps {
+  orm: MikroORM;
+  config: AppConfig;
+  identity: Identity;
+  router: ShardRouter;
+}
+
+/**
+ * Registers every implemented RPC and names, for the rest, the piece of work that brings them
+ * (they answer UNIMPLEMENTED with that subject, never a fake success).
+ */
+export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
+  registry.register(IdentityService, identityHandlers(deps));
+  registry.register(BalanceService, balanceHandlers(deps.router));
+
+  registry
+    .pending(IntegrationService, 'the plugin system: sandboxed JavaScript plugins, the IntegrationService and circuit-broken hosts (issue #3)')
+    .pending(NotificationService, 'the plugin system (issue #3): notifier plugins')
+    .pending(ProductService, 'the catalog: products, groups and categories (after the plugin system)')
+    .pending(ProductCategoryService, 'the catalog: products, groups and categories (after the plugin system)')
+    .pending(ProductGroupService, 'the catalog: products, groups and categories (after the plugin system)')
+    .pending(CustomerService, 'the catalog and customer management (after the plugin system)')
+    .pending(OrderService, 'the money path: orders, payments and balances through the customer actors')
+    .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
+    .pending(BalanceService, 'the money path: orders, payments and balances through the customer actors')
+    .pending(BillingService, 'invoicing: invoices and periodic billing runs')
+    .pending(InstanceService, 'provisioning: instances managed through provider plugins')
+    .pending(TicketService, 'support tickets')
+    .pending(ApiKeyService, 'API keys for downstream distributors');
+}
