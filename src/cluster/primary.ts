@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { assignShards } from '../actors/shards.ts';
 import { checkStartupRules, loadConfig, type AppConfig } from '../../cluster.config.ts';
-import { prepareRuntime, probeRedis } from '../bootstrap/runtime.ts';
+import { prepareRuntime, probeRedis } from '../bootstrap/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { ensureBootstrapAdmin, adminExists } from '../identity/bootstrap-admin.ts';
 import { ensureDatabase, migrateWithLock } from '../persistence/migrate.ts';

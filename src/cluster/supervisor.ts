@@ -60,7 +60,7 @@ export class WorkerSupervisor {
         (worker) =>
           new Promise<void>((resolve) => {
             const timer = setTimeout(() => {
-              this.options.log.warn({ pid: worker.process.pid }, 'worker did not drain in time; killing it');
+              this.options.log.warn({ workerPid: worker.process.pid }, 'worker did not drain in time; killing it');
               worker.process.kill('SIGKILL');
             }, graceMs);
             worker.once('exit', () => {
@@ -92,7 +92,7 @@ export class WorkerSupervisor {
       this.recentDeaths[slot] = deaths;
       // Back off when a slot keeps dying (crash loop), up to 10 s.
       const delay = Math.min(10_000, 100 * 2 ** Math.max(0, deaths.length - 1));
-      this.options.log.warn({ slot, pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; restarting it');
+      this.options.log.warn({ slot, workerPid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; restarting it');
       setTimeout(() => {
         if (!this.stopping) this.fork(slot);
       }, delay);
@@ -103,7 +103,7 @@ export class WorkerSupervisor {
     switch (message.kind) {
       case 'nodebill.ready': {
         this.ready[slot] = true;
-        this.options.log.info({ slot, pid: worker.process.pid }, 'worker ready');
+        this.options.log.info({ slot, workerPid: worker.process.pid }, 'worker ready');
         const waiting = this.queued.get(slot) ?? [];
         this.queued.delete(slot);
         for (const forward of waiting) this.deliver(forward);

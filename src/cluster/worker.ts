@@ -75,6 +75,7 @@ export async function runWorker(): Promise<void> {
     corsAllowedOrigins: config.server.cors_allowed_origins,
     readiness: () => pingDatabase(orm),
     metrics: () => ipc.clusterMetrics(),
+    onError: (route, error) => log.warn({ route, err: error }, `${route} failed`),
     next: web,
   });
   const listener = new OnePortListener(native.injector, http);

@@ -14,6 +14,8 @@ export interface HttpRoutesOptions {
   readiness: () => Promise<boolean>;
   /** Prometheus text of the whole cluster for `GET /metrics`. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Called with failures of the routes above (logged by the caller; never sent to the client). */
+  onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
   next: (request: IncomingMessage, response: ServerResponse) => void;
 }
@@ -62,14 +64,20 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
       if (path === '/ready') {
         options.readiness().then(
           (ready) => response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'READY' : 'NOT READY: database unreachable'),
-          () => response.writeHead(503, { 'content-type': 'text/plain' }).end('NOT READY: database unreachable'),
+          (error: unknown) => {
+            options.onError('/ready', error);
+            response.writeHead(503, { 'content-type': 'text/plain' }).end('NOT READY: database unreachable');
+          },
         );
         return;
       }
       if (path === '/metrics') {
         options.metrics().then(
           ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
-          () => response.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable'),
+          (error: unknown) => {
+            options.onError('/metrics', error);
+            response.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable');
+          },
         );
         return;
       }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
  * Prometheus metrics of one process (ARCHITECTURE.md, Observability). Each worker fills its own
@@ -46,3 +47,7 @@ export const metrics = {
 
 /** The process's default registry (what workers report to the primary). */
 export const metricsRegistry = register;
+
+// prom-client answers the primary's aggregation requests only once an AggregatorRegistry exists in
+// the worker (it installs the IPC listener then).
+if (cluster.isWorker) new AggregatorRegistry();

@@ -1,0 +1,273 @@
+/**
+ * NodeBill's configuration: every setting, its type, its default and its limits, in one place.
+ *
+ * Sources, lowest to highest precedence:
+ *   1. the built-in defaults below (those of RustBill's operations manual);
+ *   2. `config.toml` — RustBill's file format and key names (path from CONFIG_FILE, else
+ *      `./config.toml` when present);
+ *   3. `config.local.toml` — local overrides (path from LOCAL_CONFIG_FILE, else
+ *      `./config.local.toml` when present); tables merge key by key, arrays replace;
+ *   4. environment variables: HOST, PORT, DATABASE_URL, REDIS_URL (also sets redis.enabled),
+ *      JWT_SECRET, ADMIN_PASSWORD, WORKERS, LOG_LEVEL, LOG_FORMAT (or RustBill's
+ *      RUST_LOG_FORMAT=json). An empty variable counts as unset.
+ *
+ * Unknown keys are rejected (a misspelled key must not be ignored silently). Relative paths
+ * (`data_dir`, `[plugins] plugins_dir`) are resolved against the working directory, so the loaded
+ * configuration holds absolute paths.
+ *
+ * Example `config.toml`:
+ * ```toml
+ * data_dir = "/var/lib/nodebill"
+ * [server]
+ * host = "127.0.0.1"
+ * port = 50051
+ * cors_allowed_origins = ["https://shop.example.com"]
+ * [db]
+ * url = "postgres://nodebill:secret@localhost/nodebill"
+ * [jwt]
+ * secret = "…at least 32 random characters…"
+ * [bootstrap]
+ * admin_password = "…"
+ * [cluster]
+ * workers = 4
+ * ```
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './src/config/errors.ts';
+import {
+  deepMerge,
+  envLayer,
+  issuesToConfigError,
+  locateFile,
+  readTomlLayer,
+  type ConfigLayer,
+  type RawTable,
+} from './src/config/sources.ts';
+
+export { ConfigError } from './src/config/errors.ts';
+export { checkStartupRules, JWT_SECRET_MIN_LENGTH, JWT_SECRET_PLACEHOLDER } from './src/config/rules.ts';
+
+/** The number of actor shards; fixed in this version (the shard map is `hash(customer_id) mod 64`). */
+export const SHARD_COUNT = 64;
+
+const positiveInt = (what: string) => z.int({ error: `must be a whole number (${what})` }).min(1, { error: `must be at least 1 (${what})` });
+const nonNegativeInt = (what: string) => z.int({ error: `must be a whole number (${what})` }).min(0, { error: `must not be negative (${what})` });
+
+const corsOrigin = z.string().refine(
+  (value) => {
+    if (value === '*') return true;
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be "*" or an origin such as "https://shop.example.com" (scheme, host and optional port; no path, no trailing slash)' },
+);
+
+const serverSchema = z
+  .strictObject({
+    /** Listening address. Keep 127.0.0.1 behind a reverse proxy. */
+    host: z.string().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+    /** Port for gRPC, gRPC-Web and the HTTP routes. */
+    port: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be between 1 and 65535' }).max(65535, { error: 'must be between 1 and 65535' }).default(50051),
+    /** Requests handled at once per worker; more wait in FIFO order. */
+    max_concurrency: positiveInt('requests').default(30),
+    /** Address that receives system notifications (new orders etc.); empty = none. */
+    notify_email: z.string().default(''),
+    /** URL path of the admin web app. */
+    admin_path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, { error: 'must start with "/", not end with "/", and contain only URL-safe characters, e.g. "/admin"' })
+      .default('/admin'),
+    /** Origins allowed to call the API from a browser. [] = same origin only; "*" = any (explicitly). */
+    cors_allowed_origins: z.array(corsOrigin).default(() => []),
+  })
+  .prefault({});
+
+const dbSchema = z
+  .strictObject({
+    /** PostgreSQL connection string; "" = start the embedded PostgreSQL under data_dir. */
+    url: z
+      .string()
+      .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), {
+        error: 'must be a PostgreSQL URL such as "postgres://user:password@host:5432/nodebill", or "" for the embedded database',
+      })
+      .default(''),
+    max_connections: positiveInt('connections').default(20),
+    min_connections: nonNegativeInt('connections').default(2),
+    idle_timeout_secs: positiveInt('seconds').default(300),
+    max_lifetime_secs: positiveInt('seconds').default(1800),
+    acquire_timeout_secs: positiveInt('seconds').default(5),
+    /** Run `SELECT 1` before handing out a pooled connection. */
+    test_before_acquire: z.boolean().default(true),
+  })
+  .superRefine((db, ctx) => {
+    if (db.min_connections > db.max_connections) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_connections'],
+        message: `must not exceed [db] max_connections (${db.max_connections})`,
+      });
+    }
+  })
+  .prefault({});
+
+const jwtSchema = z
+  .strictObject({
+    /** HMAC key for customer tokens. Required (≥ 32 characters) unless generated on the embedded path. */
+    secret: z.string().default(''),
+    expiry_hours: positiveInt('hours').default(24),
+    refresh_expiry_days: positiveInt('days').default(30),
+  })
+  .prefault({});
+
+const sessionSchema = z
+  .strictObject({
+    cookie_name: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, { error: 'must be a valid cookie name (letters, digits and !#$%&\'*+-.^_`|~)' })
+      .default('rustbill_session'),
+    idle_timeout_minutes: positiveInt('minutes').default(1440),
+    absolute_timeout_hours: positiveInt('hours').default(168),
+    /** Set to true in production behind HTTPS. */
+    cookie_secure: z.boolean().default(false),
+    cookie_same_site: z.enum(['Lax', 'Strict', 'None'], { error: 'must be "Lax", "Strict" or "None"' }).default('Lax'),
+  })
+  .superRefine((session, ctx) => {
+    if (session.cookie_same_site === 'None' && !session.cookie_secure) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cookie_same_site'],
+        message: 'browsers drop SameSite=None cookies that are not Secure: set [session] cookie_secure = true (and serve over HTTPS), or use "Lax"',
+      });
+    }
+  })
+  .prefault({});
+
+const bootstrapSchema = z
+  .strictObject({
+    /** Username of the first admin, created at startup when no admin exists. */
+    admin_username: z.string().min(1, { error: 'must not be empty' }).default('admin'),
+    /** Password of that first admin (stored as a bcrypt hash). */
+    admin_password: z.string().default(''),
+  })
+  .prefault({});
+
+const rateLimitSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    login_per_sec: positiveInt('requests per second').default(5),
+    register_per_sec: positiveInt('requests per second').default(1),
+  })
+  .prefault({});
+
+const redisSchema = z
+  .strictObject({
+    /** Without Redis the server runs degraded (see src/bootstrap/redis.ts). */
+    enabled: z.boolean().default(false),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, { error: 'must be a Redis URL such as "redis://127.0.0.1:6379" (or rediss:// for TLS)' })
+      .default('redis://127.0.0.1:6379'),
+    max_connections: positiveInt('connections').default(10),
+    /** Prefix of every key and queue name, so environments can share one Redis. */
+    prefix: z.string().min(1, { error: 'must not be empty' }).default('rustbill'),
+  })
+  .prefault({});
+
+const pluginsSchema = z
+  .strictObject({
+    plugins_dir: z.string().min(1, { error: 'must not be empty' }).default('./plugins'),
+    /** Time limit of one plugin call. */
+    call_timeout_ms: positiveInt('milliseconds').default(5000),
+    /** Memory limit of one plugin call. */
+    memory_limit_mb: positiveInt('megabytes').default(64),
+    /** How often the plugin directory is rescanned. */
+    scan_interval_secs: positiveInt('seconds').default(300),
+  })
+  .prefault({});
+
+const clusterSchema = z
+  .strictObject({
+    /** Worker processes; defaults to the number of CPUs available. */
+    workers: positiveInt('processes').default(() => os.availableParallelism()),
+    shards: z
+      .literal(SHARD_COUNT, { error: `is fixed at ${SHARD_COUNT} in this version; remove the key or set it to ${SHARD_COUNT}` })
+      .default(SHARD_COUNT),
+    /** How long a stopping worker may finish in-flight work before it is killed. */
+    shutdown_grace_ms: nonNegativeInt('milliseconds').default(10_000),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { error: 'must be one of trace, debug, info, warn, error, fatal' })
+      .default('info'),
+    /** "json": one JSON object per line; "pretty": one readable text line per entry. */
+    format: z.enum(['pretty', 'json'], { error: 'must be "pretty" or "json"' }).default('pretty'),
+  })
+  .prefault({});
+
+/** The schema of the whole configuration (the parsed result has every default filled in). */
+export const AppConfigSchema = z.strictObject({
+  server: serverSchema,
+  db: dbSchema,
+  jwt: jwtSchema,
+  session: sessionSchema,
+  bootstrap: bootstrapSchema,
+  rate_limit: rateLimitSchema,
+  redis: redisSchema,
+  plugins: pluginsSchema,
+  cluster: clusterSchema,
+  log: logSchema,
+  /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */
+  data_dir: z.string().min(1, { error: 'must not be empty' }).default('./.data'),
+});
+
+/** The validated configuration; paths (`data_dir`, `plugins.plugins_dir`) are absolute. */
+export type AppConfig = z.output<typeof AppConfigSchema>;
+
+/** Options of {@link loadConfig}. */
+export type LoadConfigOptions = {
+  /** Environment to read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Directory where `config.toml`/`config.local.toml` are looked for and relative paths start (default `process.cwd()`). */
+  cwd?: string;
+};
+
+/**
+ * Loads, merges and validates the configuration (defaults → config.toml → config.local.toml →
+ * environment; see the top of this file).
+ *
+ * @returns the configuration with every default filled in and paths made absolute
+ * @throws ConfigError when a file named by CONFIG_FILE/LOCAL_CONFIG_FILE is missing, a file is not
+ *   valid TOML, a key is unknown, or a value is invalid; the message lists every problem with the
+ *   file and `[section] key`, or the environment variable, that holds it
+ */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+
+  const layers: ConfigLayer[] = [];
+  const mainFile = locateFile(env, 'CONFIG_FILE', 'config.toml', cwd);
+  if (mainFile !== undefined) layers.push(readTomlLayer(mainFile, mainFile));
+  const localFile = locateFile(env, 'LOCAL_CONFIG_FILE', 'config.local.toml', cwd);
+  if (localFile !== undefined) layers.push(readTomlLayer(localFile, localFile));
+  layers.push(envLayer(env));
+
+  const merged = layers.reduce<RawTable>((acc, layer) => deepMerge(acc, layer.data), {});
+  const result = AppConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw issuesToConfigError(result.error.issues, layers, AppConfigSchema.parse({}));
+  }
+  const config = result.data;
+  return {
+    ...config,
+    data_dir: path.resolve(cwd, config.data_dir),
+    plugins: { ...config.plugins, plugins_dir: path.resolve(cwd, config.plugins.plugins_dir) },
+  };
+}

@@ -1,0 +1,53 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAt, jsonColumn, optionalTime, updatedAt, uuidPrimaryKey } from './columns.ts';
+import { Customer } from './customers.ts';
+import { Product } from './catalog.ts';
+import { Order } from './orders.ts';
+
+/** Instance states; `terminated` is final. */
+export const INSTANCE_STATUSES = ['provisioning', 'running', 'stopped', 'suspended', 'terminated', 'error'] as const;
+/** One of {@link INSTANCE_STATUSES}. */
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/**
+ * Table `instances` (`InstanceInfo`): provisioned servers. Customer-owned (`customerId` NOT NULL).
+ *
+ * - `orderId` is UNIQUE: at most one instance per order, which makes provisioning idempotent (a
+ *   retried provisioning job cannot create a second instance). Null for instances imported from an
+ *   upstream without an order. Deleting an order with an instance is refused.
+ * - `(providerInterfaceId, providerInstanceId)` is UNIQUE: an upstream instance is imported once.
+ * - `serverSpec` is the `map<string,string>` of `InstanceInfo.server_spec`.
+ * - `terminatedAt` is set when the instance reached `terminated`.
+ */
+export const Instance = defineEntity({
+  name: 'Instance',
+  tableName: 'instances',
+  properties: {
+    id: uuidPrimaryKey(),
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
+    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').nullable().deleteRule('no action'),
+    productId: p.manyToOne(Product).mapToPk().fieldName('product_id').nullable().deleteRule('set null'),
+    productName: p.string().length(255).default(''),
+    providerInterfaceId: p.uuid().nullable(),
+    providerInstanceId: p.string().length(255).nullable(),
+    status: p.enum(INSTANCE_STATUSES).default('provisioning'),
+    ipAddress: p.string().length(255).default(''),
+    serverSpec: jsonColumn<Record<string, string>>(() => ({})),
+    terminatedAt: optionalTime(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  uniques: [
+    { name: 'instances_order_id_unique', properties: ['orderId'] },
+    {
+      name: 'instances_provider_interface_id_provider_instance_id_unique',
+      properties: ['providerInterfaceId', 'providerInstanceId'],
+    },
+  ],
+  indexes: [
+    { name: 'instances_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
+    { name: 'instances_status_created_at_index', properties: ['status', 'createdAt'] },
+  ],
+});
+/** A row of `instances`. */
+export type Instance = InferEntity<typeof Instance>;

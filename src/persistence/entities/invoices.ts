@@ -1,0 +1,110 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAt, money, optionalTime, updatedAt, uuidPrimaryKey } from './columns.ts';
+import { Customer } from './customers.ts';
+import { Order } from './orders.ts';
+
+/** Invoice states: draft → issued → paid / overdue / cancelled. */
+export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'overdue', 'cancelled'] as const;
+/** One of {@link INVOICE_STATUSES}. */
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** How an invoice came to be: by hand (`CreateInvoice`) or by a billing run (`GenerateInvoices`). */
+export const INVOICE_SOURCES = ['manual', 'generated'] as const;
+/** One of {@link INVOICE_SOURCES}. */
+export type InvoiceSource = (typeof INVOICE_SOURCES)[number];
+
+/**
+ * Table `invoices` (`InvoiceInfo`). Customer-owned (`customerId` NOT NULL; deleting the customer is
+ * refused while invoices exist).
+ *
+ * Money (decimal strings, all `>= 0`): `amount` (subtotal), `taxAmount`, `totalAmount`
+ * (CHECK `total_amount = amount + tax_amount`) and `paidAmount` (CHECK `<= total_amount`).
+ *
+ * - `invoiceNumber` is unique.
+ * - `billingPeriodStart` / `billingPeriodEnd` / `dueDate` are dates as `'YYYY-MM-DD'` strings
+ *   (CHECK end >= start).
+ * - A billing run is idempotent: for `source = 'generated'`, `(customer_id, billing_period_start,
+ *   billing_period_end)` is unique (partial unique index), so running it twice cannot bill twice.
+ * - `issuedAt` / `paidAt` are set by the corresponding transitions.
+ */
+export const Invoice = defineEntity({
+  name: 'Invoice',
+  tableName: 'invoices',
+  properties: {
+    id: uuidPrimaryKey(),
+    invoiceNumber: p.string().length(64).unique('invoices_invoice_number_unique'),
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
+    billingPeriodStart: p.date(),
+    billingPeriodEnd: p.date(),
+    amount: money().default('0.00'),
+    taxAmount: money().default('0.00'),
+    totalAmount: money().default('0.00'),
+    paidAmount: money().default('0.00'),
+    status: p.enum(INVOICE_STATUSES).default('draft'),
+    source: p.enum(INVOICE_SOURCES).default('manual'),
+    issuedAt: optionalTime(),
+    paidAt: optionalTime(),
+    dueDate: p.date().nullable(),
+    notes: p.text().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  uniques: [
+    {
+      name: 'invoices_generated_period_unique',
+      properties: ['customerId', 'billingPeriodStart', 'billingPeriodEnd'],
+      where: "source = 'generated'",
+    },
+  ],
+  indexes: [
+    { name: 'invoices_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
+    { name: 'invoices_status_created_at_index', properties: ['status', 'createdAt'] },
+    { name: 'invoices_status_due_date_index', properties: ['status', 'dueDate'] },
+  ],
+  checks: [
+    { name: 'invoices_billing_period_check', expression: 'billing_period_end >= billing_period_start' },
+    {
+      name: 'invoices_amounts_check',
+      expression: 'amount >= 0 and tax_amount >= 0 and total_amount = amount + tax_amount',
+    },
+    { name: 'invoices_paid_amount_check', expression: 'paid_amount >= 0 and paid_amount <= total_amount' },
+  ],
+});
+/** A row of `invoices`. */
+export type Invoice = InferEntity<typeof Invoice>;
+
+/**
+ * Table `invoice_items` (`InvoiceItemInfo`): lines of an invoice, deleted with it. Customer-owned
+ * (`customerId` NOT NULL, the invoice's customer).
+ *
+ * Money (decimal strings): `unitPrice` and `amount`, CHECK `amount = quantity * unit_price`; they
+ * may be negative (a discount line). `quantity` is a uint32 (`>= 0`). `orderId` is the order a
+ * generated line bills (ON DELETE SET NULL). `position` orders the lines.
+ */
+export const InvoiceItem = defineEntity({
+  name: 'InvoiceItem',
+  tableName: 'invoice_items',
+  properties: {
+    id: uuidPrimaryKey(),
+    invoiceId: p.manyToOne(Invoice).mapToPk().fieldName('invoice_id').deleteRule('cascade'),
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
+    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').nullable().deleteRule('set null'),
+    description: p.text().default(''),
+    quantity: p.integer().default(1),
+    unitPrice: money().default('0.00'),
+    amount: money().default('0.00'),
+    position: p.integer().default(0),
+    createdAt: createdAt(),
+  },
+  indexes: [
+    { name: 'invoice_items_invoice_id_position_index', properties: ['invoiceId', 'position'] },
+    { name: 'invoice_items_customer_id_index', properties: ['customerId'] },
+    { name: 'invoice_items_order_id_index', properties: ['orderId'] },
+  ],
+  checks: [
+    { name: 'invoice_items_quantity_check', expression: 'quantity >= 0' },
+    { name: 'invoice_items_amount_check', expression: 'amount = quantity * unit_price' },
+  ],
+});
+/** A row of `invoice_items`. */
+export type InvoiceItem = InferEntity<typeof InvoiceItem>;

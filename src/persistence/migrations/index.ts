@@ -1,0 +1,20 @@
+/**
+ * The checked-in migrations, in the order they run. They are listed here (MikroORM's
+ * `migrationsList`) instead of being discovered by a file glob, so they behave the same whatever
+ * the working directory, and the `name` is what `mikro_orm_migrations` records — never rename an
+ * applied migration. To change the schema: add a new migration class with hand-written SQL,
+ * append it here and change the entities to match (the persistence tests fail on any difference).
+ */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration0001IdentityAndCustomers } from './0001-identity-and-customers.ts';
+import { Migration0002PluginsAndCatalog } from './0002-plugins-and-catalog.ts';
+import { Migration0003OrdersAndBilling } from './0003-orders-and-billing.ts';
+import { Migration0004SupportAndOperations } from './0004-support-and-operations.ts';
+
+/** Every migration with its stable name, oldest first. */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: '0001-identity-and-customers', class: Migration0001IdentityAndCustomers },
+  { name: '0002-plugins-and-catalog', class: Migration0002PluginsAndCatalog },
+  { name: '0003-orders-and-billing', class: Migration0003OrdersAndBilling },
+  { name: '0004-support-and-operations', class: Migration0004SupportAndOperations },
+];

@@ -1,0 +1,284 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, SHARD_COUNT } from '../../cluster.config.ts';
+
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'nodebill-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs loadConfig and returns the ConfigError it throws. */
+function configError(env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    loadConfig({ env, cwd: dir });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+describe('loadConfig: defaults', () => {
+  it('without files or environment, yields the manual defaults', () => {
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config).toEqual({
+      server: {
+        host: '127.0.0.1',
+        port: 50051,
+        max_concurrency: 30,
+        notify_email: '',
+        admin_path: '/admin',
+        cors_allowed_origins: [],
+      },
+      db: {
+        url: '',
+        max_connections: 20,
+        min_connections: 2,
+        idle_timeout_secs: 300,
+        max_lifetime_secs: 1800,
+        acquire_timeout_secs: 5,
+        test_before_acquire: true,
+      },
+      jwt: { secret: '', expiry_hours: 24, refresh_expiry_days: 30 },
+      session: {
+        cookie_name: 'rustbill_session',
+        idle_timeout_minutes: 1440,
+        absolute_timeout_hours: 168,
+        cookie_secure: false,
+        cookie_same_site: 'Lax',
+      },
+      bootstrap: { admin_username: 'admin', admin_password: '' },
+      rate_limit: { enabled: true, login_per_sec: 5, register_per_sec: 1 },
+      redis: { enabled: false, url: 'redis://127.0.0.1:6379', max_connections: 10, prefix: 'rustbill' },
+      plugins: {
+        plugins_dir: path.join(dir, 'plugins'),
+        call_timeout_ms: 5000,
+        memory_limit_mb: 64,
+        scan_interval_secs: 300,
+      },
+      cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
+      log: { level: 'info', format: 'pretty' },
+      data_dir: path.join(dir, '.data'),
+    });
+  });
+
+  it('returns fresh arrays each time (defaults are not shared)', () => {
+    const a = loadConfig({ env: {}, cwd: dir });
+    a.server.cors_allowed_origins.push('https://x.example');
+    const b = loadConfig({ env: {}, cwd: dir });
+    expect(b.server.cors_allowed_origins).toEqual([]);
+  });
+});
+
+describe('loadConfig: files', () => {
+  it('reads ./config.toml, overlays ./config.local.toml key by key, and arrays replace', () => {
+    write(
+      'config.toml',
+      `data_dir = "/var/lib/nodebill"
+[server]
+host = "0.0.0.0"
+port = 6000
+cors_allowed_origins = ["https://a.example", "https://b.example"]
+[db]
+url = "postgres://u:p@db.example:5432/rustbill"
+max_connections = 40
+[jwt]
+secret = "from-config-toml"
+[plugins]
+plugins_dir = "scripts"
+`,
+    );
+    write(
+      'config.local.toml',
+      `[server]
+port = 7000
+cors_allowed_origins = ["https://c.example"]
+[jwt]
+expiry_hours = 2
+`,
+    );
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 7000, cors_allowed_origins: ['https://c.example'] });
+    expect(config.db).toMatchObject({ url: 'postgres://u:p@db.example:5432/rustbill', max_connections: 40, min_connections: 2 });
+    expect(config.jwt).toEqual({ secret: 'from-config-toml', expiry_hours: 2, refresh_expiry_days: 30 });
+    expect(config.data_dir).toBe('/var/lib/nodebill');
+    expect(config.plugins.plugins_dir).toBe(path.join(dir, 'scripts'));
+  });
+
+  it('takes the files named by CONFIG_FILE and LOCAL_CONFIG_FILE instead of the defaults', () => {
+    write('config.toml', '[server]\nport = 1111\n');
+    const main = write('main.toml', '[server]\nport = 2222\nhost = "10.0.0.1"\n');
+    write('local.toml', '[server]\nport = 3333\n');
+    // A relative LOCAL_CONFIG_FILE is taken relative to cwd.
+    const config = loadConfig({ env: { CONFIG_FILE: main, LOCAL_CONFIG_FILE: 'local.toml' }, cwd: dir });
+    expect(config.server.port).toBe(3333);
+    expect(config.server.host).toBe('10.0.0.1');
+  });
+
+  it('an empty array in the overlay clears the base array', () => {
+    write('config.toml', '[server]\ncors_allowed_origins = ["*"]\n');
+    write('config.local.toml', '[server]\ncors_allowed_origins = []\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.cors_allowed_origins).toEqual([]);
+  });
+
+  it('fails naming the variable when CONFIG_FILE points nowhere', () => {
+    const err = configError({ CONFIG_FILE: 'missing.toml' });
+    expect(err.message).toContain('CONFIG_FILE');
+    expect(err.message).toContain(path.join(dir, 'missing.toml'));
+  });
+
+  it('fails naming the file and line on invalid TOML', () => {
+    const file = write('config.toml', '[server]\nport = = 3\n');
+    const err = configError();
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/line 2/);
+  });
+});
+
+describe('loadConfig: environment', () => {
+  it('overrides both files', () => {
+    write(
+      'config.toml',
+      `[server]
+port = 6000
+host = "0.0.0.0"
+[db]
+url = "postgres://file/db"
+[redis]
+url = "redis://file:6379"
+[jwt]
+secret = "file-secret"
+[bootstrap]
+admin_password = "file-password"
+[cluster]
+workers = 3
+[log]
+level = "warn"
+`,
+    );
+    write('config.local.toml', '[server]\nport = 7000\n');
+    const config = loadConfig({
+      cwd: dir,
+      env: {
+        PORT: '8080',
+        HOST: '::',
+        DATABASE_URL: 'postgres://env/db',
+        REDIS_URL: 'redis://env:6380',
+        JWT_SECRET: 'env-secret',
+        ADMIN_PASSWORD: 'env-password',
+        WORKERS: '5',
+        LOG_LEVEL: 'DEBUG',
+        LOG_FORMAT: 'json',
+      },
+    });
+    expect(config.server.port).toBe(8080);
+    expect(config.server.host).toBe('::');
+    expect(config.db.url).toBe('postgres://env/db');
+    expect(config.redis).toMatchObject({ url: 'redis://env:6380', enabled: true });
+    expect(config.jwt.secret).toBe('env-secret');
+    expect(config.bootstrap.admin_password).toBe('env-password');
+    expect(config.cluster.workers).toBe(5);
+    expect(config.log).toEqual({ level: 'debug', format: 'json' });
+  });
+
+  it('accepts RustBill’s RUST_LOG_FORMAT=json, and LOG_FORMAT wins over it', () => {
+    expect(loadConfig({ env: { RUST_LOG_FORMAT: 'json' }, cwd: dir }).log.format).toBe('json');
+    expect(loadConfig({ env: { RUST_LOG_FORMAT: 'json', LOG_FORMAT: 'pretty' }, cwd: dir }).log.format).toBe('pretty');
+  });
+
+  it('treats empty variables as unset', () => {
+    write('config.toml', '[server]\nport = 6000\n');
+    expect(loadConfig({ env: { PORT: '', DATABASE_URL: '' }, cwd: dir }).server.port).toBe(6000);
+  });
+
+  it('names the variable when its value is invalid', () => {
+    expect(configError({ PORT: 'eighty' }).message).toMatch(/PORT="eighty".*whole number/);
+    expect(configError({ PORT: '70000' }).message).toMatch(/environment variable PORT = 70000 \(sets \[server\] port\).*1 and 65535/);
+    expect(configError({ LOG_FORMAT: 'xml' }).message).toContain('LOG_FORMAT');
+  });
+});
+
+describe('loadConfig: validation', () => {
+  it('rejects an unknown key, naming file, section and a suggestion', () => {
+    const file = write('config.toml', '[server]\nprot = 6000\n');
+    const err = configError();
+    expect(err.message).toContain('unknown key "prot" in [server]');
+    expect(err.message).toContain(file);
+    expect(err.message).toContain('Did you mean "port"');
+  });
+
+  it('rejects an unknown section and a key in the wrong section, in the local overlay too', () => {
+    write('config.toml', '[smtp]\nhost = "x"\n');
+    const local = write('config.local.toml', '[db]\nport = 5432\n');
+    const err = configError();
+    expect(err.message).toContain('unknown key "smtp" at the top level');
+    expect(err.message).toContain(`unknown key "port" in [db] of ${local}`);
+    expect(err.message).toContain('"port" belongs in [server]');
+    expect(err.problems).toHaveLength(2);
+  });
+
+  it('reports wrong values with file and key', () => {
+    const file = write(
+      'config.toml',
+      `[server]
+port = 0
+cors_allowed_origins = ["https://ok.example", "https://bad.example/path"]
+[db]
+min_connections = 30
+max_connections = 10
+[session]
+cookie_same_site = "Sometimes"
+`,
+    );
+    const err = configError();
+    expect(err.message).toContain(`[server] port = 0 in ${file}: must be between 1 and 65535`);
+    expect(err.message).toContain('[server] cors_allowed_origins[1] = "https://bad.example/path"');
+    expect(err.message).toContain('[session] cookie_same_site = "Sometimes"');
+    // The cross-field rule runs only once the section itself is well-formed.
+    write('config.toml', '[db]\nmin_connections = 30\nmax_connections = 10\n');
+    expect(configError().message).toContain('[db] min_connections = 30');
+    expect(configError().message).toContain('must not exceed [db] max_connections (10)');
+  });
+
+  it('rejects a type mismatch', () => {
+    write('config.toml', '[server]\nport = "50051"\n[rate_limit]\nenabled = "yes"\n');
+    const err = configError();
+    expect(err.message).toContain('[server] port = "50051"');
+    expect(err.message).toContain('[rate_limit] enabled = "yes"');
+  });
+
+  it('accepts only 64 shards', () => {
+    write('config.toml', '[cluster]\nshards = 128\n');
+    expect(configError().message).toMatch(/\[cluster\] shards = 128 .*fixed at 64/);
+    write('config.toml', '[cluster]\nshards = 64\n');
+    expect(loadConfig({ env: {}, cwd: dir }).cluster.shards).toBe(64);
+  });
+
+  it('accepts "*" as an explicit CORS origin', () => {
+    write('config.toml', '[server]\ncors_allowed_origins = ["*"]\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.cors_allowed_origins).toEqual(['*']);
+  });
+
+  it('refuses SameSite=None without Secure', () => {
+    write('config.toml', '[session]\ncookie_same_site = "None"\n');
+    expect(configError().message).toContain('cookie_secure = true');
+    write('config.toml', '[session]\ncookie_same_site = "None"\ncookie_secure = true\n');
+    expect(loadConfig({ env: {}, cwd: dir }).session.cookie_same_site).toBe('None');
+  });
+
+  it('rejects a database URL that is not PostgreSQL', () => {
+    expect(configError({ DATABASE_URL: 'mysql://x/y' }).message).toContain('environment variable DATABASE_URL');
+  });
+});

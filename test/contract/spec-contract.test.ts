@@ -1,0 +1,397 @@
+/**
+ * Contract test: the generated protobuf descriptors (src/gen, from proto/rustbill/*.proto) must match
+ * the RustBill specification's API tables, read at test time from the spec directory
+ * (env `SPEC_DIR`, else `<repo>/../shared/spec`).
+ *
+ * Checked: every documented message field (name, number, scalar/message type, optional, repeated,
+ * map), no undocumented fields or messages (except the NodeBill extensions listed below), all 14
+ * services, each service's exact RPC list, and each RPC's request/response message.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create, createFileRegistry, ScalarType } from '@bufbuild/protobuf';
+import type { DescField, DescMessage, FileRegistry } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { describe, expect, it } from 'vitest';
+import { ALL_FILES, ALL_SERVICES } from '../../src/grpc/services.ts';
+import {
+  loadSpec,
+  parseLooseFieldTables,
+  parseTypeExpr,
+  SPEC_FILES,
+  type SpecDocument,
+  type SpecField,
+  type SpecMessage,
+} from './spec-tables.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A parser that finds fewer than this has broken; the spec documents more (see the counts printed). */
+const MIN_FIELDS = 550;
+const MIN_MESSAGES = 200;
+const MIN_METHODS = 100;
+const SERVICE_COUNT = 14;
+
+/**
+ * Types that `extra-services.md` leaves out and that are not its default (string), resolved from
+ * context: the named Info messages, PageRequest/PageMeta (its stated convention), sort_order as
+ * typed in the same section, `enabled` as in the plugin guide's instance_actions(), `order` as the
+ * number of instance_detail_sections(). Keyed `Message.field`; every entry must be used.
+ */
+const OMITTED_TYPES: Readonly<Record<string, string>> = {
+  'CreateProductCategoryResponse.category': 'ProductCategoryInfo',
+  'ListProductCategoriesRequest.pagination': 'PageRequest',
+  'ListProductCategoriesResponse.categories': 'repeated ProductCategoryInfo',
+  'ListProductCategoriesResponse.meta': 'PageMeta',
+  'GetProductCategoryResponse.category': 'ProductCategoryInfo',
+  'UpdateProductCategoryRequest.sort_order': 'int32',
+  'UpdateProductCategoryResponse.category': 'ProductCategoryInfo',
+  'ListProductGroupsRequest.pagination': 'PageRequest',
+  'ListProductGroupsResponse.groups': 'repeated ProductGroupInfo',
+  'ListProductGroupsResponse.meta': 'PageMeta',
+  'CreateProductGroupRequest.sort_order': 'uint32',
+  'CreateProductGroupResponse.group': 'ProductGroupInfo',
+  'GetProductGroupResponse.group': 'ProductGroupInfo',
+  'UpdateProductGroupRequest.sort_order': 'uint32',
+  'UpdateProductGroupResponse.group': 'ProductGroupInfo',
+  'InstanceDetailSection.order': 'int32',
+  'InstanceAction.enabled': 'bool',
+  'ListInstancesRequest.pagination': 'PageRequest',
+  'ListInstancesResponse.instances': 'repeated InstanceInfo',
+  'ListInstancesResponse.meta': 'PageMeta',
+  'GetInstanceResponse.instance': 'InstanceInfo',
+  'GetInstanceResponse.sections': 'repeated InstanceDetailSection',
+  'GetInstanceResponse.actions': 'repeated InstanceAction',
+  'StartInstanceResponse.instance': 'InstanceInfo',
+  'StopInstanceResponse.instance': 'InstanceInfo',
+  'RestartInstanceResponse.instance': 'InstanceInfo',
+  'TerminateInstanceResponse.instance': 'InstanceInfo',
+  'ListBalanceTransactionsRequest.pagination': 'PageRequest',
+  'ListBalanceTransactionsResponse.transactions': 'repeated BalanceTransactionInfo',
+  'ListBalanceTransactionsResponse.meta': 'PageMeta',
+  'AdjustBalanceResponse.transaction': 'BalanceTransactionInfo',
+};
+
+/** Fields NodeBill adds (numbers the spec does not use); each must exist as `optional string`. */
+const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
+  'rustbill.integration.PluginInterfaceInfo.script_source',
+  'rustbill.integration.CreatePluginInterfaceRequest.script_source',
+  'rustbill.integration.UpdatePluginInterfaceRequest.script_source',
+]);
+
+/** Finds the spec directory; throws a clear error when there is none (the test fails, never skips). */
+function resolveSpecDir(): string {
+  const fromEnv = process.env['SPEC_DIR'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!existsSync(join(fromEnv, SPEC_FILES.handbook))) {
+      throw new Error(`SPEC_DIR=${fromEnv} does not contain ${SPEC_FILES.handbook}`);
+    }
+    return fromEnv;
+  }
+  const fallback = resolve(REPO, '../shared/spec');
+  if (!existsSync(join(fallback, SPEC_FILES.handbook))) {
+    throw new Error(
+      `RustBill specification not found: set SPEC_DIR to the spec directory or provide ${fallback}/${SPEC_FILES.handbook}`,
+    );
+  }
+  return fallback;
+}
+
+const loaded: { readonly dir: string; readonly spec: SpecDocument } | Error = (() => {
+  try {
+    const dir = resolveSpecDir();
+    return { dir, spec: loadSpec(dir) };
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+})();
+
+function theSpec(): { readonly dir: string; readonly spec: SpecDocument } {
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+}
+
+/** All generated files, rebuilt (and so validated) from their descriptor protos. */
+const registry: FileRegistry = createFileRegistry(
+  create(FileDescriptorSetSchema, { file: ALL_FILES.map((f) => f.proto) }),
+);
+
+function allMessages(): DescMessage[] {
+  const out: DescMessage[] = [];
+  for (const file of registry.files) out.push(...file.messages);
+  return out;
+}
+
+/** The descriptor a spec message maps to: its section's package, else rustbill.common. */
+function findMessage(pkg: string | undefined, name: string): DescMessage | undefined {
+  if (pkg !== undefined) {
+    return registry.getMessage(`${pkg}.${name}`) ?? registry.getMessage(`rustbill.common.${name}`);
+  }
+  const candidates = allMessages().filter((m) => m.name === name);
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+interface Shape {
+  readonly type: string;
+  readonly fullType: string | undefined;
+  readonly repeated: boolean;
+  readonly optional: boolean;
+  readonly mapKey: string | undefined;
+}
+
+const scalarName = (s: ScalarType): string => ScalarType[s].toLowerCase();
+
+/** The shape of a generated field in the spec's terms. */
+function shapeOf(f: DescField): Shape {
+  const optional = f.proto.proto3Optional;
+  switch (f.fieldKind) {
+    case 'scalar':
+      return { type: scalarName(f.scalar), fullType: undefined, repeated: false, optional, mapKey: undefined };
+    case 'enum':
+      return { type: f.enum.name, fullType: f.enum.typeName, repeated: false, optional, mapKey: undefined };
+    case 'message':
+      return { type: f.message.name, fullType: f.message.typeName, repeated: false, optional, mapKey: undefined };
+    case 'list':
+      switch (f.listKind) {
+        case 'scalar':
+          return { type: scalarName(f.scalar), fullType: undefined, repeated: true, optional, mapKey: undefined };
+        case 'enum':
+          return { type: f.enum.name, fullType: f.enum.typeName, repeated: true, optional, mapKey: undefined };
+        case 'message':
+          return { type: f.message.name, fullType: f.message.typeName, repeated: true, optional, mapKey: undefined };
+      }
+    case 'map': {
+      const mapKey = scalarName(f.mapKey);
+      switch (f.mapKind) {
+        case 'scalar':
+          return { type: scalarName(f.scalar), fullType: undefined, repeated: false, optional, mapKey };
+        case 'enum':
+          return { type: f.enum.name, fullType: f.enum.typeName, repeated: false, optional, mapKey };
+        case 'message':
+          return { type: f.message.name, fullType: f.message.typeName, repeated: false, optional, mapKey };
+      }
+    }
+  }
+  throw new Error('unhandled field kind');
+}
+
+const show = (s: Omit<Shape, 'fullType'>): string =>
+  `${s.optional ? 'optional ' : ''}${s.repeated ? 'repeated ' : ''}${s.mapKey !== undefined ? `map<${s.mapKey},${s.type}>` : s.type}`;
+
+interface FieldReport {
+  readonly errors: string[];
+  fieldsChecked: number;
+  messagesChecked: number;
+  readonly usedOmitted: Set<string>;
+  readonly documented: Set<string>;
+}
+
+/** Compares every documented message with its descriptor. */
+function checkMessages(spec: SpecDocument): FieldReport {
+  const report: FieldReport = {
+    errors: [],
+    fieldsChecked: 0,
+    messagesChecked: 0,
+    usedOmitted: new Set(),
+    documented: new Set(),
+  };
+  // Full names the spec gives each simple message name (for message-typed fields).
+  const specNames = new Map<string, Set<string>>();
+  for (const m of spec.messages) {
+    const desc = findMessage(m.pkg, m.name);
+    if (!desc) continue;
+    const set = specNames.get(m.name) ?? new Set<string>();
+    set.add(desc.typeName);
+    specNames.set(m.name, set);
+  }
+
+  for (const m of spec.messages) {
+    const desc = findMessage(m.pkg, m.name);
+    if (!desc) {
+      report.errors.push(`${m.source}: message ${m.pkg ?? '?'}.${m.name} not generated`);
+      continue;
+    }
+    report.messagesChecked++;
+    report.documented.add(desc.typeName);
+    const where = `${m.source} ${desc.typeName}`;
+    for (const field of m.fields) report.errors.push(...checkField(m, field, desc, specNames, report));
+    for (const f of desc.fields) {
+      const full = `${desc.typeName}.${f.name}`;
+      if (!m.fields.some((sf) => sf.name === f.name) && !NODEBILL_EXTENSIONS.has(full)) {
+        report.errors.push(`${where}: field ${f.name} = ${f.number} is not in the spec`);
+      }
+    }
+  }
+  return report;
+}
+
+function expectedShape(m: SpecMessage, field: SpecField, report: FieldReport): Omit<Shape, 'fullType'> {
+  const { type, repeated, optional, mapKey } = field;
+  if (type !== undefined) return { type, repeated, optional, mapKey };
+  const key = `${m.name}.${field.name}`;
+  const resolved = OMITTED_TYPES[key];
+  if (resolved === undefined) {
+    return { type: 'string', repeated: false, optional: field.optional, mapKey: undefined };
+  }
+  report.usedOmitted.add(key);
+  const t = parseTypeExpr(resolved);
+  return { ...t, optional: field.optional || t.optional };
+}
+
+function checkField(
+  m: SpecMessage,
+  field: SpecField,
+  desc: DescMessage,
+  specNames: ReadonlyMap<string, ReadonlySet<string>>,
+  report: FieldReport,
+): string[] {
+  const where = `${field.source} ${desc.typeName}.${field.name}`;
+  report.fieldsChecked++;
+  const actual = desc.fields.find((f) => f.name === field.name);
+  if (!actual) return [`${where}: field missing`];
+  const errors: string[] = [];
+  if (actual.number !== field.number) errors.push(`${where}: number ${actual.number}, spec says ${field.number}`);
+  const want = expectedShape(m, field, report);
+  const got = shapeOf(actual);
+  if (show(got) !== show(want)) errors.push(`${where}: type ${show(got)}, spec says ${show(want)}`);
+  if (got.fullType !== undefined) {
+    // A message type the spec documents must be that documented message (same package first).
+    const own = desc.typeName.slice(0, desc.typeName.length - desc.name.length) + got.type;
+    const names = specNames.get(got.type);
+    if (names && names.size > 0) {
+      const allowed = names.has(own) ? new Set([own]) : names;
+      if (!allowed.has(got.fullType)) {
+        errors.push(`${where}: refers to ${got.fullType}, spec documents ${[...allowed].join(' / ')}`);
+      }
+    }
+  }
+  return errors;
+}
+
+describe('RustBill spec contract', () => {
+  it('finds and parses the specification', () => {
+    const { dir, spec } = theSpec();
+    expect(existsSync(dir)).toBe(true);
+    expect(spec.services.length).toBe(SERVICE_COUNT);
+  });
+
+  it('generates one descriptor file per proto file, all listed in ALL_FILES', () => {
+    const protos = readdirSync(join(REPO, 'proto/rustbill'))
+      .filter((f) => f.endsWith('.proto'))
+      .map((f) => `rustbill/${f}`)
+      .sort();
+    expect(ALL_FILES.map((f) => f.name + '.proto').sort()).toEqual(protos);
+    const generated = readdirSync(join(REPO, 'src/gen/rustbill'))
+      .filter((f) => f.endsWith('_pb.ts'))
+      .map((f) => `rustbill/${f.replace(/_pb\.ts$/, '')}.proto`)
+      .sort();
+    expect(generated).toEqual(protos);
+  });
+
+  it('matches every documented message field', () => {
+    const { spec } = theSpec();
+    const report = checkMessages(spec);
+    const unusedOmitted = Object.keys(OMITTED_TYPES).filter((k) => !report.usedOmitted.has(k));
+    console.info(
+      `spec contract: ${report.fieldsChecked} fields in ${report.messagesChecked} messages checked` +
+        ` (${spec.messages.filter((m) => m.fields.length === 0).length} documented as empty)`,
+    );
+    expect(report.errors).toEqual([]);
+    expect(unusedOmitted).toEqual([]);
+    expect(report.fieldsChecked).toBeGreaterThanOrEqual(MIN_FIELDS);
+    expect(report.messagesChecked).toBeGreaterThanOrEqual(MIN_MESSAGES);
+  });
+
+  it('defines no message the spec does not document', () => {
+    const { spec } = theSpec();
+    const { documented } = checkMessages(spec);
+    const undocumented = allMessages()
+      .map((m) => m.typeName)
+      .filter((n) => !documented.has(n));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('adds the NodeBill extensions as optional strings on numbers the spec leaves free', () => {
+    const { spec } = theSpec();
+    for (const full of NODEBILL_EXTENSIONS) {
+      const dot = full.lastIndexOf('.');
+      const msg = registry.getMessage(full.slice(0, dot));
+      const field = msg?.fields.find((f) => f.name === full.slice(dot + 1));
+      expect(field, full).toBeDefined();
+      if (!msg || !field) continue;
+      expect(show(shapeOf(field)), full).toBe('optional string');
+      const documented = spec.messages.find((m) => m.name === msg.name && findMessage(m.pkg, m.name) === msg);
+      expect(documented, `${msg.typeName} is documented`).toBeDefined();
+      expect(documented?.fields.map((f) => f.number), full).not.toContain(field.number);
+    }
+  });
+
+  it('serves exactly the 14 services with the documented RPCs, requests and responses', () => {
+    const { spec } = theSpec();
+    const errors: string[] = [];
+    let methodsChecked = 0;
+    expect(ALL_SERVICES.map((s) => s.typeName).sort()).toEqual(
+      spec.services.map((s) => `${s.pkg}.${s.name}`).sort(),
+    );
+    for (const s of spec.services) {
+      const desc = registry.getService(`${s.pkg}.${s.name}`);
+      if (!desc) {
+        errors.push(`${s.source}: service ${s.pkg}.${s.name} not generated`);
+        continue;
+      }
+      const names = desc.methods.map((m) => m.name).sort();
+      const documented = s.rpcs.map((r) => r.name).sort();
+      if (names.join() !== documented.join()) {
+        errors.push(`${desc.typeName}: methods [${names.join(', ')}], spec says [${documented.join(', ')}]`);
+      }
+      for (const rpc of s.rpcs) {
+        const where = `${rpc.source} ${desc.typeName}/${rpc.name}`;
+        const method = desc.methods.find((m) => m.name === rpc.name);
+        if (!method) continue;
+        methodsChecked++;
+        if (method.methodKind !== 'unary') errors.push(`${where}: ${method.methodKind}, not unary`);
+        let wantIn: DescMessage | undefined;
+        let wantOut: DescMessage | undefined;
+        if (rpc.sameAs) {
+          const other = registry.getService(
+            `${spec.services.find((x) => x.name === rpc.sameAs?.service)?.pkg}.${rpc.sameAs.service}`,
+          );
+          const otherMethod = other?.methods.find((m) => m.name === rpc.sameAs?.rpc);
+          if (!otherMethod) errors.push(`${where}: same-as ${rpc.sameAs.service}.${rpc.sameAs.rpc} not found`);
+          wantIn = otherMethod?.input;
+          wantOut = otherMethod?.output;
+        } else {
+          wantIn = rpc.request === undefined ? undefined : findMessage(s.pkg, rpc.request);
+          wantOut = rpc.response === undefined ? undefined : findMessage(s.pkg, rpc.response);
+          if (!wantIn) errors.push(`${where}: request ${rpc.request} not generated`);
+          if (!wantOut) errors.push(`${where}: response ${rpc.response} not generated`);
+        }
+        if (wantIn && method.input.typeName !== wantIn.typeName) {
+          errors.push(`${where}: request ${method.input.typeName}, spec says ${wantIn.typeName}`);
+        }
+        if (wantOut && method.output.typeName !== wantOut.typeName) {
+          errors.push(`${where}: response ${method.output.typeName}, spec says ${wantOut.typeName}`);
+        }
+      }
+    }
+    console.info(`spec contract: ${spec.services.length} services, ${methodsChecked} methods checked`);
+    expect(errors).toEqual([]);
+    expect(methodsChecked).toBeGreaterThanOrEqual(MIN_METHODS);
+  });
+
+  it('agrees with the per-service reference files (which keep the names the handbook lost)', () => {
+    const { dir, spec } = theSpec();
+    for (const [file, serviceName] of Object.entries(SPEC_FILES.loose)) {
+      const path = join(dir, file);
+      expect(existsSync(path), path).toBe(true);
+      const loose = parseLooseFieldTables(readFileSync(path, 'utf8'), file);
+      const service = spec.services.find((s) => s.name === serviceName);
+      expect(service, serviceName).toBeDefined();
+      const strip = (tables: readonly SpecField[][]): string[][] =>
+        tables.map((t) => t.map((f) => `${f.name} ${f.number} ${show({ ...f, type: f.type ?? '?' })}`));
+      expect(loose.length, file).toBeGreaterThan(0);
+      expect(strip(loose), file).toEqual(strip(service?.tables ?? []));
+    }
+  });
+});
