@@ -67,7 +67,6 @@ export const Session = defineEntity({
     { name: 'sessions_admin_user_id_index', properties: ['adminUserId'] },
     { name: 'sessions_expires_at_index', properties: ['expiresAt'] },
   ],
-  checks: [{ name: 'sessions_expires_at_check', expression: 'expires_at > created_at' }],
 });
 /** A row of `sessions`. */
 export type Session = InferEntity<typeof Session>;

@@ -47,7 +47,8 @@ export type CustomerUser = InferEntity<typeof CustomerUser>;
  * - `familyId` groups the chain of tokens rotated from one login; presenting a token whose
  *   `usedAt` or `revokedAt` is set means reuse: revoke the whole family.
  * - `usedAt` is set when the token was exchanged, `replacedBy` then holds the new token's jti.
- * - `expiresAt` is absolute. Customer-owned (`customerId` NOT NULL, cascade), as is the user.
+ * - `expiresAt` is absolute. Customer-owned (`customerId` NOT NULL); rows are deleted with their
+ *   user or customer (ON DELETE CASCADE).
  */
 export const RefreshToken = defineEntity({
   name: 'RefreshToken',
@@ -69,7 +70,6 @@ export const RefreshToken = defineEntity({
     { name: 'refresh_tokens_customer_id_index', properties: ['customerId'] },
     { name: 'refresh_tokens_expires_at_index', properties: ['expiresAt'] },
   ],
-  checks: [{ name: 'refresh_tokens_expires_at_check', expression: 'expires_at > created_at' }],
 });
 /** A row of `refresh_tokens`. */
 export type RefreshToken = InferEntity<typeof RefreshToken>;

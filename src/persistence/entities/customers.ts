@@ -21,9 +21,10 @@ import { createdAt, lockVersion, money, updatedAt, uuidPrimaryKey } from './colu
  * `paymentTermsDays` >= 0, `taxNumber`, `rating` 1..5, `ratingNotes`) have neutral defaults, so
  * code that ignores them is unaffected.
  *
- * Deleting a customer cascades to its users, sessions' refresh tokens, API keys and tickets, but is
- * refused (foreign-key violation, SQLSTATE 23503) while orders, instances, invoices, payments or
- * ledger rows exist: money history is never deleted implicitly — deactivate the customer instead.
+ * Deleting a customer cascades to its users, their refresh tokens, its API keys and its tickets,
+ * but is refused (foreign-key violation, SQLSTATE 23503, `ForeignKeyConstraintViolationException`)
+ * while orders, instances, invoices, payments or ledger rows exist: money history is never deleted
+ * implicitly — deactivate the customer instead.
  */
 export const Customer = defineEntity({
   name: 'Customer',

@@ -41,8 +41,7 @@ export class Migration0001IdentityAndCustomers extends Migration {
         expires_at     timestamptz  not null,
         revoked_at     timestamptz  null,
         client_address varchar(64)  null,
-        user_agent     text         null,
-        constraint sessions_expires_at_check check (expires_at > created_at)
+        user_agent     text         null
       )`);
     this.addSql(`create index sessions_admin_user_id_index on sessions (admin_user_id)`);
     this.addSql(`create index sessions_expires_at_index on sessions (expires_at)`);
@@ -114,8 +113,7 @@ export class Migration0001IdentityAndCustomers extends Migration {
         expires_at       timestamptz not null,
         used_at          timestamptz null,
         revoked_at       timestamptz null,
-        replaced_by      uuid        null,
-        constraint refresh_tokens_expires_at_check check (expires_at > created_at)
+        replaced_by      uuid        null
       )`);
     this.addSql(`create index refresh_tokens_family_id_index on refresh_tokens (family_id)`);
     this.addSql(`create index refresh_tokens_customer_user_id_index on refresh_tokens (customer_user_id)`);
