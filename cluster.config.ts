@@ -161,6 +161,8 @@ const rateLimitSchema = z
     enabled: z.boolean().default(true),
     login_per_sec: positiveInt('requests per second').default(5),
     register_per_sec: positiveInt('requests per second').default(1),
+    /** NodeBill: verification codes one client address may request per hour (one per e-mail address per minute regardless). */
+    verification_per_hour: positiveInt('requests per hour').default(10),
   })
   .prefault({});
 

@@ -1,4 +1,5 @@
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createConnectRouter } from '@connectrpc/connect';
 import { Redis } from 'ioredis';
 import { ActorHost } from '../actors/actor-host.ts';
 import { ShardRouter } from '../actors/router.ts';
@@ -13,6 +14,7 @@ import { createNativeServer } from '../grpc/native.ts';
 import { registerServices } from '../grpc/services/index.ts';
 import { ALL_FILES, ALL_SERVICES } from '../grpc/services.ts';
 import { grpcWebRoutes, webContextValues } from '../grpc/web.ts';
+import { createGrpcWebHandler } from '../grpc/web-protocol.ts';
 import { createIdentity } from '../identity/module.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { pingDatabase } from '../persistence/migrate.ts';
@@ -64,13 +66,12 @@ export async function runWorker(): Promise<void> {
   const limiter = new ConcurrencyLimiter(config.server.max_concurrency);
   const dispatcher = new Dispatcher({ registry, authenticator: identity.authenticator, limiter, logger: log, workerId: String(slot) });
   const native = createNativeServer({ services: ALL_SERVICES, files: ALL_FILES, dispatcher });
-  const web = connectNodeAdapter({
-    routes: grpcWebRoutes(ALL_SERVICES, dispatcher),
-    grpc: false,
-    grpcWeb: true,
-    connect: false,
-    contextValues: webContextValues,
-  });
+  const webRouter = createConnectRouter({ grpc: false, grpcWeb: true, connect: false });
+  grpcWebRoutes(ALL_SERVICES, dispatcher)(webRouter);
+  const grpcWeb = createGrpcWebHandler(webRouter, webContextValues);
+  const web = (request: IncomingMessage, response: ServerResponse): void => {
+    if (!grpcWeb(request, response)) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  };
   const http = createHttpHandler({
     corsAllowedOrigins: config.server.cors_allowed_origins,
     readiness: () => pingDatabase(orm),

@@ -29,9 +29,14 @@ export class OnePortListener {
         socket.off('data', onData);
         socket.pause();
         socket.unshift(buffered);
-        if (isHttp2) injector.injectConnection(socket);
-        else this.httpServer.emit('connection', socket);
-        socket.resume();
+        if (isHttp2) {
+          // node:http2 drains the socket's buffered bytes into its session itself; resuming the
+          // socket here would emit (and lose) the preface before the session reads it.
+          injector.injectConnection(socket);
+        } else {
+          this.httpServer.emit('connection', socket);
+          socket.resume();
+        }
       };
       socket.on('data', onData);
     });

@@ -23,9 +23,9 @@ export class RateLimits {
     this.limiters = {
       login: make('login', config.login_per_sec, 1),
       register: make('register', config.register_per_sec, 1),
-      // One code per address per minute; at most 10 code requests per client address per hour.
+      // One code per e-mail address per minute; `verification_per_hour` code requests per client address.
       verification_email: make('vcode_email', 1, 60),
-      verification_address: make('vcode_ip', 10, 3600),
+      verification_address: make('vcode_ip', config.verification_per_hour, 3600),
     };
   }
 

@@ -1,5 +1,6 @@
 import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
@@ -8,14 +9,18 @@ import { ProductService } from '../../src/gen/rustbill/product_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { createTestDatabase } from '../support/db.ts';
-import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
+import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let server: RunningServer;
 let db: { url: string; drop(): Promise<void> };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startServer({ databaseUrl: db.url, workers: 2 });
+  server = await startServer({
+    databaseUrl: db.url,
+    workers: 2,
+    env: { CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'identity.toml') },
+  });
 });
 
 afterAll(async () => {
@@ -168,6 +173,25 @@ describe('customer registration and tokens', () => {
     await grpcClient(IdentityService, server.url, bearer(second.accessToken)).getMe({});
     await expectCode(identity.login({ username: 'gina01', password: 'Gina-Pass-1', userType: 'customer' }), Code.InvalidArgument);
     await identity.login({ username: 'gina01', password: 'Gina-Pass-2', userType: 'customer' });
+  });
+});
+
+describe('rate limits per client address', () => {
+  it('refuses a burst of registrations beyond register_per_sec with ResourceExhausted and a retry hint', async () => {
+    const identity = grpcClient(IdentityService, server.url);
+    const attempts = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        identity
+          .register({ username: `burst${n}x`, email: `burst${n}@example.com`, displayName: 'B', password: 'Burst-Pass-1', verificationCode: '123456' })
+          .then(() => 'ok', (error: unknown) => ConnectError.from(error)),
+      ),
+    );
+    const limited = attempts.filter((result): result is ConnectError => result instanceof ConnectError && result.code === Code.ResourceExhausted);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]?.rawMessage).toMatch(/retry in \d+ s/);
+    // The others got past the limiter and were refused for their (wrong) code.
+    expect(attempts.every((result) => result instanceof ConnectError && [Code.ResourceExhausted, Code.InvalidArgument].includes(result.code))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
   });
 });
 

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +49,9 @@ export interface RunningServer {
  */
 export async function startServer(options: { databaseUrl: string; workers?: number; env?: Record<string, string>; redis?: boolean }): Promise<RunningServer> {
   const port = await freePort();
+  // A Redis key prefix of its own, so rate limits and caches of earlier runs do not leak in.
+  const localConfig = path.join(mkdtempSync(path.join(tmpdir(), 'nodebill-test-')), 'config.local.toml');
+  writeFileSync(localConfig, `[redis]\nprefix = "nbtest-${randomUUID()}"\n`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -57,7 +63,7 @@ export async function startServer(options: { databaseUrl: string; workers?: numb
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'empty.toml'),
-    LOCAL_CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'empty.toml'),
+    LOCAL_CONFIG_FILE: localConfig,
     ...(options.redis === false ? {} : { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }),
     ...options.env,
   };

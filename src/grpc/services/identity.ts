@@ -104,13 +104,12 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
       const purpose = parsePurpose(request.purpose);
       if (!purpose) throw invalidArgument('purpose must be "registration" or "password_reset"');
       const email = normalizeEmail(request.email);
+      const registered = (await orm.em.fork().count(CustomerUser, { email })) > 0;
+      if (purpose === 'registration' && registered) throw alreadyExists('this e-mail address is already registered; log in instead');
       const perAddress = await identity.rateLimits.consume('verification_address', call.clientAddress || 'unknown');
       if (perAddress !== null) throw invalidArgument(`too many verification codes requested from your address; retry in ${perAddress} s`);
       const perEmail = await identity.rateLimits.consume('verification_email', email);
       if (perEmail !== null) throw invalidArgument(`a code was sent to this address moments ago; retry in ${perEmail} s`);
-      const em = orm.em.fork();
-      const registered = (await em.count(CustomerUser, { email })) > 0;
-      if (purpose === 'registration' && registered) throw alreadyExists('this e-mail address is already registered; log in instead');
       // For password resets of unknown addresses the answer is the same, so addresses cannot be probed.
       if (purpose === 'registration' || registered) await identity.codes.send(email, purpose);
       return { sent: true, message: `a verification code was sent to ${email}; it is valid for 10 minutes`, retryAfterSecs: CODE_RESEND_SECS };
