@@ -93,8 +93,18 @@ export async function runWorker(): Promise<void> {
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.cluster.shutdown_grace_ms).unref());
       const outcome = await Promise.race([dispatcher.drain().then(() => 'drained' as const), grace]);
       if (outcome === 'timeout') log.warn({ inFlight: dispatcher.pending }, 'grace period over; abandoning in-flight calls');
-      native.server.forceShutdown();
-      listener.closeConnections();
+      // Answered calls may still be on their way out: let grpc-js finish its sessions, then cut.
+      await new Promise<void>((resolve) => {
+        const cut = setTimeout(() => {
+          native.server.forceShutdown();
+          resolve();
+        }, 2_000);
+        native.server.tryShutdown(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      });
+      await listener.closeConnections();
       host.shutdown();
       await identity.close();
       redis?.disconnect();

@@ -60,9 +60,18 @@ export class OnePortListener {
     return Promise.resolve();
   }
 
-  /** Closes idle HTTP/1.1 keep-alive connections, then destroys whatever remains. */
-  closeConnections(): void {
+  /**
+   * Closes idle HTTP/1.1 keep-alive connections, gives busy ones up to `graceMs` to finish their
+   * response, then destroys whatever remains.
+   */
+  async closeConnections(graceMs = 1_000): Promise<void> {
+    this.httpServer.close();
     this.httpServer.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      this.httpServer.closeIdleConnections();
+    }
     for (const socket of this.sockets) socket.destroy();
   }
 }

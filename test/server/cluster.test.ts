@@ -31,7 +31,7 @@ beforeAll(async () => {
     if ((perSlot.get(slot) ?? 0) >= 6) continue;
     perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
     const balance = `${customers.length + 1}0.25`;
-    const creditLimit = `${customers.length}00.00`;
+    const creditLimit = `${customers.length * 100}.00`;
     await client.query('insert into customers (id, name, balance, credit_limit) values ($1, $2, $3, $4)', [id, `Customer ${customers.length}`, balance, creditLimit]);
     customers.push({ id, balance, creditLimit });
   }

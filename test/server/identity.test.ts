@@ -1,6 +1,5 @@
 import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
@@ -9,18 +8,14 @@ import { ProductService } from '../../src/gen/rustbill/product_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { createTestDatabase } from '../support/db.ts';
-import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
+import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let server: RunningServer;
 let db: { url: string; drop(): Promise<void> };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startServer({
-    databaseUrl: db.url,
-    workers: 2,
-    env: { CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'identity.toml') },
-  });
+  server = await startServer({ databaseUrl: db.url, workers: 2 });
 });
 
 afterAll(async () => {
@@ -180,7 +175,7 @@ describe('rate limits per client address', () => {
   it('refuses a burst of registrations beyond register_per_sec with ResourceExhausted and a retry hint', async () => {
     const identity = grpcClient(IdentityService, server.url);
     const attempts = await Promise.all(
-      Array.from({ length: 12 }, (_, n) =>
+      Array.from({ length: 24 }, (_, n) =>
         identity
           .register({ username: `burst${n}x`, email: `burst${n}@example.com`, displayName: 'B', password: 'Burst-Pass-1', verificationCode: '123456' })
           .then(() => 'ok', (error: unknown) => ConnectError.from(error)),

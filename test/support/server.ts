@@ -62,7 +62,7 @@ export async function startServer(options: { databaseUrl: string; workers?: numb
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
-    CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'empty.toml'),
+    CONFIG_FILE: path.join(REPO_ROOT, 'test', 'support', 'server.toml'),
     LOCAL_CONFIG_FILE: localConfig,
     ...(options.redis === false ? {} : { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }),
     ...options.env,
