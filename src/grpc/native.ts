@@ -1,9 +1,10 @@
 import { create, fromBinary, toBinary, type DescFile, type DescMessage, type DescMethod, type DescService, type MessageShape } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
-import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import path from 'node:path';
 import type { Dispatcher } from './dispatcher.ts';
 import { Code, ConnectError } from './errors.ts';
 import { normalizeAddress } from './web.ts';
@@ -30,7 +31,7 @@ export function createNativeServer(options: {
     }
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }
-  new ReflectionService(reflectionPackage(options.files)).addToServer(server);
+  new ReflectionService({ ...reflectionPackage(options.files), ...loadSync(healthProtoPath, { includeDirs: [path.dirname(healthProtoPath)] }) }).addToServer(server);
   const statusMap: Record<string, 'SERVING'> = { '': 'SERVING' };
   for (const service of options.services) statusMap[service.typeName] = 'SERVING';
   const health = new HealthImplementation(statusMap);

@@ -317,6 +317,25 @@ describe('HTTP routes and gRPC-Web on the same port', () => {
     expect(me.user?.role).toBe('admin');
   });
 
+  it('answers CORS preflights from configured origins and exposes the gRPC headers to scripts', async () => {
+    const preflight = await fetch(`${server.url}/rustbill.identity.IdentityService/Login`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-grpc-web,authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/x-grpc-web.*authorization|authorization.*x-grpc-web/);
+    const call = await fetch(`${server.url}/rustbill.identity.IdentityService/GetMe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', origin: 'http://localhost:5173' },
+      body: new Uint8Array(5),
+    });
+    expect(call.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(call.headers.get('access-control-expose-headers')).toMatch(/grpc-status.*grpc-message|grpc-message.*grpc-status/i);
+    expect(call.headers.get('grpc-status')).toBe('16');
+  });
+
   it('refuses CORS preflights from origins that are not configured', async () => {
     const preflight = await fetch(`${server.url}/rustbill.identity.IdentityService/Login`, {
       method: 'OPTIONS',
