@@ -60,7 +60,7 @@ describe('loadConfig: defaults', () => {
         cookie_same_site: 'Lax',
       },
       bootstrap: { admin_username: 'admin', admin_password: '' },
-      rate_limit: { enabled: true, login_per_sec: 5, register_per_sec: 1 },
+      rate_limit: { enabled: true, login_per_sec: 5, register_per_sec: 1, verification_per_hour: 10 },
       redis: { enabled: false, url: 'redis://127.0.0.1:6379', max_connections: 10, prefix: 'rustbill' },
       plugins: {
         plugins_dir: path.join(dir, 'plugins'),
