@@ -17,6 +17,7 @@ export class ActorHost {
 
   constructor(options: ActorHost['options']) {
     this.options = options;
+    metrics.actorsAlive.set({ kind: 'customer' }, 0);
   }
 
   /** Customer actors alive now. */

@@ -37,8 +37,9 @@ describe('native gRPC with @grpc/grpc-js', () => {
     const Reflection = lookup(root, 'grpc.reflection.v1.ServerReflection');
     const client = new Reflection(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     const names = await new Promise<string[]>((resolve, reject) => {
-      const call = client.ServerReflectionInfo() as grpc.ClientDuplexStream<object, { list_services_response?: { service: Array<{ name: string }> } }>;
-      call.on('data', (response) => {
+      type ListReply = { list_services_response?: { service: Array<{ name: string }> } };
+      const call = client.ServerReflectionInfo() as grpc.ClientDuplexStream<object, ListReply>;
+      call.on('data', (response: ListReply) => {
         resolve((response.list_services_response?.service ?? []).map((service) => service.name));
         call.end();
       });
