@@ -61,6 +61,25 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
     return null;
   }
 
+  /**
+   * Checks a login's password against `user` (equal timing whether or not the user exists).
+   * @throws NotFound when there is no such user, InvalidArgument when the password is wrong (the
+   *   spec's Login errors); both are logged as warnings with the client address
+   */
+  async function verifiedLogin<U extends { passwordHash: string }>(user: U | null, password: string, userType: UserType, username: string, call: CallContext): Promise<U> {
+    const ok = await verifyPassword(password, user?.passwordHash ?? null);
+    const context = { clientAddress: call.clientAddress, username, userType };
+    if (!user) {
+      identity.log.warn(context, 'login failed: no such user');
+      throw notFound(`no ${userType} user named "${username}"`);
+    }
+    if (!ok) {
+      identity.log.warn(context, 'login failed: wrong password');
+      throw invalidArgument('wrong username or password');
+    }
+    return user;
+  }
+
   async function activeAdminCount(): Promise<number> {
     return orm.em.fork().count(AdminUser, { role: 'admin', isActive: true });
   }
@@ -122,16 +141,7 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
       if (request.username === '' || request.password === '') throw invalidArgument('username and password are required');
       const em = orm.em.fork();
       if (userType === 'admin') {
-        const user = await em.findOne(AdminUser, { username: request.username });
-        const ok = await verifyPassword(request.password, user?.passwordHash ?? null);
-        if (!user) {
-          identity.log.warn({ clientAddress: call.clientAddress, username: request.username, userType }, 'login failed: no such user');
-          throw notFound(`no admin user named "${request.username}"`);
-        }
-        if (!ok) {
-          identity.log.warn({ clientAddress: call.clientAddress, username: request.username, userType }, 'login failed: wrong password');
-          throw invalidArgument('wrong username or password');
-        }
+        const user = await verifiedLogin(await em.findOne(AdminUser, { username: request.username }), request.password, userType, request.username, call);
         if (!user.isActive) throw permissionDenied('this account is disabled; ask an administrator');
         const { token, session } = await identity.sessions.open(user, { address: call.clientAddress, userAgent: call.userAgent });
         await em.nativeUpdate(AdminUser, { id: user.id }, { lastLoginAt: new Date() });
@@ -140,16 +150,7 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
         const bearer = await identity.signer.sign({ kind: 'admin', sub: user.id, jti: session.sessionId, sid: session.sessionId }, ttl);
         return { accessToken: bearer.token, refreshToken: '', expiresIn: BigInt(ttl), user: adminUserInfo(user), adminPath: config.server.admin_path };
       }
-      const user = await em.findOne(CustomerUser, { username: request.username });
-      const ok = await verifyPassword(request.password, user?.passwordHash ?? null);
-      if (!user) {
-        identity.log.warn({ clientAddress: call.clientAddress, username: request.username, userType }, 'login failed: no such user');
-        throw notFound(`no customer user named "${request.username}"`);
-      }
-      if (!ok) {
-        identity.log.warn({ clientAddress: call.clientAddress, username: request.username, userType }, 'login failed: wrong password');
-        throw invalidArgument('wrong username or password');
-      }
+      const user = await verifiedLogin(await em.findOne(CustomerUser, { username: request.username }), request.password, userType, request.username, call);
       if (!user.isActive) throw permissionDenied('this account is disabled; contact support');
       const customer = await em.findOne(Customer, { id: user.customerId });
       if (!customer?.isActive) throw permissionDenied('the customer account is disabled; contact support');
