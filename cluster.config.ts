@@ -189,6 +189,18 @@ const pluginsSchema = z
     memory_limit_mb: positiveInt('megabytes').default(64),
     /** How often the plugin directory is rescanned. */
     scan_interval_secs: positiveInt('seconds').default(300),
+    /** How often enabled plugin interfaces are health-checked. */
+    health_check_interval_secs: positiveInt('seconds').default(300),
+    /** Consecutive failures of one outbound host that open its circuit breaker. */
+    breaker_failure_threshold: positiveInt('failures').default(5),
+    /** How long an open breaker waits before letting one probe through. */
+    breaker_reset_timeout_ms: positiveInt('milliseconds').default(30_000),
+    /** Retries of an outbound request after a transient error (exponential backoff). */
+    http_retries: z.number().int().min(0).max(10).default(3),
+    /** First backoff delay; doubles on each retry. */
+    http_retry_base_ms: positiveInt('milliseconds').default(200),
+    /** Time limit of one outbound HTTP request. */
+    http_timeout_ms: positiveInt('milliseconds').default(10_000),
   })
   .prefault({});
 
