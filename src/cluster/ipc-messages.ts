@@ -8,12 +8,14 @@ export type WorkerToPrimary =
   | { kind: 'nodebill.ready'; slot: number }
   | { kind: 'nodebill.actor.forward'; id: string; targetSlot: number; customerId: string; request: CustomerRequest }
   | { kind: 'nodebill.actor.reply'; id: string; reply: CustomerReply }
-  | { kind: 'nodebill.metrics.request'; id: string };
+  | { kind: 'nodebill.metrics.request'; id: string }
+  | { kind: 'nodebill.restart.request'; id: string; requestedBy: string };
 
 export type PrimaryToWorker =
   | { kind: 'nodebill.actor.deliver'; id: string; customerId: string; request: CustomerRequest }
   | { kind: 'nodebill.actor.result'; id: string; reply: CustomerReply }
   | { kind: 'nodebill.metrics.result'; id: string; contentType: string; body: string; error?: string }
+  | { kind: 'nodebill.restart.accepted'; id: string; alreadyRunning: boolean }
   | { kind: 'nodebill.drain' };
 
 /** True when `value` is one of our IPC messages (prom-client and others share the channel). */

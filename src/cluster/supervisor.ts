@@ -15,7 +15,10 @@ export class WorkerSupervisor {
   private readonly queued = new Map<number, Forward[]>();
   private readonly relays = new Map<string, Worker>();
   private readonly recentDeaths: number[][];
+  /** Workers asked to exit by a rolling restart: restarted at once, not counted as crashes. */
+  private readonly planned = new WeakSet<Worker>();
   private stopping = false;
+  private restarting = false;
   private readonly options: {
     workers: number;
     env: Record<string, string>;
@@ -73,6 +76,36 @@ export class WorkerSupervisor {
     );
   }
 
+  /**
+   * Restarts the workers one at a time (IntegrationService/RestartServer): each slot drains (its
+   * in-flight calls finish), exits, and is forked again; the next slot follows once the new worker
+   * serves. The other workers keep serving meanwhile, so the server as a whole never stops.
+   */
+  async rollingRestart(): Promise<void> {
+    if (this.restarting || this.stopping) return;
+    this.restarting = true;
+    try {
+      for (let slot = 0; slot < this.slots.length && !this.stopping; slot += 1) {
+        const worker = this.slots[slot];
+        if (!worker || worker.isDead()) continue;
+        const replaced = new Promise<void>((resolve) => {
+          const check = (): void => {
+            const current = this.slots[slot];
+            if (this.stopping || (current && current !== worker && this.ready[slot])) resolve();
+            else setTimeout(check, 25);
+          };
+          check();
+        });
+        this.planned.add(worker);
+        this.send(worker, { kind: 'nodebill.drain' });
+        await replaced;
+      }
+      this.options.log.info('rolling restart finished');
+    } finally {
+      this.restarting = false;
+    }
+  }
+
   private fork(slot: number): void {
     const worker = cluster.fork({ ...this.options.env, NODEBILL_WORKER_SLOT: String(slot) });
     this.slots[slot] = worker;
@@ -86,6 +119,11 @@ export class WorkerSupervisor {
         this.ready[slot] = false;
       }
       if (this.stopping) return;
+      if (this.planned.has(worker)) {
+        this.options.log.info({ slot, workerPid: worker.process.pid }, 'worker restarted by a rolling restart');
+        this.fork(slot);
+        return;
+      }
       const now = Date.now();
       const deaths = (this.recentDeaths[slot] ?? []).filter((at) => now - at < 60_000);
       deaths.push(now);
@@ -119,6 +157,13 @@ export class WorkerSupervisor {
         if (origin && !origin.isDead()) this.send(origin, { kind: 'nodebill.actor.result', id: message.id, reply: message.reply });
         return;
       }
+      case 'nodebill.restart.request':
+        this.send(worker, { kind: 'nodebill.restart.accepted', id: message.id, alreadyRunning: this.restarting });
+        if (!this.restarting) {
+          this.options.log.info({ requestedBy: message.requestedBy }, 'rolling restart requested');
+          void this.rollingRestart();
+        }
+        return;
       case 'nodebill.metrics.request':
         this.options.metrics().then(
           ({ contentType, body }) => this.send(worker, { kind: 'nodebill.metrics.result', id: message.id, contentType, body }),

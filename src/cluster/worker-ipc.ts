@@ -12,6 +12,7 @@ type Pending<T> = { resolve: (value: T) => void; timer: NodeJS.Timeout };
 export class WorkerIpc implements ShardForwarder {
   private readonly pendingActors = new Map<string, Pending<CustomerReply>>();
   private readonly pendingMetrics = new Map<string, Pending<{ contentType: string; body: string } | Error>>();
+  private readonly pendingRestarts = new Map<string, Pending<{ alreadyRunning: boolean } | Error>>();
   private readonly options: {
     timeoutMs: number;
     onDeliver: (customerId: string, request: CustomerRequest) => Promise<CustomerReply>;
@@ -58,6 +59,25 @@ export class WorkerIpc implements ShardForwarder {
     return result;
   }
 
+  /**
+   * Asks the primary for a rolling restart of all workers (IntegrationService/RestartServer).
+   * Resolves once the primary accepted it (the restart itself proceeds in the background, one worker
+   * at a time, including this one). @throws Error when the primary does not answer
+   */
+  async requestRollingRestart(requestedBy: string): Promise<{ alreadyRunning: boolean }> {
+    const id = newId();
+    const result = await new Promise<{ alreadyRunning: boolean } | Error>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingRestarts.delete(id);
+        resolve(new Error('primary did not accept the restart in time'));
+      }, this.options.timeoutMs);
+      this.pendingRestarts.set(id, { resolve, timer });
+      this.send({ kind: 'nodebill.restart.request', id, requestedBy });
+    });
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
   private handle(message: PrimaryToWorker): void {
     switch (message.kind) {
       case 'nodebill.actor.deliver':
@@ -80,6 +100,14 @@ export class WorkerIpc implements ShardForwarder {
         this.pendingMetrics.delete(message.id);
         clearTimeout(pending.timer);
         pending.resolve(message.error ? new Error(message.error) : { contentType: message.contentType, body: message.body });
+        return;
+      }
+      case 'nodebill.restart.accepted': {
+        const pending = this.pendingRestarts.get(message.id);
+        if (!pending) return;
+        this.pendingRestarts.delete(message.id);
+        clearTimeout(pending.timer);
+        pending.resolve({ alreadyRunning: message.alreadyRunning });
         return;
       }
       case 'nodebill.drain':

@@ -61,7 +61,13 @@ export async function runWorker(): Promise<void> {
 
   const identity = createIdentity({ orm, config, redis, log });
   const registry = new HandlerRegistry();
-  registerServices(registry, { orm, config, identity, router });
+  registerServices(registry, {
+    orm,
+    config,
+    identity,
+    router,
+    cluster: { restartServer: (requestedBy) => ipc.requestRollingRestart(requestedBy) },
+  });
 
   const limiter = new ConcurrencyLimiter(config.server.max_concurrency);
   const dispatcher = new Dispatcher({ registry, authenticator: identity.authenticator, limiter, logger: log, workerId: String(slot) });

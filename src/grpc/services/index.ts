@@ -26,6 +26,11 @@ export interface ServiceDeps {
   config: AppConfig;
   identity: Identity;
   router: ShardRouter;
+  /** Cluster operations a service may ask the primary for. */
+  cluster: {
+    /** Starts a rolling restart of all workers (IntegrationService/RestartServer); resolves once accepted. */
+    restartServer(requestedBy: string): Promise<{ alreadyRunning: boolean }>;
+  };
 }
 
 /**
