@@ -66,6 +66,8 @@ export interface SmtpConfig {
   password?: string;
   /** "ssl" (implicit TLS), "starttls", or "none". */
   encryption?: string;
+  /** Verify the server's certificate (default true); "false"/false accepts self-signed servers. */
+  tls_reject_unauthorized?: boolean | string;
 }
 export interface EmailMessage {
   to: string;
