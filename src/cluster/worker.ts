@@ -19,6 +19,12 @@ import { createIdentity } from '../identity/module.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { pingDatabase } from '../persistence/migrate.ts';
 import { PgCustomerSnapshotStore } from '../persistence/customer-snapshots.ts';
+import { createPluginEngine } from '../plugins/engine/index.ts';
+import { createHostServices } from '../plugins/host/index.ts';
+import { PluginRegistry } from '../plugins/registry/registry.ts';
+import { PluginScanner } from '../plugins/scanner.ts';
+import { NotificationDispatcher } from '../plugins/notifications.ts';
+import { startPluginSchedules } from '../plugins/schedules.ts';
 import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
 import { WorkerIpc } from './worker-ipc.ts';
 
@@ -59,7 +65,25 @@ export async function runWorker(): Promise<void> {
   });
   const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
 
-  const identity = createIdentity({ orm, config, redis, log });
+
+  // The plugin system, once per worker: host services (breakers, HTTP, SMTP, state), the QuickJS
+  // engine, the interface registry; worker 0 syncs the plugin directory at boot, and every worker
+  // runs the periodic scan / health checks, which take a cluster-wide lock per tick.
+  const pluginLog = log.child({ component: 'plugins' });
+  const pluginHost = createHostServices({ orm, config: config.plugins, log: pluginLog });
+  const pluginEngine = await createPluginEngine({
+    host: pluginHost,
+    callTimeoutMs: config.plugins.call_timeout_ms,
+    memoryLimitMb: config.plugins.memory_limit_mb,
+    log: pluginLog,
+  });
+  const pluginRegistry = new PluginRegistry({ orm, engine: pluginEngine, log: pluginLog });
+  const pluginScanner = new PluginScanner({ orm, engine: pluginEngine, pluginsDir: config.plugins.plugins_dir, log: pluginLog });
+  if (slot === 0) await pluginScanner.scan().catch((error: unknown) => pluginLog.error({ err: error }, 'boot plugin scan failed; the periodic scan retries'));
+  const pluginSchedules = startPluginSchedules({ orm, scanner: pluginScanner, registry: pluginRegistry, config: config.plugins, log: pluginLog });
+  const notifications = new NotificationDispatcher(pluginRegistry, pluginLog);
+  const identity = createIdentity({ orm, config, redis, log, notifications });
+
   const registry = new HandlerRegistry();
   registerServices(registry, {
     orm,
@@ -67,6 +91,7 @@ export async function runWorker(): Promise<void> {
     identity,
     router,
     cluster: { restartServer: (requestedBy) => ipc.requestRollingRestart(requestedBy) },
+    plugins: { registry: pluginRegistry, notifications },
   });
 
   const limiter = new ConcurrencyLimiter(config.server.max_concurrency);
@@ -112,6 +137,8 @@ export async function runWorker(): Promise<void> {
       });
       await listener.closeConnections();
       host.shutdown();
+      pluginSchedules.stop();
+      await pluginHost.close();
       await identity.close();
       redis?.disconnect();
       await orm.close(true).catch(() => undefined);

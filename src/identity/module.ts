@@ -8,7 +8,8 @@ import { RequestAuthenticator } from './authenticator.ts';
 import { CustomerTokens } from './customer-tokens.ts';
 import { RateLimits } from './rate-limits.ts';
 import { AdminSessions } from './sessions.ts';
-import { LogCodeDelivery, VerificationCodes } from './verification.ts';
+import type { NotificationDispatcher } from '../plugins/notifications.ts';
+import { LogCodeDelivery, NotifierCodeDelivery, VerificationCodes } from './verification.ts';
 
 /** Everything identity-related a worker needs, built once per process. */
 export interface Identity {
@@ -24,12 +25,14 @@ export interface Identity {
 }
 
 /** Builds the identity components of a worker from its ORM, configuration and optional Redis. */
-export function createIdentity(deps: { orm: MikroORM; config: AppConfig; redis: Redis | null; log: Logger }): Identity {
+export function createIdentity(deps: { orm: MikroORM; config: AppConfig; redis: Redis | null; log: Logger; notifications?: NotificationDispatcher }): Identity {
   const { orm, config, redis, log } = deps;
+  const logDelivery = new LogCodeDelivery(log);
   const signer = new TokenSigner(config.jwt.secret);
   const sessions = new AdminSessions(orm, config.session, redis);
   const tokens = new CustomerTokens(orm, signer, config.jwt, redis);
-  const codes = new VerificationCodes(orm, config.jwt.secret, new LogCodeDelivery(log));
+  const delivery = deps.notifications ? new NotifierCodeDelivery(deps.notifications, logDelivery) : logDelivery;
+  const codes = new VerificationCodes(orm, config.jwt.secret, delivery);
   return {
     authenticator: new RequestAuthenticator({ orm, signer, sessions, tokens, cookieName: config.session.cookie_name }),
     sessions,

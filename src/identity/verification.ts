@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { digestsEqual, newVerificationCode, verificationCodeHash } from '../domain/identity/secrets.ts';
 import type { VerificationPurpose } from '../domain/identity/validation.ts';
 import { VerificationCode } from '../persistence/entities/verification-codes.ts';
+import type { NotificationDispatcher } from '../plugins/notifications.ts';
 
 /** How long a code is valid. */
 export const CODE_TTL_MS = 10 * 60_000;
@@ -25,6 +26,50 @@ export class LogCodeDelivery implements CodeDelivery {
   }
   async deliver(email: string, purpose: VerificationPurpose, code: string): Promise<void> {
     this.log.info({ email, purpose, code }, 'verification code (development delivery: no notifier plugin yet)');
+  }
+}
+
+/** The event notifier plugins receive verification codes under. */
+export const VERIFICATION_EVENT = 'verification_code';
+
+/**
+ * Delivery through notifier plugins: channels that list `verification_code` in their
+ * supported_events, or e-mail notifiers that accept every event. Codes never go to channels that
+ * merely accept everything (a webhook would leak them). With no such channel configured the code is
+ * logged (development); when channels exist but all fail, delivery fails.
+ */
+export class NotifierCodeDelivery implements CodeDelivery {
+  private readonly dispatcher: NotificationDispatcher;
+  private readonly fallback: CodeDelivery;
+
+  constructor(dispatcher: NotificationDispatcher, fallback: CodeDelivery) {
+    this.dispatcher = dispatcher;
+    this.fallback = fallback;
+  }
+
+  /** @throws Error when every eligible channel failed (the messages say why). */
+  async deliver(email: string, purpose: VerificationPurpose, code: string): Promise<void> {
+    const channels = (await this.dispatcher.channels()).filter(
+      (channel) => channel.supportedEvents.includes(VERIFICATION_EVENT) || (channel.supportedEvents.length === 0 && channel.pluginId === 'email'),
+    );
+    if (channels.length === 0) {
+      await this.fallback.deliver(email, purpose, code);
+      return;
+    }
+    const action = purpose === 'registration' ? 'complete your registration' : 'reset your password';
+    const results = await this.dispatcher.send(
+      {
+        eventType: VERIFICATION_EVENT,
+        title: 'Your verification code',
+        body: `Your verification code is ${code}. Use it within 10 minutes to ${action}. If you did not ask for it, ignore this message.`,
+        recipient: email,
+        metadata: { purpose },
+      },
+      channels.map((channel) => channel.id),
+    );
+    if (!results.some((result) => result.success)) {
+      throw new Error(`no notification channel delivered the code: ${results.map((result) => result.error).join('; ')}`);
+    }
   }
 }
 

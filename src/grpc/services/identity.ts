@@ -14,7 +14,7 @@ import { Customer } from '../../persistence/entities/customers.ts';
 import { VerificationCode } from '../../persistence/entities/verification-codes.ts';
 import type { CallContext } from '../context.ts';
 import {
-  alreadyExists, failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted, unauthenticated,
+  alreadyExists, failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted, unauthenticated, unavailable,
 } from '../errors.ts';
 import type { ServiceHandlers } from '../handlers.ts';
 import { pageMeta, resolvePage } from '../pagination.ts';
@@ -130,7 +130,14 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
       const perEmail = await identity.rateLimits.consume('verification_email', email);
       if (perEmail !== null) throw invalidArgument(`a code was sent to this address moments ago; retry in ${perEmail} s`);
       // For password resets of unknown addresses the answer is the same, so addresses cannot be probed.
-      if (purpose === 'registration' || registered) await identity.codes.send(email, purpose);
+      if (purpose === 'registration' || registered) {
+        try {
+          await identity.codes.send(email, purpose);
+        } catch (error) {
+          identity.log.error({ err: error, email }, 'verification code not delivered');
+          throw unavailable('the e-mail service is unavailable, so no code was sent; try again later');
+        }
+      }
       return { sent: true, message: `a verification code was sent to ${email}; it is valid for 10 minutes`, retryAfterSecs: CODE_RESEND_SECS };
     },
 

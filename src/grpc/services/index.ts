@@ -16,9 +16,13 @@ import { ProductGroupService } from '../../gen/rustbill/product_group_pb.ts';
 import { ProductService } from '../../gen/rustbill/product_pb.ts';
 import { TicketService } from '../../gen/rustbill/ticket_pb.ts';
 import type { Identity } from '../../identity/module.ts';
+import type { NotificationDispatcher } from '../../plugins/notifications.ts';
+import type { PluginRegistry } from '../../plugins/registry/registry.ts';
 import type { HandlerRegistry } from '../handlers.ts';
 import { balanceHandlers } from './balance.ts';
 import { identityHandlers } from './identity.ts';
+import { integrationHandlers } from './integration.ts';
+import { notificationHandlers } from './notification.ts';
 
 /** What service modules may use. */
 export interface ServiceDeps {
@@ -31,6 +35,8 @@ export interface ServiceDeps {
     /** Starts a rolling restart of all workers (IntegrationService/RestartServer); resolves once accepted. */
     restartServer(requestedBy: string): Promise<{ alreadyRunning: boolean }>;
   };
+  /** The plugin system: interface registry over the sandboxed engine (IntegrationService). */
+  plugins: { registry: PluginRegistry; notifications: NotificationDispatcher };
 }
 
 /**
@@ -40,10 +46,10 @@ export interface ServiceDeps {
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers(deps));
   registry.register(BalanceService, balanceHandlers(deps.router));
+  registry.register(IntegrationService, integrationHandlers(deps));
+  registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
 
   registry
-    .pending(IntegrationService, 'the plugin system: sandboxed JavaScript plugins, the IntegrationService and circuit-broken hosts (issue #3)')
-    .pending(NotificationService, 'the plugin system (issue #3): notifier plugins')
     .pending(ProductService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(ProductCategoryService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(ProductGroupService, 'the catalog: products, groups and categories (after the plugin system)')

@@ -1,0 +1,290 @@
+/**
+ * What the contract functions return, read into typed shapes (plugin guide: 契约函数详解 and its
+ * return formats). Scripts return strings (often JSON text) or plain data; every reader here accepts
+ * both and throws `PluginError('script_error', …)` naming the function when the result is unusable.
+ * Pure functions, no I/O.
+ */
+import { Decimal } from 'decimal.js';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { ProductInfoSchema, SpecFieldSchema, SpecGroupSchema, SpecTemplateSchema } from '../../gen/rustbill/product_pb.ts';
+import { PluginError } from '../types.ts';
+
+type Json = { [key: string]: unknown };
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A script's value as data: JSON text (object or array) is parsed, anything else is returned as is. */
+export function asData(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (!(text.startsWith('{') || text.startsWith('['))) return value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function bad(fn: string, expected: string, got: unknown): PluginError {
+  const shown = typeof got === 'string' ? JSON.stringify(got.slice(0, 120)) : got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 120) ?? String(got);
+  return new PluginError('script_error', `${fn}() returned ${shown}; expected ${expected}`);
+}
+
+/** A text field: strings as they are, numbers and booleans as text, anything else ''. */
+function text(source: Json, ...keys: string[]): string {
+  for (const key of keys) {
+    const value = source[key];
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  }
+  return '';
+}
+
+function integer(source: Json, key: string): number | undefined {
+  const value = source[key];
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(parsed) ? Math.trunc(parsed) : undefined;
+}
+
+function flag(source: Json, key: string, fallback: boolean): boolean {
+  const value = source[key];
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return fallback;
+}
+
+/** A `map<string,string>` from an object: values become text (objects as JSON). */
+function stringMap(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null || item === undefined) continue;
+    out[key] = typeof item === 'string' ? item : typeof item === 'object' ? JSON.stringify(item) : String(item);
+  }
+  return out;
+}
+
+/** A decimal amount with exactly two places, or null when `value` is not a finite decimal. */
+export function moneyText(value: unknown): string | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const raw = String(value).trim();
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw)) return null;
+  const amount = new Decimal(raw);
+  return amount.isFinite() ? amount.toFixed(2, Decimal.ROUND_HALF_UP) : null;
+}
+
+/** A health verdict. */
+export interface HealthVerdict {
+  healthy: boolean;
+  /** Why it is unhealthy (null when healthy). */
+  error: string | null;
+}
+
+/**
+ * `health_check()`'s verdict: `true`, `"true"`, `"ok"` or `{healthy|ok|is_healthy: true}` are
+ * healthy; `false`/`"false"` or an object saying false are unhealthy (with its `error`/`message`
+ * when given); anything else is unhealthy with the value shown.
+ */
+export function readHealth(value: unknown): HealthVerdict {
+  const data = asData(value);
+  if (data === true) return { healthy: true, error: null };
+  if (data === false) return { healthy: false, error: 'health_check() returned false' };
+  if (typeof data === 'string') {
+    const word = data.trim().toLowerCase();
+    if (word === 'true' || word === 'ok') return { healthy: true, error: null };
+    if (word === 'false') return { healthy: false, error: 'health_check() returned "false"' };
+    return { healthy: false, error: `health_check() returned ${JSON.stringify(data.slice(0, 200))}` };
+  }
+  if (isObject(data)) {
+    const verdict = ['healthy', 'is_healthy', 'ok'].map((key) => data[key]).find((item) => typeof item === 'boolean' || item === 'true' || item === 'false');
+    if (verdict !== undefined) {
+      const healthy = verdict === true || verdict === 'true';
+      const reason = text(data, 'error', 'message', 'reason');
+      return { healthy, error: healthy ? null : reason || 'health_check() reported unhealthy' };
+    }
+  }
+  return { healthy: false, error: `health_check() returned no verdict (${data === undefined ? 'nothing' : typeof data})` };
+}
+
+/** `admin_page()`: an HTML string, or `{html|html_content, title}`. */
+export function readAdminPage(value: unknown, fallbackTitle: string): { html: string; title: string } {
+  const data = asData(value);
+  if (typeof data === 'string') return { html: data, title: fallbackTitle };
+  if (isObject(data)) {
+    const html = text(data, 'html_content', 'html', 'content');
+    if (html !== '') return { html, title: text(data, 'title') || fallbackTitle };
+  }
+  throw bad('admin_page', 'an HTML string or {"html": …, "title": …}', value);
+}
+
+/** `query_price()`: `{"amount","currency","billing_cycle"}`; amount must be a decimal ≥ 0. */
+export function readPriceQuote(value: unknown): { amount: string; currency: string; billingCycle: string } {
+  const data = asData(value);
+  if (!isObject(data)) throw bad('query_price', '{"amount":"…","currency":"…","billing_cycle":"…"}', value);
+  const amount = moneyText(data.amount ?? data.price);
+  if (amount === null || new Decimal(amount).isNegative()) throw bad('query_price', 'an "amount" that is a decimal ≥ 0', value);
+  return { amount, currency: text(data, 'currency') || 'CNY', billingCycle: text(data, 'billing_cycle') || 'monthly' };
+}
+
+/** An instance as providers describe it (create_instance, get_instance_status, import, sync). */
+export interface ProviderInstance {
+  instanceId: string;
+  status: string;
+  ipAddress: string;
+  createdAt: string;
+}
+
+function readInstance(fn: string, data: unknown, original: unknown): ProviderInstance {
+  if (!isObject(data)) throw bad(fn, '{"instance_id","status","ip_address"}', original);
+  return {
+    instanceId: text(data, 'instance_id', 'id', 'provider_instance_id'),
+    status: text(data, 'status'),
+    ipAddress: text(data, 'ip_address', 'ip'),
+    createdAt: text(data, 'created_at'),
+  };
+}
+
+/** `create_instance()`: `{"instance_id","status","ip_address","created_at"}`; instance_id is required. */
+export function readCreatedInstance(value: unknown): ProviderInstance {
+  const instance = readInstance('create_instance', asData(value), value);
+  if (instance.instanceId === '') throw bad('create_instance', 'an object with a non-empty "instance_id"', value);
+  return instance;
+}
+
+/** `get_instance_status()`: a status word (`"running"`…) or `{"status","ip_address"}`. */
+export function readInstanceStatus(value: unknown): { status: string; ipAddress: string } {
+  const data = asData(value);
+  if (typeof data === 'string' && data.trim() !== '') return { status: data.trim(), ipAddress: '' };
+  if (isObject(data) && text(data, 'status') !== '') return { status: text(data, 'status'), ipAddress: text(data, 'ip_address', 'ip') };
+  throw bad('get_instance_status', 'a status such as "running", or {"status","ip_address"}', value);
+}
+
+/** `import_upstream_instance()`: `{"instance_id","status","ip_address", …}`. */
+export function readImportedInstance(value: unknown, requestedId: string): ProviderInstance {
+  const instance = readInstance('import_upstream_instance', asData(value), value);
+  return { ...instance, instanceId: instance.instanceId || requestedId };
+}
+
+function listOf(data: unknown, key: string): unknown[] | null {
+  if (Array.isArray(data)) return data;
+  if (isObject(data) && Array.isArray(data[key])) return data[key] as unknown[];
+  return null;
+}
+
+/** `sync_upstream_instances()`: an array of instances, or `{"instances": […]}`. */
+export function readUpstreamInstances(value: unknown): ProviderInstance[] {
+  const list = listOf(asData(value), 'instances');
+  if (!list) throw bad('sync_upstream_instances', 'an array of instances or {"instances": […]}', value);
+  return list.map((item) => readInstance('sync_upstream_instances', item, value)).filter((item) => item.instanceId !== '');
+}
+
+/** `get_upstream_balance()`: `{"balance","currency"}` or a bare decimal. */
+export function readUpstreamBalance(value: unknown): { balance: string; currency: string } {
+  const data = asData(value);
+  const balance = moneyText(isObject(data) ? data.balance : data);
+  if (balance === null) throw bad('get_upstream_balance', '{"balance":"…","currency":"…"} with a decimal balance', value);
+  return { balance, currency: isObject(data) ? text(data, 'currency') || 'CNY' : 'CNY' };
+}
+
+/** A product as `sync_products()` describes it, in `ProductInfo` form (not stored; id empty). */
+export type SyncedProduct = MessageInitShape<typeof ProductInfoSchema>;
+
+/**
+ * `sync_products()`: an array of products or `{"products": […]}`; each needs a `name` and a
+ * decimal `price_per_month` (or `price` / `cost_price`). `interfaceId` and `groupId` are copied in.
+ */
+export function readSyncedProducts(value: unknown, interfaceId: string, groupId: string): SyncedProduct[] {
+  const list = listOf(asData(value), 'products');
+  if (!list) throw bad('sync_products', 'an array of products or {"products": […]}', value);
+  return list.map((item, index) => {
+    if (!isObject(item) || text(item, 'name') === '') throw bad('sync_products', `products with a "name" (item ${index} has none)`, value);
+    const cost = moneyText(item.cost_price ?? item.cost);
+    const price = moneyText(item.price_per_month ?? item.price ?? item.monthly_price ?? item.cost_price);
+    if (price === null) throw bad('sync_products', `a decimal "price_per_month" for product "${text(item, 'name')}"`, value);
+    const cycles = stringMap(item.billing_cycles);
+    return {
+      id: '',
+      name: text(item, 'name'),
+      description: text(item, 'description'),
+      pricePerMonth: price,
+      costPrice: cost ?? price,
+      interfaceId,
+      isActive: flag(item, 'is_active', true),
+      createdAt: '',
+      updatedAt: '',
+      specs: stringMap(item.specs),
+      groupId,
+      billingCycles: Object.keys(cycles).length > 0 ? cycles : { monthly: price },
+    };
+  });
+}
+
+type SpecFieldInit = MessageInitShape<typeof SpecFieldSchema>;
+type SpecGroupInit = MessageInitShape<typeof SpecGroupSchema>;
+
+function optionalBig(source: Json, key: string): bigint | undefined {
+  const value = integer(source, key);
+  return value === undefined ? undefined : BigInt(value);
+}
+
+function readSpecField(item: unknown): SpecFieldInit | null {
+  if (!isObject(item) || text(item, 'key') === '') return null;
+  const options = Array.isArray(item.options) ? item.options.filter(isObject) : [];
+  const impact = isObject(item.price_impact) ? item.price_impact : null;
+  const defaultValue = text(item, 'default_value');
+  return {
+    key: text(item, 'key'),
+    label: text(item, 'label'),
+    fieldType: text(item, 'field_type'),
+    required: flag(item, 'required', false),
+    displayOrder: Math.max(0, integer(item, 'display_order') ?? 0),
+    options: options.map((option) => ({
+      value: text(option, 'value'),
+      label: text(option, 'label'),
+      icon: text(option, 'icon'),
+      description: text(option, 'description'),
+      priceModifier: text(option, 'price_modifier'),
+      disabled: flag(option, 'disabled', false),
+    })),
+    min: optionalBig(item, 'min'),
+    max: optionalBig(item, 'max'),
+    ...(defaultValue !== '' ? { defaultValue } : {}),
+    unit: text(item, 'unit'),
+    description: text(item, 'description'),
+    icon: text(item, 'icon'),
+    group: text(item, 'group'),
+    step: optionalBig(item, 'step'),
+    ...(impact ? { priceImpact: { mode: text(impact, 'mode'), amount: text(impact, 'amount'), currency: text(impact, 'currency') } } : {}),
+  };
+}
+
+/**
+ * `spec_template()`: `{"groups":[…],"fields":[…]}` (guide: spec_template — 规格模板). Fields without
+ * a `key` are dropped.
+ */
+export function readSpecTemplate(value: unknown): MessageInitShape<typeof SpecTemplateSchema> {
+  const data = asData(value);
+  if (!isObject(data)) throw bad('spec_template', '{"groups":[…],"fields":[…]}', value);
+  const fields = Array.isArray(data.fields) ? data.fields.map(readSpecField).filter((field) => field !== null) : [];
+  const groups: SpecGroupInit[] = (Array.isArray(data.groups) ? data.groups.filter(isObject) : []).map((group) => ({
+    key: text(group, 'key'),
+    label: text(group, 'label'),
+    icon: text(group, 'icon'),
+    displayOrder: Math.max(0, integer(group, 'display_order') ?? 0),
+    fields: Array.isArray(group.fields) ? group.fields.map(readSpecField).filter((field) => field !== null) : [],
+  }));
+  return { fields, groups };
+}
+
+/** Any script value as JSON text (CallPluginAction's `result_json`); `undefined` becomes `null`. */
+export function toResultJson(value: unknown): string {
+  const data = asData(value);
+  try {
+    return JSON.stringify(data === undefined ? null : data) ?? 'null';
+  } catch {
+    return JSON.stringify(String(data));
+  }
+}

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Customer } from '../../../src/persistence/entities/customers.ts';
+import { Instance } from '../../../src/persistence/entities/instances.ts';
+import { Order } from '../../../src/persistence/entities/orders.ts';
+import { Plugin, PluginInterface, PluginState } from '../../../src/persistence/entities/plugins.ts';
+import { PluginRegistryError } from '../../../src/plugins/registry/errors.ts';
+import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
+import { scriptHash } from '../../../src/plugins/registry/scripts.ts';
+import { PluginScanner } from '../../../src/plugins/scanner.ts';
+import { PluginError } from '../../../src/plugins/types.ts';
+import { gatewayScript, pluginTestBed, type PluginTestBed, providerScript, writePlugin } from './support.ts';
+
+let bed: PluginTestBed;
+let registry: PluginRegistry;
+const defs: Record<string, string> = {};
+
+beforeAll(async () => {
+  bed = await pluginTestBed();
+  registry = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log });
+  const dir = bed.tempDir();
+  writePlugin(dir, 'gateway-pay.js', gatewayScript({ version: '1.0.0' }));
+  writePlugin(dir, 'gateway-plain.js', gatewayScript({ version: '1.0.0', adminPage: false }));
+  writePlugin(dir, 'gateway-flaky.js', gatewayScript({ version: '1.0.0', health: "throw new Error('cannot reach ' + config.api_url);" }));
+  writePlugin(dir, 'provider-local.js', providerScript());
+  writePlugin(dir, 'provider-rustbill.js', providerScript({ upstream: true }));
+  const summary = await new PluginScanner({ orm: bed.orm, engine: bed.engine, pluginsDir: dir, log: bed.log }).scan();
+  expect(summary.failed).toEqual([]);
+  for (const row of await bed.orm.em.fork().find(Plugin, {})) defs[row.pluginId] = row.id;
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+async function refused(promise: Promise<unknown>, kind: PluginRegistryError['kind'], message?: RegExp): Promise<PluginRegistryError> {
+  const error = await promise.then(() => null, (thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(PluginRegistryError);
+  const refusal = error as PluginRegistryError;
+  expect(refusal.kind).toBe(kind);
+  if (message) expect(refusal.message).toMatch(message);
+  return refusal;
+}
+
+let counter = 0;
+function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix} ${counter}`;
+}
+
+async function newGateway(config: Record<string, unknown> = { api_url: 'https://pay.example', key: 'k-1' }, plugin = 'pay'): Promise<PluginInterface> {
+  return registry.createInterface({ pluginDefId: defs[plugin] ?? '', displayName: uniqueName('gw'), configJson: JSON.stringify(config) });
+}
+
+describe('creating interfaces', () => {
+  it('takes config_schema, version and admin-page flag from the script; starts disabled and unhealthy', async () => {
+    const row = await registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: '  Main pay  ', configJson: '{"api_url":"https://pay.example","timeout":"30"}' });
+    expect(row).toMatchObject({
+      pluginDefId: defs.pay, pluginType: 'gateway', pluginId: 'pay', displayName: 'Main pay', enabled: false, isHealthy: false,
+      pluginVersion: '1.0.0', hasAdminPage: true, config: { api_url: 'https://pay.example', timeout: '30' },
+    });
+    expect((row.configSchema as { required: string[] }).required).toEqual(['api_url']);
+    const def = await bed.orm.em.fork().findOneOrFail(Plugin, { id: defs.pay ?? '' });
+    expect(row.scriptSource).toBe(def.scriptSource);
+    expect(row.scriptHash).toBe(scriptHash(def.scriptSource));
+  });
+
+  it('refuses a config that does not satisfy the schema, naming the field', async () => {
+    const create = (configJson: string) => registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: uniqueName('bad'), configJson });
+    await refused(create('{"key":"x"}'), 'invalid_argument', /config_json: config field "api_url" is required/);
+    await refused(create('{"api_url":"https://x","timeout":"soon"}'), 'invalid_argument', /config field "timeout" must be integer/);
+    await refused(create('{"api_url":"https://x","timeout":0}'), 'invalid_argument', /"timeout" must be >= 1/);
+    await refused(create('{"api_url":'), 'invalid_argument', /config_json is not valid JSON/);
+    await refused(create('[1]'), 'invalid_argument', /config_json must be a JSON object/);
+  });
+
+  it('accepts an empty draft config, but enabling needs the required fields', async () => {
+    const row = await registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: uniqueName('draft'), configJson: '' });
+    expect(row.config).toEqual({});
+    await refused(registry.setEnabled(row.id, true), 'failed_precondition', /cannot enable .*config field "api_url" is required/);
+    await registry.updateInterface(row.id, { configJson: '{"api_url":"https://pay.example"}', keepSecrets: false });
+    expect((await registry.setEnabled(row.id, true)).changed).toBe(true);
+    expect((await registry.setEnabled(row.id, true)).changed).toBe(false);
+    expect((await registry.getInterface(row.id)).enabled).toBe(true);
+    // An enabled interface's config must stay complete.
+    await refused(registry.updateInterface(row.id, { configJson: '{}', keepSecrets: false }), 'invalid_argument', /"api_url" is required/);
+  });
+
+  it('refuses a display name used by the same plugin (AlreadyExists), allows it for another plugin', async () => {
+    await registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: 'Shared name', configJson: '{}' });
+    await refused(registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: 'Shared name', configJson: '{}' }), 'already_exists', /already has an interface named "Shared name"/);
+    await registry.createInterface({ pluginDefId: defs.plain ?? '', displayName: 'Shared name', configJson: '{}' });
+    const other = await registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: 'Other name', configJson: '{}' });
+    await refused(registry.updateInterface(other.id, { displayName: 'Shared name', keepSecrets: false }), 'already_exists');
+  });
+
+  it('refuses unknown definitions, empty names and scripts that do not load', async () => {
+    await refused(registry.createInterface({ pluginDefId: '0190aaaa-0000-7000-8000-000000000000', displayName: 'x', configJson: '{}' }), 'not_found', /plugin definition/);
+    await refused(registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: '   ', configJson: '{}' }), 'invalid_argument', /display_name is required/);
+    await refused(registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: uniqueName('own'), configJson: '{}', scriptSource: 'function (' }), 'invalid_argument', /script_source does not load \(syntax\)/);
+  });
+});
+
+describe('updating interfaces', () => {
+  it('changes the config and the display name and reports the changed fields only', async () => {
+    const row = await newGateway();
+    const { row: updated, changed } = await registry.updateInterface(row.id, { configJson: '{"api_url":"https://pay2.example","key":"k-2"}', displayName: 'Renamed gateway', keepSecrets: false });
+    expect(changed).toEqual(['display_name', 'config_json']);
+    expect(updated).toMatchObject({ displayName: 'Renamed gateway', config: { api_url: 'https://pay2.example', key: 'k-2' } });
+    expect((await registry.updateInterface(row.id, { displayName: 'Renamed gateway', keepSecrets: false })).changed).toEqual([]);
+  });
+
+  it('keeps a stored secret when a masked form is saved back by a caller who cannot see secrets', async () => {
+    const row = await newGateway({ api_url: 'https://pay.example', key: 'secret-key' });
+    const { row: kept } = await registry.updateInterface(row.id, { configJson: '{"api_url":"https://pay3.example","key":""}', keepSecrets: true });
+    expect(kept.config).toEqual({ api_url: 'https://pay3.example', key: 'secret-key' });
+    const { row: cleared } = await registry.updateInterface(row.id, { configJson: '{"api_url":"https://pay3.example","key":""}', keepSecrets: false });
+    expect(cleared.config).toEqual({ api_url: 'https://pay3.example', key: '' });
+  });
+
+  it('hot-reloads a new script_source: inspected, stored with its hash, and the next call runs it', async () => {
+    const row = await newGateway();
+    expect(JSON.parse(await registry.callAction(row.id, 'admin_echo', '{"value":1}'))).toEqual({ marker: 'v1', value: 1, api_url: 'https://pay.example' });
+    const source = gatewayScript({ version: '1.5.0', marker: 'v2', adminPage: false, extraProperties: { region: { type: 'string' } } });
+    const { row: updated, changed } = await registry.updateInterface(row.id, { scriptSource: source, keepSecrets: false });
+    expect(changed).toEqual(['script_source']);
+    expect(updated).toMatchObject({ scriptSource: source, scriptHash: scriptHash(source), pluginVersion: '1.5.0', hasAdminPage: false });
+    expect(Object.keys((updated.configSchema as { properties: Record<string, unknown> }).properties)).toContain('region');
+    expect(JSON.parse(await registry.callAction(row.id, 'admin_echo', '{"value":2}'))).toMatchObject({ marker: 'v2', value: 2 });
+    await refused(registry.adminPage(row.id), 'not_found', /no admin page/);
+    // A broken script is refused and the working one stays.
+    await refused(registry.updateInterface(row.id, { scriptSource: 'function health_check( {', keepSecrets: false }), 'invalid_argument', /syntax/);
+    await refused(registry.updateInterface(row.id, { scriptSource: "function config_schema() { return {}; }", keepSecrets: false }), 'invalid_argument', /contract/);
+    expect((await registry.getInterface(row.id)).scriptSource).toBe(source);
+  });
+
+  it('evicts on a config change: the next call sees the new config', async () => {
+    const row = await newGateway();
+    expect(JSON.parse(await registry.callAction(row.id, 'admin_echo', '{}')).api_url).toBe('https://pay.example');
+    await registry.updateInterface(row.id, { configJson: '{"api_url":"https://other.example"}', keepSecrets: false });
+    expect(JSON.parse(await registry.callAction(row.id, 'admin_echo', '{}')).api_url).toBe('https://other.example');
+  });
+});
+
+describe('deleting interfaces', () => {
+  async function newCustomer(): Promise<Customer> {
+    const em = bed.orm.em.fork();
+    const customer = em.create(Customer, { name: uniqueName('customer') });
+    await em.flush();
+    return customer;
+  }
+
+  it('is refused while an open order uses the interface, allowed once the order is finished', async () => {
+    const row = await newGateway();
+    const customer = await newCustomer();
+    const em = bed.orm.em.fork();
+    const order = em.create(Order, { customerId: customer.id, amount: '10.00', gatewayInterfaceId: row.id });
+    await em.flush();
+    await refused(registry.deleteInterface(row.id), 'failed_precondition', /still used by 1 open order/);
+    await bed.orm.em.fork().nativeUpdate(Order, { id: order.id }, { status: 'cancelled' });
+    await registry.deleteInterface(row.id);
+    await refused(registry.getInterface(row.id), 'not_found');
+    await refused(registry.deleteInterface(row.id), 'not_found');
+  });
+
+  it('is refused while an instance that is not terminated uses a provider interface', async () => {
+    const row = await registry.createInterface({ pluginDefId: defs.local ?? '', displayName: uniqueName('local'), configJson: '{}' });
+    const customer = await newCustomer();
+    const em = bed.orm.em.fork();
+    const instance = em.create(Instance, { customerId: customer.id, providerInterfaceId: row.id, providerInstanceId: 'x-1', status: 'running' });
+    await em.flush();
+    await refused(registry.deleteInterface(row.id), 'failed_precondition', /1 instance not terminated/);
+    await bed.orm.em.fork().nativeUpdate(Instance, { id: instance.id }, { status: 'terminated' });
+    await registry.deleteInterface(row.id);
+  });
+
+  it('removes the interface\'s plugin state with it', async () => {
+    const row = await newGateway();
+    const em = bed.orm.em.fork();
+    em.create(PluginState, { interfaceId: row.id, key: 'cb:1', value: '1' });
+    await em.flush();
+    await registry.deleteInterface(row.id);
+    expect(await bed.orm.em.fork().count(PluginState, { interfaceId: row.id })).toBe(0);
+  });
+});
+
+describe('health checks', () => {
+  it('stores a healthy verdict with the check time', async () => {
+    const row = await newGateway();
+    const before = Date.now();
+    const result = await registry.checkHealth(row.id);
+    expect(result).toMatchObject({ healthy: true, error: null });
+    const stored = await registry.getInterface(row.id);
+    expect(stored).toMatchObject({ isHealthy: true, healthError: null });
+    expect(stored.lastCheckAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('stores an unhealthy verdict with the reason the script gave', async () => {
+    const row = await newGateway({ api_url: 'https://down.example' });
+    expect(await registry.checkHealth(row.id)).toMatchObject({ healthy: false, error: 'gateway says down' });
+    expect(await registry.getInterface(row.id)).toMatchObject({ isHealthy: false, healthError: 'gateway says down' });
+    await registry.updateInterface(row.id, { configJson: '{"api_url":"https://up.example"}', keepSecrets: false });
+    expect((await registry.checkHealth(row.id)).healthy).toBe(true);
+    expect(await registry.getInterface(row.id)).toMatchObject({ isHealthy: true, healthError: null });
+  });
+
+  it('records a health_check that throws as unhealthy with the message', async () => {
+    const row = await newGateway({ api_url: 'https://flaky.example' }, 'flaky');
+    const result = await registry.checkHealth(row.id);
+    expect(result.healthy).toBe(false);
+    expect(result.error).toMatch(/cannot reach https:\/\/flaky\.example/);
+    expect((await registry.getInterface(row.id)).healthError).toMatch(/cannot reach/);
+  });
+
+  it('checks all enabled interfaces only', async () => {
+    const enabled = await newGateway();
+    await registry.setEnabled(enabled.id, true);
+    const disabled = await newGateway();
+    const result = await registry.checkAllEnabled();
+    expect(result.checked).toBeGreaterThanOrEqual(1);
+    expect((await registry.getInterface(enabled.id)).lastCheckAt).not.toBeNull();
+    expect((await registry.getInterface(disabled.id)).lastCheckAt).toBeNull();
+  });
+});
+
+describe('admin page and actions', () => {
+  it('returns the admin page, or NotFound when the script has none', async () => {
+    const row = await newGateway();
+    expect(await registry.adminPage(row.id)).toEqual({ html: '<h1>https://pay.example</h1>', title: 'Gateway admin' });
+    const plain = await newGateway({ api_url: 'https://pay.example' }, 'plain');
+    await refused(registry.adminPage(plain.id), 'not_found', /has no admin page/);
+  });
+
+  it('calls only functions the script defines, merges args into the config, and refuses money-moving ones', async () => {
+    const row = await newGateway();
+    expect(JSON.parse(await registry.callAction(row.id, 'admin_echo', '{"value":"x","api_url":"https://override"}'))).toEqual({ marker: 'v1', value: 'x', api_url: 'https://override' });
+    await refused(registry.callAction(row.id, 'no_such_fn', '{}'), 'not_found', /defines no function "no_such_fn"/);
+    await refused(registry.callAction(row.id, 'refund', '{}'), 'failed_precondition', /cannot be called from the admin page/);
+    await refused(registry.callAction(row.id, 'globalThis.process', '{}'), 'invalid_argument', /not a function name/);
+    await refused(registry.callAction(row.id, '', '{}'), 'invalid_argument', /function is required/);
+    await refused(registry.callAction(row.id, 'admin_echo', '"x"'), 'invalid_argument', /args_json must be a JSON object/);
+  });
+});
+
+describe('provider operations', () => {
+  let local: PluginInterface;
+  let upstream: PluginInterface;
+  const spec = { cpuCores: 2, memoryGb: 4, diskGb: 50, bandwidthMbps: 100, region: 'us-west', os: 'ubuntu-22.04', extraSpecs: {} };
+
+  beforeAll(async () => {
+    local = await registry.createInterface({ pluginDefId: defs.local ?? '', displayName: 'Local', configJson: '{}' });
+    upstream = await registry.createInterface({ pluginDefId: defs.rustbill ?? '', displayName: 'Upstream', configJson: '{}' });
+    await registry.setEnabled(local.id, true);
+    await registry.setEnabled(upstream.id, true);
+  });
+
+  it('maps query_price, create_instance, get_instance_status, sync_products and spec_template', async () => {
+    expect(await registry.queryPrice(local.id, spec)).toEqual({ amount: '24.00', currency: 'USD', billingCycle: 'monthly' });
+    expect(await registry.createInstance(local.id, spec)).toMatchObject({ instanceId: 'inst-us-west-2', status: 'Running', ipAddress: '10.0.0.5' });
+    expect(await registry.instanceStatus(local.id, 'i-1')).toEqual({ status: 'running', ipAddress: '' });
+    const error = await registry.instanceStatus(local.id, 'gone').catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(PluginError);
+    expect((error as PluginError).kind).toBe('script_error');
+    const products = await registry.syncProducts(local.id, '');
+    expect(products).toEqual([expect.objectContaining({ name: 'VPS-1C1G', pricePerMonth: '5.00', costPrice: '3.00', interfaceId: local.id, specs: { cpu_cores: '1' } })]);
+    const template = await registry.specTemplate(local);
+    expect(template.groups?.[0]?.fields?.[0]).toMatchObject({ key: 'cpu_cores', min: 1n, max: 64n });
+  });
+
+  it('runs upstream-only functions on upstream providers only', async () => {
+    expect((await registry.upstreamInstances(upstream.id)).map((item) => item.instanceId)).toEqual(['up-1', 'up-2']);
+    expect(await registry.upstreamBalance(upstream.id)).toEqual({ balance: '123.40', currency: 'CNY' });
+    await refused(registry.upstreamBalance(local.id), 'failed_precondition', /first-party provider/);
+  });
+
+  it('refuses disabled, unknown and non-provider interfaces', async () => {
+    const gateway = await newGateway();
+    await registry.setEnabled(gateway.id, true);
+    await refused(registry.queryPrice(gateway.id, spec), 'failed_precondition', /is not a provider/);
+    const disabled = await registry.createInterface({ pluginDefId: defs.local ?? '', displayName: uniqueName('off'), configJson: '{}' });
+    await refused(registry.syncProducts(disabled.id, ''), 'not_found', /does not exist or is disabled/);
+    await refused(registry.syncProducts('0190aaaa-0000-7000-8000-000000000000', ''), 'not_found');
+  });
+
+  it('imports an upstream instance for the order that names it, and updates it on a second import', async () => {
+    const em = bed.orm.em.fork();
+    const customer = em.create(Customer, { name: uniqueName('buyer') });
+    const order = em.create(Order, { customerId: customer.id, amount: '9.00', providerInterfaceId: upstream.id, providerInstanceId: 'up-1', status: 'provisioning', serverSpec: { cpu_cores: 2, region: 'eu' } });
+    await em.flush();
+    const imported = await registry.importUpstreamInstance(upstream.id, 'up-1');
+    expect(imported).toMatchObject({ customerId: customer.id, orderId: order.id, providerInstanceId: 'up-1', status: 'running', ipAddress: '1.1.1.1', serverSpec: { cpu_cores: '2', region: 'eu' } });
+    const again = await registry.importUpstreamInstance(upstream.id, 'up-1');
+    expect(again.id).toBe(imported.id);
+    await refused(registry.importUpstreamInstance(upstream.id, 'up-unknown'), 'failed_precondition', /not referenced by any order or instance/);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigValidator, InvalidConfigSchemaError, keepMaskedSecrets, maskSecrets, secretPaths,
+} from '../../../src/plugins/registry/config-schema.ts';
+import {
+  readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
+  readUpstreamBalance, readUpstreamInstances, toResultJson,
+} from '../../../src/plugins/registry/results.ts';
+import { compareVersions, parseVersion, scriptHash } from '../../../src/plugins/registry/scripts.ts';
+import { PluginError } from '../../../src/plugins/types.ts';
+
+const schema = {
+  type: 'object',
+  required: ['api_url', 'app_secret'],
+  properties: {
+    api_url: { type: 'string', format: 'uri', description: 'API' },
+    app_secret: { type: 'string', format: 'password' },
+    timeout: { type: 'integer', minimum: '1', maximum: '300', default_value: '30' },
+    sandbox: { type: 'boolean' },
+    currency: { type: 'string', enum: ['CNY', 'USD'] },
+    nested: { type: 'object', properties: { token: { type: 'string', format: 'password' } } },
+  },
+};
+
+describe('config validation against config_schema (ajv)', () => {
+  const validator = new ConfigValidator();
+  const good = { api_url: 'https://pay.example.com', app_secret: 's3cret' };
+
+  it('accepts a config that satisfies the schema, with numbers and booleans written as strings', () => {
+    expect(validator.check(good, schema)).toBeNull();
+    expect(validator.check({ ...good, timeout: '30', sandbox: 'false', currency: 'USD' }, schema)).toBeNull();
+  });
+
+  it('names the missing required field', () => {
+    expect(validator.check({ api_url: 'https://x.example' }, schema)).toEqual({ field: 'app_secret', message: 'config field "app_secret" is required' });
+  });
+
+  it('names the field of a type, range, enum or format error', () => {
+    expect(validator.check({ ...good, timeout: 'soon' }, schema)?.message).toMatch(/^config field "timeout" must be integer/);
+    expect(validator.check({ ...good, timeout: 0 }, schema)?.message).toMatch(/^config field "timeout" must be >= 1/);
+    expect(validator.check({ ...good, currency: 'EUR' }, schema)?.field).toBe('currency');
+    expect(validator.check({ ...good, api_url: 'not a url' }, schema)?.message).toMatch(/"api_url" must match format "uri"/);
+  });
+
+  it('does not enforce required fields for a draft check', () => {
+    expect(validator.check({}, schema, { requireAll: false })).toBeNull();
+    expect(validator.check({ timeout: 'x' }, schema, { requireAll: false })?.field).toBe('timeout');
+  });
+
+  it('never changes the checked config (coercion works on a copy)', () => {
+    const config = { ...good, timeout: '30' };
+    validator.check(config, schema);
+    expect(config.timeout).toBe('30');
+  });
+
+  it('tolerates unknown formats and keywords, refuses a schema ajv cannot compile', () => {
+    expect(validator.check({ a: 'x' }, { type: 'object', properties: { a: { type: 'string', format: 'color', widget: 'x' } } })).toBeNull();
+    expect(() => validator.check({}, { type: 'object', properties: { a: { type: 'no-such-type' } } })).toThrow(InvalidConfigSchemaError);
+  });
+});
+
+describe('secret fields (format: "password")', () => {
+  it('finds them, also nested', () => {
+    expect(secretPaths(schema)).toEqual([['app_secret'], ['nested', 'token']]);
+  });
+
+  it('masks set secrets with "" and leaves everything else', () => {
+    const config = { api_url: 'https://x', app_secret: 'top', nested: { token: 't', other: 1 } };
+    expect(maskSecrets(config, schema)).toEqual({ api_url: 'https://x', app_secret: '', nested: { token: '', other: 1 } });
+    expect(config.app_secret).toBe('top');
+    expect(maskSecrets({ api_url: 'https://x' }, schema)).toEqual({ api_url: 'https://x' });
+  });
+
+  it('keeps stored secrets when a masked form is saved back', () => {
+    const stored = { api_url: 'https://x', app_secret: 'top', nested: { token: 't' } };
+    expect(keepMaskedSecrets({ api_url: 'https://y', app_secret: '', nested: { token: '' } }, stored, schema)).toEqual({
+      api_url: 'https://y', app_secret: 'top', nested: { token: 't' },
+    });
+    expect(keepMaskedSecrets({ app_secret: 'new' }, stored, schema)).toEqual({ app_secret: 'new' });
+  });
+});
+
+describe('versions and hashes', () => {
+  it('compares semantic versions, a missing or invalid version being 0.0.0', () => {
+    expect(compareVersions('1.0.1', '1.0.0')).toBeGreaterThan(0);
+    expect(compareVersions('1.10.0', '1.9.9')).toBeGreaterThan(0);
+    expect(compareVersions('2.0.0', '2.0.0')).toBe(0);
+    expect(compareVersions('1.0.0-beta.2', '1.0.0')).toBeLessThan(0);
+    expect(compareVersions('1.0.0-beta.10', '1.0.0-beta.2')).toBeGreaterThan(0);
+    expect(compareVersions('1.0.0-alpha', '1.0.0-alpha.1')).toBeLessThan(0);
+    expect(compareVersions('0.0.1', 'garbage')).toBeGreaterThan(0);
+    expect(compareVersions('v1.2.3', '1.2.3+build.5')).toBe(0);
+  });
+
+  it('parses only MAJOR.MINOR.PATCH versions', () => {
+    expect(parseVersion('1.2')).toBeNull();
+    expect(parseVersion('01.2.3')).toBeNull();
+    expect(parseVersion('1.2.3-rc.1')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: ['rc', '1'] });
+  });
+
+  it('hashes sources with SHA-256', () => {
+    expect(scriptHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('contract function results', () => {
+  it('reads health verdicts', () => {
+    expect(readHealth(true)).toEqual({ healthy: true, error: null });
+    expect(readHealth('true')).toEqual({ healthy: true, error: null });
+    expect(readHealth(false).healthy).toBe(false);
+    expect(readHealth('false')).toEqual({ healthy: false, error: 'health_check() returned "false"' });
+    expect(readHealth('{"healthy":false,"error":"api down"}')).toEqual({ healthy: false, error: 'api down' });
+    expect(readHealth(undefined).healthy).toBe(false);
+  });
+
+  it('reads quotes, balances and instances, refusing unusable results as script errors', () => {
+    expect(readPriceQuote('{"amount":"12.5","currency":"USD","billing_cycle":"monthly"}')).toEqual({ amount: '12.50', currency: 'USD', billingCycle: 'monthly' });
+    expect(() => readPriceQuote('{"amount":"cheap"}')).toThrow(PluginError);
+    expect(() => readPriceQuote('oops')).toThrow(/query_price\(\) returned "oops"/);
+    expect(readUpstreamBalance('{"balance":"100","currency":"CNY"}')).toEqual({ balance: '100.00', currency: 'CNY' });
+    expect(readUpstreamBalance('-3.456')).toEqual({ balance: '-3.46', currency: 'CNY' });
+    expect(readCreatedInstance('{"instance_id":"i-1","status":"Running","ip_address":"1.2.3.4","created_at":""}')).toMatchObject({ instanceId: 'i-1', ipAddress: '1.2.3.4' });
+    expect(() => readCreatedInstance('{"status":"Running"}')).toThrow(/instance_id/);
+    expect(readInstanceStatus('running')).toEqual({ status: 'running', ipAddress: '' });
+    expect(readInstanceStatus({ status: 'stopped', ip_address: '10.0.0.1' })).toEqual({ status: 'stopped', ipAddress: '10.0.0.1' });
+    expect(readUpstreamInstances('{"instances":[{"instance_id":"a","status":"running"},{"id":"b"}]}').map((item) => item.instanceId)).toEqual(['a', 'b']);
+  });
+
+  it('reads synced products and spec templates', () => {
+    const products = readSyncedProducts('[{"name":"VPS-1","price":"5","specs":{"cpu":1},"cost_price":"3"}]', 'iface', '');
+    expect(products).toEqual([expect.objectContaining({ name: 'VPS-1', pricePerMonth: '5.00', costPrice: '3.00', specs: { cpu: '1' }, interfaceId: 'iface', billingCycles: { monthly: '5.00' } })]);
+    expect(() => readSyncedProducts('[{"price":"5"}]', 'i', '')).toThrow(/name/);
+    const template = readSpecTemplate('{"groups":[{"key":"compute","label":"C","display_order":1,"fields":[{"key":"cpu_cores","field_type":"slider","min":1,"max":64,"step":1,"default_value":"2","required":true}]}]}');
+    expect(template.groups?.[0]?.fields?.[0]).toMatchObject({ key: 'cpu_cores', min: 1n, max: 64n, step: 1n, defaultValue: '2', required: true });
+  });
+
+  it('reads admin pages and action results', () => {
+    expect(readAdminPage('<h1>x</h1>', 'Main')).toEqual({ html: '<h1>x</h1>', title: 'Main' });
+    expect(readAdminPage({ html: '<p/>', title: 'T' }, 'Main')).toEqual({ html: '<p/>', title: 'T' });
+    expect(toResultJson('{"a":1}')).toBe('{"a":1}');
+    expect(toResultJson('plain')).toBe('"plain"');
+    expect(toResultJson(undefined)).toBe('null');
+  });
+});

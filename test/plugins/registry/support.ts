@@ -1,0 +1,76 @@
+/**
+ * Shared set-up of the plugin registry suites: a migrated database, the ORM, the real host
+ * services and QuickJS engine, a capturing logger, and small plugin scripts written inline.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { AppConfigSchema, type AppConfig } from '../../../cluster.config.ts';
+import { createPluginEngine } from '../../../src/plugins/engine/index.ts';
+import { createHostServices } from '../../../src/plugins/host/index.ts';
+import type { PluginEngine } from '../../../src/plugins/types.ts';
+import { createOrm } from '../../../src/persistence/orm.ts';
+import { migratedTestDatabase, type MigratedTestDatabase } from '../../support/db.ts';
+
+/** One JSON log line. */
+export type LogLine = Record<string, unknown> & { msg?: string };
+
+/** A pino logger collecting its lines. */
+export function capturingLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { log, lines };
+}
+
+/** Everything a registry suite uses; `close()` releases it all. */
+export interface PluginTestBed {
+  database: MigratedTestDatabase;
+  orm: MikroORM;
+  engine: PluginEngine;
+  config: AppConfig['plugins'];
+  log: Logger;
+  lines: LogLine[];
+  /** A fresh temporary plugins directory. */
+  tempDir(): string;
+  close(): Promise<void>;
+}
+
+/** Builds a {@link PluginTestBed} (real PostgreSQL, real host services, real engine). */
+export async function pluginTestBed(): Promise<PluginTestBed> {
+  const database = await migratedTestDatabase();
+  const orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 6 });
+  const { log, lines } = capturingLogger();
+  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, call_timeout_ms: 1000, memory_limit_mb: 32, http_retries: 0 };
+  const host = createHostServices({ orm, config, log, registry: new Registry() });
+  const engine = await createPluginEngine({ host, callTimeoutMs: config.call_timeout_ms, memoryLimitMb: config.memory_limit_mb, log });
+  const dirs: string[] = [];
+  return {
+    database,
+    orm,
+    engine,
+    config,
+    log,
+    lines,
+    tempDir() {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'nodebill-plugins-'));
+      dirs.push(dir);
+      return dir;
+    },
+    async close() {
+      await host.close();
+      await orm.close(true);
+      await database.drop();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes `source` as `<dir>/<file>`. */
+export function writePlugin(dir: string, file: string, source: string): void {
+  writeFileSync(path.join(dir, file), source);
+}
+
+export { gatewayScript, providerScript, type GatewayScriptOptions } from './scripts.ts';

@@ -1,0 +1,223 @@
+/**
+ * A local 易支付 (EPay) merchant gateway speaking the common protocol the yipay plugin targets:
+ * `submit.php` (signed payment page), `api.php?act=order` (order query), `api.php?act=query`
+ * (merchant info), `api.php?act=refund` (POST) and the async notify to the order's `notify_url`.
+ * Signatures are checked with its own implementation of the EPay rule, so a plugin that signs
+ * differently is refused.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One order the gateway knows (created by a valid submit.php request). */
+export interface EpayOrder {
+  tradeNo: string;
+  outTradeNo: string;
+  pid: string;
+  type: string;
+  name: string;
+  money: string;
+  notifyUrl: string;
+  returnUrl: string;
+  /** 0 unpaid, 1 paid. */
+  status: 0 | 1;
+  addtime: string;
+  endtime: string;
+  /** Refunded so far, in cents. */
+  refundedCents: number;
+}
+
+/** What a notify delivery got back from the merchant. */
+export interface NotifyDelivery {
+  url: string;
+  status: number;
+  body: string;
+}
+
+/** A running EPay counterpart. */
+export interface EpayServer {
+  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:40123/`. */
+  url: string;
+  pid: string;
+  key: string;
+  orders: Map<string, EpayOrder>;
+  /** Every refund the gateway accepted. */
+  refunds: Array<{ outTradeNo: string; money: string }>;
+  /** submit.php requests refused for their signature. */
+  rejectedSubmits: number;
+  /** Marks an order paid (as if the customer paid) and sends the async notify; resolves with the merchant's answer. */
+  pay(outTradeNo: string): Promise<NotifyDelivery>;
+  /** Sends the notify of an order again (gateways repeat it until they read "success"). */
+  notify(outTradeNo: string, tamper?: (params: Record<string, string>) => void): Promise<NotifyDelivery>;
+  close(): Promise<void>;
+}
+
+/** The EPay signature: non-empty params except sign/sign_type, sorted by key, `k=v&…` + key, MD5 hex. */
+export function epaySign(params: Record<string, string>, key: string): string {
+  const base = Object.keys(params)
+    .filter((name) => name !== 'sign' && name !== 'sign_type' && params[name] !== '')
+    .sort()
+    .map((name) => `${name}=${params[name]}`)
+    .join('&');
+  return createHash('md5').update(`${base}${key}`, 'utf8').digest('hex');
+}
+
+/** The gateway's local time (China Standard Time, as EPay installations report it): `YYYY-MM-DD HH:MM:SS`. */
+function now(): string {
+  return new Date(Date.now() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function cents(money: string): number | null {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(money);
+  if (!match?.[1]) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}
+
+async function readBody(request: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function json(response: http.ServerResponse, body: Record<string, unknown>): void {
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/**
+ * Starts the gateway on 127.0.0.1 (random port) with one merchant (`pid` 1001 and a random key).
+ */
+export async function startEpayServer(): Promise<EpayServer> {
+  const pid = '1001';
+  const key = randomBytes(16).toString('hex');
+  const orders = new Map<string, EpayOrder>();
+  const refunds: Array<{ outTradeNo: string; money: string }> = [];
+  let rejectedSubmits = 0;
+  let sequence = 0;
+
+  const server = http.createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const form = request.method === 'POST' ? new URLSearchParams(await readBody(request)) : new URLSearchParams();
+      const params: Record<string, string> = {};
+      for (const [name, value] of url.searchParams) params[name] = value;
+      for (const [name, value] of form) params[name] = value;
+
+      if (url.pathname === '/submit.php') {
+        if (params.pid !== pid) {
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<p>商户不存在</p>');
+          return;
+        }
+        if (params.sign_type !== 'MD5' || params.sign !== epaySign(params, key)) {
+          rejectedSubmits += 1;
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<p>签名校验失败！</p>');
+          return;
+        }
+        const outTradeNo = params.out_trade_no ?? '';
+        if (!orders.has(outTradeNo)) {
+          sequence += 1;
+          orders.set(outTradeNo, {
+            tradeNo: `2026${String(sequence).padStart(10, '0')}`,
+            outTradeNo,
+            pid,
+            type: params.type ?? '',
+            name: params.name ?? '',
+            money: params.money ?? '',
+            notifyUrl: params.notify_url ?? '',
+            returnUrl: params.return_url ?? '',
+            status: 0,
+            addtime: now(),
+            endtime: '',
+            refundedCents: 0,
+          });
+        }
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<p>Pay ${params.money} for ${params.name}</p>`);
+        return;
+      }
+
+      if (url.pathname === '/api.php') {
+        if (params.pid !== pid || params.key !== key) {
+          json(response, { code: -1, msg: 'KEY校验失败' });
+          return;
+        }
+        const act = params.act;
+        if (act === 'query') {
+          json(response, { code: 1, pid, key, active: 1, money: '0.00', type: 1, settle_id: '', account: '', username: '', orders: orders.size });
+          return;
+        }
+        const order = params.trade_no
+          ? [...orders.values()].find((item) => item.tradeNo === params.trade_no)
+          : orders.get(params.out_trade_no ?? '');
+        if (act === 'order') {
+          if (!order) {
+            json(response, { code: -1, msg: '订单号不存在' });
+            return;
+          }
+          json(response, {
+            code: 1, msg: '查询订单号成功！', trade_no: order.tradeNo, out_trade_no: order.outTradeNo, type: order.type, pid,
+            addtime: order.addtime, endtime: order.endtime, name: order.name, money: order.money, status: order.status, param: '', buyer: '',
+          });
+          return;
+        }
+        if (act === 'refund' && request.method === 'POST') {
+          const amount = cents(params.money ?? '');
+          if (!order) json(response, { code: -1, msg: '订单号不存在' });
+          else if (order.status !== 1) json(response, { code: -1, msg: '订单未支付' });
+          else if (amount === null || amount <= 0) json(response, { code: -1, msg: '退款金额不正确' });
+          else if (order.refundedCents + amount > (cents(order.money) ?? 0)) json(response, { code: -1, msg: '退款金额超过订单金额' });
+          else {
+            order.refundedCents += amount;
+            refunds.push({ outTradeNo: order.outTradeNo, money: params.money ?? '' });
+            json(response, { code: 1, msg: '退款成功' });
+          }
+          return;
+        }
+        json(response, { code: -1, msg: `unknown act ${act ?? ''}` });
+        return;
+      }
+      response.writeHead(404).end();
+    })().catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const notify = async (outTradeNo: string, tamper?: (params: Record<string, string>) => void): Promise<NotifyDelivery> => {
+    const order = orders.get(outTradeNo);
+    if (!order) throw new Error(`no order ${outTradeNo}`);
+    const params: Record<string, string> = {
+      pid, trade_no: order.tradeNo, out_trade_no: order.outTradeNo, type: order.type, name: order.name, money: order.money,
+      trade_status: order.status === 1 ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY',
+    };
+    params.sign = epaySign(params, key);
+    params.sign_type = 'MD5';
+    tamper?.(params);
+    const target = new URL(order.notifyUrl);
+    for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+    const answer = await fetch(target, { method: 'GET' });
+    return { url: target.toString(), status: answer.status, body: await answer.text() };
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid,
+    key,
+    orders,
+    refunds,
+    get rejectedSubmits() {
+      return rejectedSubmits;
+    },
+    async pay(outTradeNo) {
+      const order = orders.get(outTradeNo);
+      if (!order) throw new Error(`no order ${outTradeNo}`);
+      order.status = 1;
+      order.endtime = now();
+      return notify(outTradeNo);
+    },
+    notify,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
