@@ -17,6 +17,14 @@ export interface CustomerSnapshot {
 /** Requests a customer actor answers. */
 export type CustomerRequest = { type: 'get_snapshot' };
 
+/** Requests that change nothing and may be delivered again after their worker died. */
+const READ_ONLY: ReadonlySet<CustomerRequest['type']> = new Set(['get_snapshot']);
+
+/** True when `request` changes nothing (safe to re-deliver). */
+export function isReadOnly(request: CustomerRequest): boolean {
+  return READ_ONLY.has(request.type);
+}
+
 /** Replies: either the result, or a domain error the gRPC edge maps to a status. */
 export type CustomerReply =
   | { ok: true; type: 'snapshot'; snapshot: CustomerSnapshot; servedBySlot: number }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { isReadOnly } from '../actors/messages.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
 
 type Forward = Extract<WorkerToPrimary, { kind: 'nodebill.actor.forward' }>;
@@ -13,7 +14,8 @@ export class WorkerSupervisor {
   private readonly slots: Array<Worker | undefined>;
   private readonly ready: boolean[];
   private readonly queued = new Map<number, Forward[]>();
-  private readonly relays = new Map<string, Worker>();
+  /** Forwarded actor messages awaiting their reply: who asked, what, and which worker has it. */
+  private readonly relays = new Map<string, { origin: Worker; forward: Forward; target?: Worker }>();
   private readonly recentDeaths: number[][];
   /** Workers asked to exit by a rolling restart: restarted at once, not counted as crashes. */
   private readonly planned = new WeakSet<Worker>();
@@ -97,6 +99,9 @@ export class WorkerSupervisor {
           check();
         });
         this.planned.add(worker);
+        // From now on messages for this slot wait for its successor instead of reaching a worker
+        // that is shutting down.
+        this.ready[slot] = false;
         this.send(worker, { kind: 'nodebill.drain' });
         await replaced;
       }
@@ -118,6 +123,7 @@ export class WorkerSupervisor {
         this.slots[slot] = undefined;
         this.ready[slot] = false;
       }
+      this.requeueUnanswered(worker, slot);
       if (this.stopping) return;
       if (this.planned.has(worker)) {
         this.options.log.info({ slot, workerPid: worker.process.pid }, 'worker restarted by a rolling restart');
@@ -148,13 +154,13 @@ export class WorkerSupervisor {
         return;
       }
       case 'nodebill.actor.forward':
-        this.relays.set(message.id, worker);
+        this.relays.set(message.id, { origin: worker, forward: message });
         this.deliver(message);
         return;
       case 'nodebill.actor.reply': {
-        const origin = this.relays.get(message.id);
+        const relay = this.relays.get(message.id);
         this.relays.delete(message.id);
-        if (origin && !origin.isDead()) this.send(origin, { kind: 'nodebill.actor.result', id: message.id, reply: message.reply });
+        if (relay && !relay.origin.isDead()) this.send(relay.origin, { kind: 'nodebill.actor.result', id: message.id, reply: message.reply });
         return;
       }
       case 'nodebill.restart.request':
@@ -183,7 +189,28 @@ export class WorkerSupervisor {
       this.queued.set(forward.targetSlot, list);
       return;
     }
+    const relay = this.relays.get(forward.id);
+    if (relay) relay.target = target;
     this.send(target, { kind: 'nodebill.actor.deliver', id: forward.id, customerId: forward.customerId, request: forward.request });
+  }
+
+  /**
+   * A worker went away: messages it had not answered go back in the queue of its slot when they
+   * are safe to run again (read-only requests); the others are left to time out at their sender,
+   * since a command may have been applied before the worker died.
+   */
+  private requeueUnanswered(dead: Worker, slot: number): void {
+    for (const [id, relay] of this.relays) {
+      if (relay.target !== dead) continue;
+      relay.target = undefined;
+      if (isReadOnly(relay.forward.request)) {
+        const list = this.queued.get(slot) ?? [];
+        list.push(relay.forward);
+        this.queued.set(slot, list);
+      } else {
+        this.relays.delete(id);
+      }
+    }
   }
 
   private send(worker: Worker, message: PrimaryToWorker): void {

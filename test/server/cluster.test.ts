@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignShards, shardOf } from '../../src/actors/shards.ts';
 import { BalanceService } from '../../src/gen/rustbill/balance_pb.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
+import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
@@ -113,6 +114,39 @@ describe('the actor cluster', () => {
     }
   });
 
+  it('restarts every worker one at a time on IntegrationService/RestartServer, answering requests throughout', async () => {
+    const before = workerPids();
+    expect(before.size).toBe(WORKERS);
+    await grpcClient(IntegrationService, server.url, bearer(adminToken)).restartServer({});
+    const balances = grpcClient(BalanceService, server.url, bearer(adminToken));
+    const identity = grpcClient(IdentityService, server.url, bearer(adminToken));
+    let answered = 0;
+    let finished = false;
+    void server.waitForLog((line) => line.msg === 'rolling restart finished', 60_000).then(() => {
+      finished = true;
+    });
+    // Keep calling while the workers are replaced: every call must succeed.
+    while (!finished) {
+      expect((await identity.getMe({})).user?.username).toBe('admin');
+      const customer = customers[answered % customers.length];
+      if (customer) expect((await balances.getBalance({ customerId: customer.id })).balance).toBe(customer.balance);
+      answered += 1;
+    }
+    expect(answered).toBeGreaterThan(0);
+    const after = workerPids();
+    for (const [slot, pid] of before) {
+      expect(after.get(slot)).toBeTypeOf('number');
+      expect(after.get(slot)).not.toBe(pid);
+    }
+    expect(server.logs.filter((line) => line.msg === 'worker restarted by a rolling restart')).toHaveLength(WORKERS);
+    expect(server.logs.some((line) => line.msg === 'worker died; restarting it' && !before.has(Number(line.slot)))).toBe(false);
+    const audit = new pg.Client({ connectionString: db.url });
+    await audit.connect();
+    const { rows } = await audit.query<{ n: string }>("select count(*) as n from operation_logs where action = 'server.restart'");
+    await audit.end();
+    expect(rows[0]?.n).toBe('1');
+  });
+
   it('drains on SIGTERM: calls in flight finish, new ones are refused, the process exits 0', async () => {
     const identity = grpcClient(IdentityService, server.url);
     await identity.getMe({}).catch(() => undefined); // open the HTTP/2 connection
@@ -123,10 +157,11 @@ describe('the actor cluster', () => {
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 40));
+    const logsBefore = server.logs.length;
     const exitCode = server.stop();
     const results = await Promise.all(logins);
     expect(await exitCode).toBe(0);
-    const drained = server.logs.filter((line) => typeof line.msg === 'string' && line.msg.startsWith('draining: no new connections'));
+    const drained = server.logs.slice(logsBefore).filter((line) => typeof line.msg === 'string' && line.msg.startsWith('draining: no new connections'));
     expect(drained.length).toBe(WORKERS);
     const inFlight = drained.reduce((sum, line) => sum + Number(line.inFlight ?? 0), 0);
     const ok = results.filter((result) => result === 'ok').length;

@@ -2,7 +2,7 @@
  * Every shipped script in plugins/ loads in the real engine and satisfies its type's contract:
  * all required functions, version "1.0.0", a config_schema object whose secrets are marked
  * `format: "password"` and which the registry's validator compiles. The complete examples of
- * docs/plugins.md do too, and their offline functions give what the registry reads.
+ * README.md (Writing a plugin) do too, and their offline functions give what the registry reads.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,9 +51,9 @@ describe('shipped plugin scripts', () => {
   }
 });
 
-/** The ```js blocks of docs/plugins.md that are complete scripts (first line `// plugins/<name>.js — …`). */
+/** The ```js blocks of README.md (Writing a plugin) that are complete scripts (first line `// plugins/<name>.js — …`). */
 function documentedScripts(): Map<string, string> {
-  const markdown = readFileSync(path.join(REPO_ROOT, 'docs', 'plugins.md'), 'utf8');
+  const markdown = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const scripts = new Map<string, string>();
   for (const match of markdown.matchAll(/```js\n([\s\S]*?)```/g)) {
     const source = match[1] ?? '';
@@ -63,7 +63,7 @@ function documentedScripts(): Map<string, string> {
   return scripts;
 }
 
-describe('the examples of docs/plugins.md', () => {
+describe('the examples of README.md (Writing a plugin)', () => {
   const scripts = documentedScripts();
 
   it('include a complete gateway, notifier and first-party provider', () => {
