@@ -121,20 +121,17 @@ export async function runWorker(): Promise<void> {
     void (async () => {
       log.info({ inFlight: dispatcher.pending }, 'draining: no new connections, finishing in-flight calls');
       await listener.stopAccepting();
+      // GOAWAY to every HTTP/2 client at once: new calls go to another worker (a stream that races
+      // the GOAWAY is refused unprocessed, which gRPC clients retry), calls in flight finish here.
+      const sessionsClosed = new Promise<void>((resolve) => native.server.tryShutdown(() => resolve()));
+      listener.httpServer.close();
+      listener.httpServer.closeIdleConnections();
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.cluster.shutdown_grace_ms).unref());
       const outcome = await Promise.race([dispatcher.drain().then(() => 'drained' as const), grace]);
       if (outcome === 'timeout') log.warn({ inFlight: dispatcher.pending }, 'grace period over; abandoning in-flight calls');
-      // Answered calls may still be on their way out: let grpc-js finish its sessions, then cut.
-      await new Promise<void>((resolve) => {
-        const cut = setTimeout(() => {
-          native.server.forceShutdown();
-          resolve();
-        }, 2_000);
-        native.server.tryShutdown(() => {
-          clearTimeout(cut);
-          resolve();
-        });
-      });
+      // Answered calls may still be on their way out: give grpc-js a moment to flush, then cut.
+      const flushed = await Promise.race([sessionsClosed.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 2_000).unref())]);
+      if (!flushed) native.server.forceShutdown();
       await listener.closeConnections();
       host.shutdown();
       pluginSchedules.stop();
