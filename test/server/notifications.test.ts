@@ -74,6 +74,11 @@ describe('notifications through notifier plugins', () => {
     const hook = webhook.received.at(-1);
     expect(hook?.signatureValid).toBe(true);
     expect(hook?.json).toMatchObject({ event_type: 'order.paid', title: 'Order paid', body: 'Order 42 was paid.', recipient: 'ops@example.com' });
+    // The webhook host got a circuit breaker of its own, exported (closed) on the cluster's /metrics.
+    const hookHost = new URL(webhook.url).host;
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`nodebill_plugin_breaker_state{host="${hookHost}"} 0`);
+    expect(metrics).toMatch(new RegExp(`nodebill_plugin_outbound_requests_total\\{host="${hookHost.replaceAll('.', '\\.')}"[^}]*\\} [1-9]`));
     const mail = smtp.messages.at(-1);
     expect(mail?.to).toEqual(['ops@example.com']);
     expect(mail?.subject).toBe('Order paid');
