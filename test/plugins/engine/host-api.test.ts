@@ -201,7 +201,7 @@ describe('http_request_with_cert (mTLS through the host)', () => {
     const result = (await bed.engine.call(target, 'health_check')) as Record<string, string>;
     expect(result.status).toBe('200');
     expect(result.served).toBe('incus');
-    expect(JSON.parse(result.body ?? '')).toEqual({ method: 'GET', client: 'client' });
+    expect(JSON.parse(result.body ?? '')).toEqual({ method: 'GET', client: 'nodebill-client' });
     expect(typeof result.raw).toBe('string');
   });
 

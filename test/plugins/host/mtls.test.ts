@@ -53,7 +53,7 @@ describe('host http with a client certificate (mTLS)', () => {
       CONTEXT,
     );
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ client: 'client', authorized: true });
+    expect(JSON.parse(response.body)).toEqual({ client: 'nodebill-client', authorized: true });
   });
 
   it('reuses the cached agent and its TLS connection for the same certificate', async () => {

@@ -1,14 +1,11 @@
 /**
  * Real local servers, throwaway certificates and settings for the plugin host tests.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from '../../../cluster.config.ts';
+import { generateTestCertificates } from '../../support/counterparts/certs.ts';
 import type { PluginCallContext } from '../../../src/plugins/types.ts';
 
 /** `[plugins]` settings for tests: fast backoff, short reset timeout; override what a test needs. */
@@ -113,39 +110,12 @@ export interface TestPki {
 }
 
 /**
- * Generates a CA, a server certificate for `localhost` / 127.0.0.1, a client certificate signed by
- * the CA and one signed by another CA, with the `openssl` command (EC P-256, valid one day).
+ * A CA, a server certificate for `localhost` / 127.0.0.1, a client certificate signed by the CA and
+ * one from another CA (the shared generator of test/support/counterparts/certs.ts).
  */
 export function generatePki(): TestPki {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nodebill-pki-'));
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const newKeyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  try {
-    writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-    for (const ca of ['ca', 'rogue-ca']) {
-      openssl('req', '-x509', ...newKeyArgs, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '1', '-subj', `/CN=NodeBill test ${ca}`);
-    }
-    const issue = (name: string, ca: string, ext: string) => {
-      openssl('req', ...newKeyArgs, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', ext);
-    };
-    issue('server', 'ca', 'server.ext');
-    issue('client', 'ca', 'client.ext');
-    issue('rogue-client', 'rogue-ca', 'client.ext');
-    const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
-    return {
-      caCert: read('ca.crt'),
-      serverCert: read('server.crt'),
-      serverKey: read('server.key'),
-      clientCert: read('client.crt'),
-      clientKey: read('client.key'),
-      rogueClientCert: read('rogue-client.crt'),
-      rogueClientKey: read('rogue-client.key'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const certificates = generateTestCertificates();
+  return { ...certificates, rogueClientCert: certificates.strangerCert, rogueClientKey: certificates.strangerKey };
 }
 
 /** Waits `ms` milliseconds. */
