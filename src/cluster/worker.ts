@@ -53,6 +53,7 @@ export async function runWorker(): Promise<void> {
     poolMax: Math.max(2, Math.floor(config.db.max_connections / config.cluster.workers)),
     idleTimeoutMs: config.db.idle_timeout_secs * 1000,
     acquireTimeoutMs: config.db.acquire_timeout_secs * 1000,
+    maxLifetimeSecs: config.db.max_lifetime_secs,
   });
   const redis = config.redis.enabled ? connectRedis(config) : null;
 

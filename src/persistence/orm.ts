@@ -22,6 +22,8 @@ export type OrmOptions = {
   idleTimeoutMs?: number;
   /** Waiting for a connection (pool slot plus connect) fails after this long (handbook `acquire_timeout_secs`, default 5 000 ms). */
   acquireTimeoutMs?: number;
+  /** A connection is closed and replaced after this long (handbook `max_lifetime_secs`; default: never). */
+  maxLifetimeSecs?: number;
   /** Log every SQL statement through MikroORM's logger (default false). */
   debug?: boolean;
 };
@@ -57,6 +59,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     driverOptions: {
       connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
       application_name: 'nodebill',
+      ...(options.maxLifetimeSecs ? { maxLifetimeSeconds: options.maxLifetimeSecs } : {}),
     },
     debug: options.debug ?? false,
     ensureDatabase: false,

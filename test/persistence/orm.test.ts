@@ -11,7 +11,7 @@ describe('createOrm and pingDatabase', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 2, acquireTimeoutMs: 1_000 });
+    orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 2, acquireTimeoutMs: 1_000, maxLifetimeSecs: 1_800 });
   });
   afterAll(async () => {
     await orm?.close();
@@ -20,6 +20,12 @@ describe('createOrm and pingDatabase', () => {
 
   it('answers a ping when the database is up', async () => {
     expect(await pingDatabase(orm)).toBe(true);
+  });
+
+  it('hands the [db] pool settings to the pg pool', async () => {
+    const connection = orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ options: Record<string, unknown> }> };
+    const { options } = await connection.getNativeClient();
+    expect(options).toMatchObject({ max: 2, connectionTimeoutMillis: 1_000, maxLifetimeSeconds: 1_800, application_name: 'nodebill' });
   });
 
   it('reports false, without throwing, when the server cannot be reached', async () => {
