@@ -2,6 +2,7 @@ import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCode } from '../support/expect-code.ts';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { GetMeRequestSchema, GetMeResponseSchema, IdentityService, LoginRequestSchema, LoginResponseSchema } from '../../src/gen/rustbill/identity_pb.ts';
 import { ProductService } from '../../src/gen/rustbill/product_pb.ts';
@@ -23,17 +24,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function expectCode(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${Code[code]}, got success`);
-    },
-    (thrown: unknown) => ConnectError.from(thrown),
-  );
-  expect(Code[error.code]).toBe(Code[code]);
-  if (message) expect(error.rawMessage).toMatch(message);
-  return error;
-}
 
 async function adminLogin(): Promise<{ token: string; cookie: string }> {
   const seen: { headers?: Headers } = {};

@@ -5,8 +5,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCode } from '../support/expect-code.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -21,17 +22,6 @@ let workDir: string;
 let adminToken: string;
 let customerToken: string;
 
-async function expectCode(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${Code[code]}, got success`);
-    },
-    (thrown: unknown) => ConnectError.from(thrown),
-  );
-  expect(Code[error.code]).toBe(Code[code]);
-  if (message) expect(error.rawMessage).toMatch(message);
-  return error;
-}
 
 beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), 'nodebill-integration-'));

@@ -1,6 +1,7 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCode } from '../../support/expect-code.ts';
 import { AppConfigSchema } from '../../../cluster.config.ts';
 import { EmptyRequestSchema } from '../../../src/gen/rustbill/common_pb.ts';
 import {
@@ -47,12 +48,6 @@ async function invoke<I extends DescMessage, O>(
   return handler(create(schema, init), callAs(caller));
 }
 
-async function expectCode(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<void> {
-  const error = await promise.then(() => null, (thrown: unknown) => thrown);
-  expect(error).toBeInstanceOf(ConnectError);
-  expect(Code[(error as ConnectError).code]).toBe(Code[code]);
-  if (message) expect((error as ConnectError).rawMessage).toMatch(message);
-}
 
 beforeAll(async () => {
   bed = await pluginTestBed();
