@@ -121,12 +121,10 @@ export async function runWorker(): Promise<void> {
     draining = true;
     void (async () => {
       log.info({ inFlight: dispatcher.pending }, 'draining: no new connections, finishing in-flight calls');
-      await listener.stopAccepting();
+      listener.stopAccepting();
       // GOAWAY to every HTTP/2 client at once: new calls go to another worker (a stream that races
       // the GOAWAY is refused unprocessed, which gRPC clients retry), calls in flight finish here.
       const sessionsClosed = new Promise<void>((resolve) => native.server.tryShutdown(() => resolve()));
-      listener.httpServer.close();
-      listener.httpServer.closeIdleConnections();
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.cluster.shutdown_grace_ms).unref());
       const outcome = await Promise.race([dispatcher.drain().then(() => 'drained' as const), grace]);
       if (outcome === 'timeout') log.warn({ inFlight: dispatcher.pending }, 'grace period over; abandoning in-flight calls');

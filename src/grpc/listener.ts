@@ -54,10 +54,14 @@ export class OnePortListener {
     });
   }
 
-  /** Stops accepting new connections (existing ones keep being served). */
-  stopAccepting(): Promise<void> {
+  /**
+   * Stops accepting new connections and ends idle HTTP/1.1 keep-alive connections (busy ones close
+   * after their response); HTTP/2 sessions are left to their owner (grpc-js `tryShutdown`).
+   */
+  stopAccepting(): void {
     this.netServer.close();
-    return Promise.resolve();
+    this.httpServer.close();
+    this.httpServer.closeIdleConnections();
   }
 
   /**
@@ -65,7 +69,6 @@ export class OnePortListener {
    * response, then destroys whatever remains.
    */
   async closeConnections(graceMs = 1_000): Promise<void> {
-    this.httpServer.close();
     this.httpServer.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.sockets.size > 0 && Date.now() < deadline) {
