@@ -6,6 +6,7 @@ import { ShardRouter } from '../actors/router.ts';
 import { AppConfigSchema, type AppConfig } from '../../cluster.config.ts';
 import { createLogger } from '../config/logger.ts';
 import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
+import { metrics } from '../metrics/metrics.ts';
 import { Dispatcher } from '../grpc/dispatcher.ts';
 import { HandlerRegistry } from '../grpc/handlers.ts';
 import { createHttpHandler } from '../grpc/http.ts';
@@ -95,7 +96,10 @@ export async function runWorker(): Promise<void> {
     plugins: { registry: pluginRegistry, notifications },
   });
 
-  const limiter = new ConcurrencyLimiter(config.server.max_concurrency);
+  const limiter = new ConcurrencyLimiter(config.server.max_concurrency, (active, queued) => {
+    metrics.inFlight.set(active);
+    metrics.queued.set(queued);
+  });
   const dispatcher = new Dispatcher({ registry, authenticator: identity.authenticator, limiter, logger: log, workerId: String(slot) });
   const native = createNativeServer({ services: ALL_SERVICES, files: ALL_FILES, dispatcher });
   const webRouter = createConnectRouter({ grpc: false, grpcWeb: true, connect: false });

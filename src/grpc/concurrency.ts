@@ -7,10 +7,15 @@ export class ConcurrencyLimiter {
   private readonly waiting: Array<() => void> = [];
 
   private readonly limit: number;
+  private readonly onChange: (active: number, queued: number) => void;
 
-  /** @param limit maximum calls running at once (≥ 1). */
-  constructor(limit: number) {
+  /**
+   * @param limit maximum calls running at once (≥ 1)
+   * @param onChange told the running and waiting counts whenever either changes (for metrics)
+   */
+  constructor(limit: number, onChange: (active: number, queued: number) => void = () => undefined) {
     this.limit = limit;
+    this.onChange = onChange;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
   }
 
@@ -27,9 +32,12 @@ export class ConcurrencyLimiter {
   /** Runs `task` when a slot is free; the slot is released when it settles. Rejections pass through. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const turn = new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.onChange(this.running, this.waiting.length);
+      await turn;
     } else {
       this.running += 1;
+      this.onChange(this.running, this.waiting.length);
     }
     try {
       return await task();
@@ -37,6 +45,7 @@ export class ConcurrencyLimiter {
       const next = this.waiting.shift();
       if (next) next();
       else this.running -= 1;
+      this.onChange(this.running, this.waiting.length);
     }
   }
 }

@@ -82,11 +82,8 @@ export class Dispatcher {
       throw withHeaders(new ConnectError('the server is shutting down; retry on another instance', Code.Unavailable), responseHeaders);
     }
     this.inFlight += 1;
-    metrics.queued.set(this.deps.limiter.queued + 1);
     try {
       return await this.deps.limiter.run(async () => {
-        metrics.inFlight.set(this.deps.limiter.active);
-        metrics.queued.set(this.deps.limiter.queued);
         const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, call.clientAddress);
         if (problem) log.warn({ clientAddress: call.clientAddress, problem }, 'credentials rejected');
         authorize(call.method, caller, problem);
@@ -114,8 +111,6 @@ export class Dispatcher {
       throw withHeaders(error, responseHeaders);
     } finally {
       this.inFlight -= 1;
-      metrics.inFlight.set(this.deps.limiter.active);
-      metrics.queued.set(this.deps.limiter.queued);
       const seconds = (performance.now() - started) / 1000;
       metrics.requests.inc({ method: procedure, code: String(code), transport: call.transport });
       metrics.requestDuration.observe({ method: procedure }, seconds);

@@ -28,6 +28,19 @@ describe('ConcurrencyLimiter (max_concurrency)', () => {
     expect(limiter.active).toBe(0);
   });
 
+  it('reports running and waiting counts on every change', async () => {
+    const seen: Array<[number, number]> = [];
+    const limiter = new ConcurrencyLimiter(1, (active, queued) => seen.push([active, queued]));
+    let release: () => void = () => undefined;
+    const first = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const second = limiter.run(async () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([[1, 0], [1, 1]]);
+    release();
+    await Promise.all([first, second]);
+    expect(seen).toEqual([[1, 0], [1, 1], [1, 0], [0, 0]]);
+  });
+
   it('releases the slot when a call fails', async () => {
     const limiter = new ConcurrencyLimiter(1);
     await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
