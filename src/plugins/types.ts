@@ -46,7 +46,13 @@ export interface OutboundRequest {
   body?: string | Uint8Array;
   /** PEM client certificate and key for mTLS (`http_request_with_cert`); optional CA to trust. */
   clientCert?: { cert: string; key: string; ca?: string };
+  /** Time limit of each attempt in ms (the plugin call's remaining time). */
   timeoutMs?: number;
+  /**
+   * Aborted when the plugin call that made the request ends (its deadline passed, or it finished
+   * or failed): the transfer in progress is cut off and no further retry is started.
+   */
+  signal?: AbortSignal;
 }
 
 /** Its response; `body` is the UTF-8 text, `bodyBytes` the raw bytes. */

@@ -47,11 +47,18 @@ export interface RunningServer {
  * Starts the server with the given database and environment, waits until every worker serves.
  * @throws Error with the server's output when it exits or does not become ready in time
  */
-export async function startServer(options: { databaseUrl: string; workers?: number; env?: Record<string, string>; redis?: boolean }): Promise<RunningServer> {
+export async function startServer(options: {
+  databaseUrl: string;
+  workers?: number;
+  env?: Record<string, string>;
+  redis?: boolean;
+  /** Extra TOML appended to the server's config.local.toml, e.g. `[plugins]\noutbound_allow = ["127.0.0.1"]`. */
+  localToml?: string;
+}): Promise<RunningServer> {
   const port = await freePort();
   // A Redis key prefix of its own, so rate limits and caches of earlier runs do not leak in.
   const localConfig = path.join(mkdtempSync(path.join(tmpdir(), 'nodebill-test-')), 'config.local.toml');
-  writeFileSync(localConfig, `[redis]\nprefix = "nbtest-${randomUUID()}"\n`);
+  writeFileSync(localConfig, `[redis]\nprefix = "nbtest-${randomUUID()}"\n${options.localToml ?? ''}\n`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
