@@ -5,9 +5,46 @@ import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import path from 'node:path';
+import { MAX_REQUEST_BYTES } from '../domain/input-limits.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { Code, ConnectError } from './errors.ts';
-import { normalizeAddress } from './web.ts';
+
+/**
+ * What `requestDeserialize` hands on instead of throwing when the bytes are not a valid message of
+ * the method's input type (truncated, wrong wire types, invalid UTF-8 in a string): grpc-js would
+ * answer a throwing deserializer with INTERNAL, but a malformed request is the caller's fault.
+ */
+class UndecodableRequest {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+/**
+ * A request above {@link MAX_REQUEST_BYTES}: answered RESOURCE_EXHAUSTED by unaryHandler, after
+ * grpc-js has read it whole (see {@link SERVER_OPTIONS}).
+ */
+class OversizedRequest {
+  readonly bytes: number;
+  constructor(bytes: number) {
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * grpc-js server options. The documented limit ({@link MAX_REQUEST_BYTES}) is enforced by
+ * `requestDeserialize`, not by grpc-js: when grpc-js refuses a message early, while the client is
+ * still sending it, later streams on that connection are reset with ENHANCE_YOUR_CALM behind the
+ * one-port listener (seen with connect-node clients). grpc-js reads messages up to twice the limit,
+ * so those get a clean RESOURCE_EXHAUSTED and the connection stays usable; beyond that its own
+ * check answers RESOURCE_EXHAUSTED for the call. Streams per connection are bounded so that the
+ * buffered bytes stay bounded too.
+ */
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': 2 * MAX_REQUEST_BYTES,
+  'grpc.max_concurrent_streams': 64,
+};
 
 /**
  * Native gRPC (HTTP/2) through @grpc/grpc-js, with server reflection and `grpc.health.v1`.
@@ -20,7 +57,7 @@ export function createNativeServer(options: {
   files: readonly DescFile[];
   dispatcher: Dispatcher;
 }): { server: grpc.Server; injector: grpc.ConnectionInjector; health: HealthImplementation } {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  const server = new grpc.Server(SERVER_OPTIONS);
   for (const service of options.services) {
     const definition: Record<string, grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
@@ -47,7 +84,15 @@ function methodDefinition(method: DescMethod): grpc.MethodDefinition<MessageShap
     responseStream: false,
     originalName: method.localName,
     requestSerialize: (message) => Buffer.from(toBinary(method.input, message)),
-    requestDeserialize: (bytes) => fromBinary(method.input, bytes),
+    requestDeserialize: (bytes) => {
+      if (bytes.length > MAX_REQUEST_BYTES) return new OversizedRequest(bytes.length) as unknown as MessageShape<DescMessage>;
+      try {
+        return fromBinary(method.input, bytes);
+      } catch (error) {
+        // The typed slot carries the marker; unaryHandler checks for it before anything else.
+        return new UndecodableRequest(error instanceof Error ? error.message : String(error)) as unknown as MessageShape<DescMessage>;
+      }
+    },
     responseSerialize: (message) => Buffer.from(toBinary(method.output, message)),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
@@ -58,6 +103,15 @@ function unaryHandler(
   dispatcher: Dispatcher,
 ): grpc.handleUnaryCall<MessageShape<DescMessage>, MessageShape<DescMessage>> {
   return (call, callback) => {
+    const decoded: unknown = call.request;
+    if (decoded instanceof OversizedRequest) {
+      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the request message is ${decoded.bytes} bytes; the limit is ${MAX_REQUEST_BYTES} bytes`, metadata: new grpc.Metadata() });
+      return;
+    }
+    if (decoded instanceof UndecodableRequest) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: `the request is not a valid ${method.input.typeName} message: ${decoded.reason}`, metadata: new grpc.Metadata() });
+      return;
+    }
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort(new Error('client cancelled the call')));
     dispatcher
@@ -65,7 +119,7 @@ function unaryHandler(
         method,
         request: call.request,
         headers: metadataToHeaders(call.metadata),
-        clientAddress: normalizeAddress(peerAddress(call.getPeer())),
+        peerAddress: peerAddress(call.getPeer()),
         transport: 'grpc',
         signal: abort.signal,
       })

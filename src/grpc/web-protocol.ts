@@ -1,9 +1,82 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConnectRouter, ContextValues } from '@connectrpc/connect';
+import { fromBinary, type DescMethod } from '@bufbuild/protobuf';
+import { Code, type ConnectRouter, type ContextValues } from '@connectrpc/connect';
 import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import { MAX_REQUEST_BYTES } from '../domain/input-limits.ts';
 
-/** Largest gRPC-Web request body accepted (bytes as received). */
-const MAX_TEXT_BODY = 12 * 1024 * 1024;
+/** Bytes of a gRPC-Web frame header (flags + 4-byte length). */
+const FRAME_HEADER_BYTES = 5;
+
+/**
+ * Largest request body read (bytes as received): one frame of {@link MAX_REQUEST_BYTES}, base64
+ * encoded in text mode (4/3 larger, plus slack for padding between chunks and whitespace).
+ */
+function maxBodyBytes(textMode: boolean): number {
+  const binary = MAX_REQUEST_BYTES + FRAME_HEADER_BYTES;
+  return textMode ? Math.ceil(binary / 3) * 4 + 4096 : binary;
+}
+
+/** A request refused before reaching connect: its gRPC status and message. */
+interface Refusal {
+  code: Code;
+  message: string;
+}
+
+/**
+ * Checks the body of a unary gRPC-Web call: exactly one uncompressed data frame of at most
+ * {@link MAX_REQUEST_BYTES} that decodes as `method`'s input (connect would answer a message that
+ * does not decode with INTERNAL, but a malformed request is the caller's fault).
+ */
+function checkBody(method: DescMethod, body: Uint8Array): Refusal | null {
+  if (body.length < FRAME_HEADER_BYTES) return { code: Code.InvalidArgument, message: 'the request body is not a gRPC-Web message frame' };
+  const flags = body[0] ?? 0;
+  const length = Buffer.from(body.buffer, body.byteOffset + 1, 4).readUInt32BE(0);
+  if (length > MAX_REQUEST_BYTES) {
+    return { code: Code.ResourceExhausted, message: `the request message is ${length} bytes; the limit is ${MAX_REQUEST_BYTES} bytes` };
+  }
+  if (flags !== 0 || body.length !== FRAME_HEADER_BYTES + length) {
+    return { code: Code.InvalidArgument, message: 'the request body must be exactly one uncompressed gRPC-Web message frame' };
+  }
+  try {
+    fromBinary(method.input, body.subarray(FRAME_HEADER_BYTES));
+  } catch (error) {
+    return { code: Code.InvalidArgument, message: `the request is not a valid ${method.input.typeName} message: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return null;
+}
+
+/**
+ * How much of an oversized request body is still read (and dropped) after the refusal was sent, so
+ * that a client which writes its whole body before reading the answer gets to see the status.
+ * Past it the connection is cut.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Answers a refused call as a trailers-only gRPC-Web response (HTTP 200, `grpc-status` and
+ * `grpc-message` as headers). With `unreadBody` (an oversized request whose body is still coming)
+ * the connection is closed after the answer, and the rest of the body is discarded unread up to
+ * {@link DISCARD_LIMIT_BYTES}.
+ */
+function refuse(request: IncomingMessage, response: ServerResponse, refusal: Refusal, contentType: string, unreadBody: boolean): void {
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'grpc-status': String(refusal.code),
+    'grpc-message': encodeURIComponent(refusal.message),
+  };
+  if (unreadBody) {
+    headers.connection = 'close';
+    let discarded = 0;
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DISCARD_LIMIT_BYTES) request.socket.destroy();
+    });
+    request.on('error', () => undefined);
+    request.resume();
+  }
+  response.writeHead(200, headers);
+  response.end();
+}
 
 /** Decodes gRPC-Web-text: base64 that may be several padded chunks one after another. */
 export function decodeWebText(text: string): Uint8Array {
@@ -66,19 +139,39 @@ export function createGrpcWebHandler(
     request.once('close', () => {
       if (!response.writableFinished) abort.abort();
     });
+    const answerType = textMode ? (contentType.split(';')[0]?.trim() ?? 'application/grpc-web-text') : 'application/grpc-web+proto';
     void (async () => {
       const received: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of request as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > MAX_TEXT_BODY) {
-          response.writeHead(413).end();
-          return;
-        }
-        received.push(chunk);
+      const limit = maxBodyBytes(textMode);
+      const tooLarge = await new Promise<boolean>((resolve, reject) => {
+        let size = 0;
+        const onData = (chunk: Buffer): void => {
+          size += chunk.length;
+          if (size <= limit) {
+            received.push(chunk);
+            return;
+          }
+          request.off('data', onData);
+          request.off('end', onEnd);
+          resolve(true);
+        };
+        const onEnd = (): void => resolve(false);
+        request.on('data', onData);
+        request.once('end', onEnd);
+        request.once('error', reject);
+      });
+      if (tooLarge) {
+        const message = `the request is larger than the limit of ${MAX_REQUEST_BYTES} bytes per message`;
+        refuse(request, response, { code: Code.ResourceExhausted, message }, answerType, true);
+        return;
       }
       const raw = Buffer.concat(received);
       const body = textMode ? decodeWebText(raw.toString('latin1')) : raw;
+      const refusal = checkBody(handler.method, body);
+      if (refusal) {
+        refuse(request, response, refusal, answerType, false);
+        return;
+      }
       const header = new Headers();
       for (const [key, value] of Object.entries(request.headers)) {
         if (value === undefined) continue;
@@ -111,7 +204,7 @@ export function createGrpcWebHandler(
         for (const [key, value] of parseTrailer(frames[0].data)) headers[key] = value;
         payload = new Uint8Array();
       }
-      if (universal.status === 200) headers['content-type'] = textMode ? (contentType.split(';')[0]?.trim() ?? 'application/grpc-web-text') : 'application/grpc-web+proto';
+      if (universal.status === 200) headers['content-type'] = answerType;
       response.writeHead(universal.status, headers);
       response.end(payload.length === 0 ? undefined : textMode ? Buffer.from(payload).toString('base64') : payload);
     })().catch(() => {
