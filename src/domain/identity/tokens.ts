@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { isUuid } from '../../lib/ids.ts';
 
 /** Issuer and audience of NodeBill JWTs. */
 const ISSUER = 'nodebill';
@@ -52,7 +53,8 @@ export class TokenSigner {
   }
 
   /**
-   * Verifies signature, issuer, audience, expiry and kind.
+   * Verifies signature, issuer, audience, expiry, kind, and that every id claim (sub, jti, sid, cid,
+   * fam) is a UUID.
    * @returns the claims, or `{ problem }` with a person-readable reason (expired, malformed, wrong kind).
    */
   async verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims | { problem: string }> {
@@ -70,6 +72,9 @@ export class TokenSigner {
       if (typeof payload.cid === 'string') claims.cid = payload.cid;
       if (typeof payload.fam === 'string') claims.fam = payload.fam;
       if (typeof payload.sid === 'string') claims.sid = payload.sid;
+      // Every id claim names a row by its UUID; anything else must never reach a query.
+      const ids = [claims.sub, claims.jti, claims.cid, claims.fam, claims.sid].filter((id) => id !== undefined);
+      if (!ids.every(isUuid)) return { problem: 'the token carries a malformed id' };
       return claims;
     } catch (error) {
       if (error instanceof errors.JWTExpired) return { problem: 'the token has expired; refresh it or log in again' };
