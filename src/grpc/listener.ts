@@ -42,11 +42,19 @@ export class OnePortListener {
     });
   }
 
-  /** Starts listening; resolves with the bound port. */
+  /**
+   * Starts listening; resolves with the bound port. Every worker binds its own socket on the shared
+   * port (`SO_REUSEPORT`; `exclusive`, so not through the cluster primary): the kernel spreads new
+   * connections over the workers' sockets, and a connection is only ever held by the worker that
+   * serves it. Through the primary (Node's round-robin), a worker killed while the primary was
+   * handing it a connection left that connection open in the primary, unanswered (CLOSE-WAIT) and
+   * the client waiting for its deadline; now a dying worker's connections, accepted or still queued
+   * on its socket, are reset by the kernel and their clients fail at once.
+   */
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.netServer.once('error', reject);
-      this.netServer.listen(port, host, () => {
+      this.netServer.listen({ port, host, reusePort: true, exclusive: true }, () => {
         this.netServer.off('error', reject);
         const address = this.netServer.address();
         resolve(typeof address === 'object' && address ? address.port : port);
