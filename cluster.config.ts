@@ -36,6 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './src/config/errors.ts';
+import { parseAddressRange } from './src/domain/address-ranges.ts';
 import {
   deepMerge,
   envLayer,
@@ -67,6 +68,10 @@ const corsOrigin = z.string().refine(
   { error: 'must be "*" or an origin such as "https://shop.example.com" (scheme, host and optional port; no path, no trailing slash)' },
 );
 
+const addressOrCidr = z.string().refine((value) => parseAddressRange(value) !== null, {
+  error: 'must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8"',
+});
+
 const serverSchema = z
   .strictObject({
     /** Listening address. Keep 127.0.0.1 behind a reverse proxy. */
@@ -84,6 +89,12 @@ const serverSchema = z
       .default('/admin'),
     /** Origins allowed to call the API from a browser. [] = same origin only; "*" = any (explicitly). */
     cors_allowed_origins: z.array(corsOrigin).default(() => []),
+    /**
+     * NodeBill: reverse proxies (IP addresses or CIDR ranges, e.g. "127.0.0.1", "10.0.0.0/8") whose
+     * `X-Forwarded-For` is believed. The client address — for rate limits, logs and audit — is the
+     * last address in that header not itself a trusted proxy. [] = the header is ignored.
+     */
+    trusted_proxies: z.array(addressOrCidr).default(() => []),
   })
   .prefault({});
 
@@ -163,6 +174,14 @@ const rateLimitSchema = z
     register_per_sec: positiveInt('requests per second').default(1),
     /** NodeBill: verification codes one client address may request per hour (one per e-mail address per minute regardless). */
     verification_per_hour: positiveInt('requests per hour').default(10),
+    /** NodeBill: ChangePassword calls one signed-in user may make per minute. */
+    change_password_per_min: positiveInt('requests per minute').default(5),
+    /** NodeBill: consecutive wrong passwords of one account (login or ChangePassword) that cost nothing. */
+    login_free_failures: positiveInt('failures').default(5),
+    /** NodeBill: how long the account is locked after the next wrong password; doubles with each further one. */
+    login_backoff_base_secs: positiveInt('seconds').default(1),
+    /** NodeBill: the longest lock of an account after wrong passwords. */
+    login_backoff_max_secs: positiveInt('seconds').default(900),
   })
   .prefault({});
 

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { assignShards } from '../actors/shards.ts';
 import { checkStartupRules, loadConfig, type AppConfig } from '../../cluster.config.ts';
 import { prepareRuntime, probeRedis } from '../bootstrap/index.ts';
@@ -52,6 +53,9 @@ export async function runPrimary(): Promise<void> {
   await probeRedis(config, log);
 
   const aggregator = new AggregatorRegistry();
+  // Holds the rate-limit counters the workers share over IPC when Redis is absent or down
+  // (src/identity/rate-limits.ts); a singleton listening on cluster messages of its own channel.
+  new RateLimiterClusterMaster();
   const workers = config.cluster.workers;
   const shardMap = assignShards(config.cluster.shards, workers);
   cluster.setupPrimary({ silent: false });

@@ -5,6 +5,7 @@ import { ActorHost } from '../actors/actor-host.ts';
 import { ShardRouter } from '../actors/router.ts';
 import { AppConfigSchema, type AppConfig } from '../../cluster.config.ts';
 import { createLogger } from '../config/logger.ts';
+import { parseAddressRange, type AddressRange } from '../domain/address-ranges.ts';
 import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { Dispatcher } from '../grpc/dispatcher.ts';
@@ -100,7 +101,14 @@ export async function runWorker(): Promise<void> {
     metrics.inFlight.set(active);
     metrics.queued.set(queued);
   });
-  const dispatcher = new Dispatcher({ registry, authenticator: identity.authenticator, limiter, logger: log, workerId: String(slot) });
+  const dispatcher = new Dispatcher({
+    registry,
+    authenticator: identity.authenticator,
+    limiter,
+    logger: log,
+    workerId: String(slot),
+    trustedProxies: config.server.trusted_proxies.map(parseTrustedProxy),
+  });
   const native = createNativeServer({ services: ALL_SERVICES, files: ALL_FILES, dispatcher });
   const webRouter = createConnectRouter({ grpc: false, grpcWeb: true, connect: false });
   grpcWebRoutes(ALL_SERVICES, dispatcher)(webRouter);
@@ -149,6 +157,13 @@ export async function runWorker(): Promise<void> {
   process.on('SIGTERM', drain);
   process.on('SIGINT', drain);
   ipc.announceReady(slot);
+}
+
+/** A `[server] trusted_proxies` entry, already checked by the configuration schema. */
+function parseTrustedProxy(entry: string): AddressRange {
+  const range = parseAddressRange(entry);
+  if (range === null) throw new Error(`[server] trusted_proxies: ${JSON.stringify(entry)} is not an IP address or CIDR range`);
+  return range;
 }
 
 function connectRedis(config: AppConfig): Redis {

@@ -1,5 +1,6 @@
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
+import { clientAddressBehindProxies, type AddressRange } from '../domain/address-ranges.ts';
 import { newId } from '../lib/ids.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { authorize } from './authz.ts';
@@ -7,6 +8,7 @@ import type { ConcurrencyLimiter } from './concurrency.ts';
 import type { Caller, Transport } from './context.ts';
 import { Code, ConnectError, toPublicError } from './errors.ts';
 import { type HandlerRegistry, procedureOf } from './handlers.ts';
+import { checkRequestLimits } from './request-limits.ts';
 
 /** Resolves the caller from request headers (cookie, bearer JWT or API key). */
 export interface Authenticator {
@@ -22,7 +24,8 @@ export interface InboundCall {
   method: DescMethod;
   request: MessageShape<DescMessage>;
   headers: Headers;
-  clientAddress: string;
+  /** The address of the connection's peer (the client, or a reverse proxy in front of us). */
+  peerAddress: string;
   transport: Transport;
   signal: AbortSignal;
 }
@@ -38,7 +41,7 @@ export const WORKER_HEADER = 'x-nodebill-worker';
 
 /**
  * The one call pipeline behind both transports (ARCHITECTURE.md, request path): request id →
- * concurrency limit (FIFO queue, never a failure) → authentication → authorization table →
+ * input limits (src/domain/input-limits.ts, before any I/O) → concurrency limit (FIFO queue, never a failure) → authentication → authorization table →
  * handler → metrics and logs. Errors come out as ConnectError whose metadata carries the response
  * headers (`x-request-id`); unexpected errors become `Internal` without details.
  */
@@ -52,6 +55,8 @@ export class Dispatcher {
     limiter: ConcurrencyLimiter;
     logger: Logger;
     workerId: string;
+    /** `[server] trusted_proxies`: peers whose `X-Forwarded-For` names the client. */
+    trustedProxies: readonly AddressRange[];
   };
 
   constructor(deps: Dispatcher['deps']) {
@@ -74,6 +79,7 @@ export class Dispatcher {
   async dispatch(call: InboundCall): Promise<DispatchResult> {
     const requestId = newId();
     const procedure = procedureOf(call.method);
+    const clientAddress = clientAddressBehindProxies(call.peerAddress, call.headers.get('x-forwarded-for'), this.deps.trustedProxies);
     const responseHeaders = new Headers({ 'x-request-id': requestId, [WORKER_HEADER]: this.deps.workerId });
     const log = this.deps.logger.child({ requestId, procedure, transport: call.transport });
     const started = performance.now();
@@ -83,9 +89,10 @@ export class Dispatcher {
     }
     this.inFlight += 1;
     try {
+      checkRequestLimits(call.method.input, call.request);
       return await this.deps.limiter.run(async () => {
-        const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, call.clientAddress);
-        if (problem) log.warn({ clientAddress: call.clientAddress, problem }, 'credentials rejected');
+        const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, clientAddress);
+        if (problem) log.warn({ clientAddress: clientAddress, problem }, 'credentials rejected');
         authorize(call.method, caller, problem);
         const handler = this.deps.registry.lookup(call.method);
         const response = await handler(call.request, {
@@ -93,7 +100,7 @@ export class Dispatcher {
           procedure,
           caller,
           transport: call.transport,
-          clientAddress: call.clientAddress,
+          clientAddress: clientAddress,
           userAgent: call.headers.get('user-agent') ?? '',
           requestHeaders: call.headers,
           responseHeaders,
@@ -106,7 +113,7 @@ export class Dispatcher {
       code = error.code;
       if (internal) log.error({ err: thrown }, 'internal error');
       else if (error.code === Code.Unauthenticated || error.code === Code.PermissionDenied) {
-        log.warn({ code: Code[error.code], clientAddress: call.clientAddress, reason: error.rawMessage }, 'call refused');
+        log.warn({ code: Code[error.code], clientAddress: clientAddress, reason: error.rawMessage }, 'call refused');
       }
       throw withHeaders(error, responseHeaders);
     } finally {

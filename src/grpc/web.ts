@@ -3,8 +3,8 @@ import type { DescMessage, DescMethodUnary, DescService, MessageShape } from '@b
 import { type ConnectRouter, type ContextValues, createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import type { Dispatcher } from './dispatcher.ts';
 
-/** The client address of a gRPC-Web call, taken from the HTTP/1.1 socket. */
-export const clientAddressKey = createContextKey<string>('', { description: 'client address' });
+/** The peer address of a gRPC-Web call (the HTTP/1.1 socket's remote address). */
+export const peerAddressKey = createContextKey<string>('', { description: 'peer address' });
 
 /**
  * gRPC-Web routes (`application/grpc-web+proto` and `application/grpc-web-text`) served by
@@ -23,7 +23,7 @@ export function grpcWebRoutes(services: readonly DescService[], dispatcher: Disp
             method,
             request,
             headers: context.requestHeader,
-            clientAddress: context.values.get(clientAddressKey),
+            peerAddress: context.values.get(peerAddressKey),
             transport: 'grpc-web',
             signal: context.signal,
           });
@@ -35,14 +35,9 @@ export function grpcWebRoutes(services: readonly DescService[], dispatcher: Disp
   };
 }
 
-/** The context values connect-node extracts from each HTTP request: the client address. */
+/** The context values connect-node extracts from each HTTP request: the peer address. */
 export function webContextValues(request: IncomingMessage | { socket: { remoteAddress?: string } }): ContextValues {
-  return createContextValues().set(clientAddressKey, normalizeAddress(request.socket.remoteAddress ?? ''));
-}
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`; other addresses unchanged. */
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+  return createContextValues().set(peerAddressKey, request.socket.remoteAddress ?? '');
 }
 
 function copyHeaders(from: Headers, to: Headers): void {

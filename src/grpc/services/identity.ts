@@ -1,6 +1,8 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../../cluster.config.ts';
 import { hashPassword, verifyPassword } from '../../domain/identity/passwords.ts';
+import { clip } from '../../domain/input-limits.ts';
+import { loginAccountKey, userAccountKey } from '../../domain/identity/login-backoff.ts';
 import {
   displayNameProblem, emailProblem, normalizeEmail, parsePurpose, parseUserType, passwordProblem, usernameProblem, type UserType,
 } from '../../domain/identity/validation.ts';
@@ -21,6 +23,12 @@ import { pageMeta, resolvePage } from '../pagination.ts';
 
 /** Retry hint returned by SendVerificationCode (one code per address per minute). */
 const CODE_RESEND_SECS = 60;
+
+/**
+ * Login's answer to an unknown username and to a wrong password alike (the spec lists NotFound for
+ * the first; one answer keeps usernames from being enumerated — see the README).
+ */
+const WRONG_LOGIN = 'wrong username or password';
 
 function require(problem: string | null): void {
   if (problem) throw invalidArgument(problem);
@@ -61,23 +69,29 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
     return null;
   }
 
+  /** Refuses a call for an account locked after wrong passwords (before any password check). */
+  async function refuseIfLocked(accountKey: string): Promise<void> {
+    const wait = await identity.rateLimits.accountLocked(accountKey);
+    if (wait !== null) throw resourceExhausted(`too many wrong passwords for this account; retry in ${wait} s`);
+  }
+
   /**
-   * Checks a login's password against `user` (equal timing whether or not the user exists).
-   * @throws NotFound when there is no such user, InvalidArgument when the password is wrong (the
-   *   spec's Login errors); both are logged as warnings with the client address
+   * Checks a password against the account `accountKey` names (which may not exist: the same
+   * bcrypt work and the same answer either way, so accounts cannot be enumerated), counting wrong
+   * passwords towards the account's backoff.
+   * @throws InvalidArgument `wrongMessage` when the password is wrong or there is no such user
    */
-  async function verifiedLogin<U extends { passwordHash: string }>(user: U | null, password: string, userType: UserType, username: string, call: CallContext): Promise<U> {
+  async function verifiedPassword<U extends { passwordHash: string }>(
+    user: U | null, password: string, accountKey: string, wrongMessage: string, logContext: Record<string, unknown>,
+  ): Promise<U> {
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
-    const context = { clientAddress: call.clientAddress, username, userType };
-    if (!user) {
-      identity.log.warn(context, 'login failed: no such user');
-      throw notFound(`no ${userType} user named "${username}"`);
+    if (user && ok) {
+      await identity.rateLimits.recordSuccess(accountKey);
+      return user;
     }
-    if (!ok) {
-      identity.log.warn(context, 'login failed: wrong password');
-      throw invalidArgument('wrong username or password');
-    }
-    return user;
+    const lockedSecs = await identity.rateLimits.recordFailure(accountKey);
+    identity.log.warn({ ...logContext, known: user !== null, lockedSecs }, user ? 'password check failed: wrong password' : 'password check failed: no such user');
+    throw invalidArgument(wrongMessage);
   }
 
   async function activeAdminCount(): Promise<number> {
@@ -146,9 +160,13 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
       const userType = parseUserType(request.userType, 'customer');
       if (!userType) throw invalidArgument('user_type must be "admin" or "customer"');
       if (request.username === '' || request.password === '') throw invalidArgument('username and password are required');
+      const accountKey = loginAccountKey(userType, request.username);
+      await refuseIfLocked(accountKey);
+      const logContext = { clientAddress: call.clientAddress, username: clip(request.username), userType };
       const em = orm.em.fork();
       if (userType === 'admin') {
-        const user = await verifiedLogin(await em.findOne(AdminUser, { username: request.username }), request.password, userType, request.username, call);
+        const found = await em.findOne(AdminUser, { username: request.username });
+        const user = await verifiedPassword(found, request.password, accountKey, WRONG_LOGIN, logContext);
         if (!user.isActive) throw permissionDenied('this account is disabled; ask an administrator');
         const { token, session } = await identity.sessions.open(user, { address: call.clientAddress, userAgent: call.userAgent });
         await em.nativeUpdate(AdminUser, { id: user.id }, { lastLoginAt: new Date() });
@@ -157,7 +175,8 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
         const bearer = await identity.signer.sign({ kind: 'admin', sub: user.id, jti: session.sessionId, sid: session.sessionId }, ttl);
         return { accessToken: bearer.token, refreshToken: '', expiresIn: BigInt(ttl), user: adminUserInfo(user), adminPath: config.server.admin_path };
       }
-      const user = await verifiedLogin(await em.findOne(CustomerUser, { username: request.username }), request.password, userType, request.username, call);
+      const found = await em.findOne(CustomerUser, { username: request.username });
+      const user = await verifiedPassword(found, request.password, accountKey, WRONG_LOGIN, logContext);
       if (!user.isActive) throw permissionDenied('this account is disabled; contact support');
       const customer = await em.findOne(Customer, { id: user.customerId });
       if (!customer?.isActive) throw permissionDenied('the customer account is disabled; contact support');
@@ -309,10 +328,14 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
       if (request.oldPassword === '') throw invalidArgument('old_password is required');
       require(passwordProblem(request.newPassword));
       if (request.oldPassword === request.newPassword) throw invalidArgument('the new password must differ from the current one');
+      const perUser = await identity.rateLimits.consume('change_password', caller.userId);
+      if (perUser !== null) throw resourceExhausted(`too many password changes; retry in ${perUser} s`);
+      const accountKey = userAccountKey(caller.kind, caller.userId);
+      await refuseIfLocked(accountKey);
       const em = orm.em.fork();
       const user = caller.kind === 'admin' ? await em.findOne(AdminUser, { id: caller.userId }) : await em.findOne(CustomerUser, { id: caller.userId });
       if (!user) throw unauthenticated('your account no longer exists');
-      if (!(await verifyPassword(request.oldPassword, user.passwordHash))) throw invalidArgument('the current password is wrong');
+      await verifiedPassword(user, request.oldPassword, accountKey, 'the current password is wrong', { clientAddress: call.clientAddress, userId: caller.userId, userType: caller.kind });
       const passwordHash = await hashPassword(request.newPassword);
       if (caller.kind === 'admin') {
         await em.nativeUpdate(AdminUser, { id: user.id }, { passwordHash, updatedAt: new Date() });
