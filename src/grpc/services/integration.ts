@@ -13,7 +13,7 @@ import { PluginRegistryError } from '../../plugins/registry/errors.ts';
 import type { PluginRegistry, ServerSpecInput } from '../../plugins/registry/registry.ts';
 import { PLUGIN_TYPES, PluginError, type PluginType } from '../../plugins/types.ts';
 import type { CallContext } from '../context.ts';
-import { Code, ConnectError, failedPrecondition, invalidArgument, unavailable } from '../errors.ts';
+import { Code, ConnectError, failedPrecondition, invalidArgument, permissionDenied, unavailable } from '../errors.ts';
 import type { ServiceHandlers } from '../handlers.ts';
 
 /** What IntegrationService needs. */
@@ -65,6 +65,18 @@ function checkSpec(prefix: string, spec: Pick<ServerSpec, 'cpuCores' | 'memoryGb
 /** Whether the caller may read secret config fields (`format: "password"`): admins with role admin. */
 function seesSecrets(call: CallContext): boolean {
   return call.caller.kind === 'admin' && call.caller.role === 'admin';
+}
+
+/**
+ * Refuses a script change by an operator. A script decides what happens to the config, secrets
+ * included (it could drop `format: "password"` from its schema, or return its config), so only the
+ * admin role, who may read the secrets anyway, may set one.
+ * @throws PermissionDenied for any caller but an admin with role admin
+ */
+function requireScriptAuthor(call: CallContext): void {
+  if (!seesSecrets(call)) {
+    throw permissionDenied('script_source may only be set by users with the admin role (operators may change config_json, enable, disable and health-check)');
+  }
 }
 
 /** `PluginDef` of a plugins row. */
@@ -154,7 +166,9 @@ export function toStatus(error: unknown): unknown {
  * Errors: InvalidArgument for malformed ids and inputs (naming the field), NotFound for unknown
  * ids (and disabled providers), AlreadyExists for a taken display name, FailedPrecondition for
  * state conflicts and script failures, Unavailable for plugin timeouts and failing upstreams.
- * Secret config fields are only shown to admins with role admin. Admin changes go to operation_logs.
+ * Secret config fields are only shown to admins with role admin, and only they may set a script
+ * (`script_source`) or call script functions (CallPluginAction): a script can reveal the config it
+ * runs with. Admin changes go to operation_logs; script changes with the SHA-256 of the source.
  */
 export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<typeof IntegrationService> {
   const { identity, cluster } = deps;
@@ -231,6 +245,7 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
 
     async createPluginInterface(request, call) {
       requireUuid('plugin_def_id', request.pluginDefId);
+      if (request.scriptSource !== undefined) requireScriptAuthor(call);
       return guarded(async () => {
         const row = await registry.createInterface({
           pluginDefId: request.pluginDefId,
@@ -240,6 +255,7 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
         });
         await identity.audit.record(call, 'plugin_interface.create', 'plugin_interface', row.id, {
           pluginType: row.pluginType, pluginId: row.pluginId, displayName: row.displayName, ownScript: request.scriptSource !== undefined,
+          scriptSha256: row.scriptHash,
         });
         return { interface: pluginInterfaceInfo(row, { secrets: seesSecrets(call), withSource: true }) };
       });
@@ -250,6 +266,7 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
       if (request.configJson === undefined && request.displayName === undefined && request.scriptSource === undefined) {
         throw invalidArgument('nothing to update: set config_json, display_name and/or script_source');
       }
+      if (request.scriptSource !== undefined) requireScriptAuthor(call);
       return guarded(async () => {
         const { row, changed } = await registry.updateInterface(request.interfaceId, {
           ...(request.configJson !== undefined ? { configJson: request.configJson } : {}),
@@ -257,7 +274,10 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
           ...(request.scriptSource !== undefined ? { scriptSource: request.scriptSource } : {}),
           keepSecrets: !seesSecrets(call),
         });
-        if (changed.length > 0) await identity.audit.record(call, 'plugin_interface.update', 'plugin_interface', row.id, { changes: changed });
+        if (changed.length > 0) {
+          const script = changed.includes('script_source') ? { scriptSha256: row.scriptHash } : {};
+          await identity.audit.record(call, 'plugin_interface.update', 'plugin_interface', row.id, { changes: changed, ...script });
+        }
         return { interface: pluginInterfaceInfo(row, { secrets: seesSecrets(call), withSource: true }) };
       });
     },
