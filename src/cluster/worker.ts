@@ -146,6 +146,7 @@ export async function runWorker(): Promise<void> {
       await listener.closeConnections();
       host.shutdown();
       pluginSchedules.stop();
+      await pluginEngine.close();
       await pluginHost.close();
       await identity.close();
       redis?.disconnect();

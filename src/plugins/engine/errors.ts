@@ -96,3 +96,17 @@ export function classifyHostFault(error: unknown, scope: ErrorScope, memoryNearl
   const detail = error instanceof Error ? error.message : String(error);
   return new PluginError('script_error', `${where(scope)} crashed the sandbox (${detail})`);
 }
+
+/**
+ * The error of a call whose sandbox thread stopped under it (an exception in the thread, or its
+ * exit): `memory` when V8 ran the thread out of heap (`ERR_WORKER_OUT_OF_MEMORY`), else `script_error`.
+ */
+export function threadCrashError(scope: ErrorScope, detail: { code?: string; message: string }): PluginError {
+  if (detail.code === 'ERR_WORKER_OUT_OF_MEMORY') return new PluginError('memory', `${where(scope)} exhausted the memory of its sandbox thread`);
+  return new PluginError('script_error', `${where(scope)} crashed its sandbox thread (${detail.message})`);
+}
+
+/** The error of a call refused or cut off because the engine is closing (a retry elsewhere may work). */
+export function engineClosedError(scope: ErrorScope): PluginError {
+  return new PluginError('host_error', `${where(scope)} was not run to the end: the plugin engine is shutting down`);
+}

@@ -23,56 +23,80 @@
  * json_array_len(json_or_object, path), json_stringify(value); base64_encode(string_or_bytes),
  * base64_decode(b64) → UTF-8 string, base64_decode_bytes(b64) → Uint8Array; url_encode(s).
  *
- * Concurrency: an asyncified QuickJS module can have only one suspended host call at a time, so
- * each call leases a whole module (pool.ts): up to `maxConcurrentCalls` calls run at once, the
- * rest wait in FIFO order.
+ * Threads: plugin code never runs on the caller's event loop. Every inspection and call runs in
+ * a sandbox thread (`worker_threads`, thread-pool.ts) that owns its QuickJS WebAssembly module and
+ * runs one call at a time (an asyncified module allows only one suspended host call anyway): up
+ * to `maxConcurrentCalls` calls run at once, the rest wait in FIFO order. The threads' HTTP, SMTP
+ * and state calls are made here, with the real {@link HostServices} (host-relay.ts); hashing,
+ * JSON and base64 helpers stay in the thread. This thread owns each call's deadline: it fails the
+ * call with `timeout` at the deadline even if the thread never answers, aborts the call's host
+ * calls, ignores whatever the thread sends for it later, and terminates a thread that does not
+ * report back shortly after (sandbox-thread.ts). The caches (inspection results, validated
+ * interfaces) live only here; threads keep nothing between calls, so `evict` reaches everything.
  */
 import type { HostServices, PluginEngine, PluginMetadata, PluginTarget, PluginType } from '../types.ts';
 import { PluginError } from '../types.ts';
 import { createScriptCache, interfaceHash, scriptHash } from './cache.ts';
-import { errorFromResult, inspectInSession, scriptBaseName, scriptLabel } from './contracts.ts';
-import { IMPORT_REFUSED } from './errors.ts';
-import { createModulePool, type ModulePoolStats } from './pool.ts';
-import { withSession, type EngineLogger, type SessionOptions } from './sandbox.ts';
+import { errorFromResult, scriptLabel } from './contracts.ts';
+import type { ErrorScope } from './errors.ts';
+import type { ModuleCounts } from './protocol.ts';
+import { compiledQuickJs } from './quickjs-binary.ts';
+import type { EngineLogger } from './sandbox.ts';
+import { createThreadPool, type ThreadPoolStats } from './thread-pool.ts';
 
 export type { EngineLogger } from './sandbox.ts';
+export type { ModuleCounts } from './protocol.ts';
+export type { ThreadPoolStats } from './thread-pool.ts';
 export { jsonArrayLen, jsonGet, parseJsonPath } from './json-path.ts';
 
 /** Options of {@link createPluginEngine}. */
 export interface PluginEngineOptions {
   host: HostServices;
   /**
-   * Wall-clock limit of one call or inspection in ms, counted from when it gets a sandbox module:
+   * Wall-clock limit of one call or inspection in ms, counted from when it gets a sandbox thread:
    * script execution plus the host calls it makes (an HTTP request gets the remaining time as its
-   * timeout and is cut off at the deadline).
+   * timeout and its abort signal fires at the deadline).
    */
   callTimeoutMs: number;
   /** Heap a call may grow its sandbox by, in MiB (on top of QuickJS's fixed 16 MiB base). */
   memoryLimitMb: number;
   /** QuickJS stack limit in KiB (default 256, about 1,300 nested JavaScript calls). */
   maxStackKb?: number;
-  /** Calls that run at once, one WebAssembly module each (default 8); more wait in a queue. */
+  /** Calls that run at once, one sandbox thread (and WebAssembly module) each (default 8); more wait in a queue. */
   maxConcurrentCalls?: number;
+  /**
+   * How long past a call's deadline its thread may take to report back before it is terminated
+   * and replaced, in ms (default 1000). The call itself fails at the deadline.
+   */
+  terminateGraceMs?: number;
   log: EngineLogger;
 }
 
 /** Counters of the engine, for metrics and tests. */
 export interface PluginEngineStats {
-  modules: ModulePoolStats;
+  threads: ThreadPoolStats;
+  /** QuickJS modules created and discarded (out of memory, crashed, grown too large, or lost with their thread) in all threads. */
+  modules: ModuleCounts;
   cachedScripts: number;
   cachedInterfaces: number;
   calls: number;
   failedCalls: number;
 }
 
-/** The engine plus its counters. */
+/** The engine plus its counters and its end. */
 export interface SandboxedPluginEngine extends PluginEngine {
   stats(): PluginEngineStats;
+  /**
+   * Terminates the sandbox threads. Calls still running or waiting fail with PluginError
+   * `host_error` ("the plugin engine is shutting down"), and so do later calls. Idempotent.
+   */
+  close(): Promise<void>;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const DEFAULT_MAX_STACK_KB = 256;
 const DEFAULT_MAX_CONCURRENT_CALLS = 8;
+const DEFAULT_TERMINATE_GRACE_MS = 1000;
 
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
@@ -80,7 +104,8 @@ function positive(value: number, name: string): number {
 }
 
 /**
- * Creates the engine and loads one sandbox module up front (so a broken installation fails here).
+ * Creates the engine: compiles QuickJS once (threads get the compiled module) and starts one
+ * sandbox thread up front, so a broken installation fails here.
  *
  * `inspect` and `call` behave as {@link PluginEngine} documents; in detail:
  * - inspect: syntax check (PluginError `syntax` with the line), top level run, contract check
@@ -93,34 +118,37 @@ function positive(value: number, name: string): number {
  *   an uncaught failed host call is `host_error`; `require`/`process`/`fetch`/`import()` and the
  *   like are `forbidden`; the time limit gives `timeout`; the memory or stack limit `memory`.
  *
- * @throws RangeError when a limit is not a positive number; Error when QuickJS cannot be loaded
+ *   A call's deadline is `callTimeoutMs` after it got a thread; waiting for one is not counted.
+ *   At the deadline the call fails with `timeout` even if the script never yields (its thread is
+ *   terminated `terminateGraceMs` later if it has not stopped by then). A call whose thread
+ *   crashes fails with `script_error` (`memory` when the thread ran out of heap); after
+ *   {@link SandboxedPluginEngine.close}, calls fail with `host_error`.
+ *
+ * @throws RangeError when a limit is not a positive number; Error when QuickJS or a thread cannot be loaded
  */
 export async function createPluginEngine(options: PluginEngineOptions): Promise<SandboxedPluginEngine> {
   const timeoutMs = positive(options.callTimeoutMs, 'callTimeoutMs');
   const memoryLimitMb = positive(options.memoryLimitMb, 'memoryLimitMb');
   const maxStackKb = positive(options.maxStackKb ?? DEFAULT_MAX_STACK_KB, 'maxStackKb');
-  const maxModules = Math.floor(positive(options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS, 'maxConcurrentCalls'));
+  const maxThreads = Math.floor(positive(options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS, 'maxConcurrentCalls'));
+  const graceMs = positive(options.terminateGraceMs ?? DEFAULT_TERMINATE_GRACE_MS, 'terminateGraceMs');
   const { host, log } = options;
-  const pool = createModulePool({ maxModules, memoryLimitBytes: memoryLimitMb * 1024 * 1024, importRefusal: IMPORT_REFUSED });
-  pool.release(await pool.acquire(), true);
+  const settings = { wasmModule: await compiledQuickJs(), timeoutMs, memoryLimitMb, maxStackKb };
+  const pool = createThreadPool({ maxThreads, timeoutMs, graceMs, settings, host, log });
+  try {
+    await pool.warmUp();
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
 
   const cache = createScriptCache();
   const inspecting = new Map<string, Promise<PluginMetadata>>();
   let calls = 0;
   let failedCalls = 0;
 
-  function sessionOptions(pluginType: PluginType, pluginId: string, interfaceId: string, stateAvailable: boolean): SessionOptions {
-    return {
-      host,
-      context: { interfaceId, pluginType, pluginId },
-      filename: `${scriptBaseName(pluginType, pluginId)}.js`,
-      label: scriptLabel(pluginType, pluginId),
-      timeoutMs,
-      memoryLimitMb,
-      maxStackKb,
-      stateAvailable,
-      log,
-    };
+  function scopeOf(pluginType: PluginType, pluginId: string, fn: string | undefined): ErrorScope {
+    return { label: scriptLabel(pluginType, pluginId), fn, timeoutMs, memoryLimitMb, maxStackKb };
   }
 
   function inspect(pluginType: PluginType, pluginId: string, source: string): Promise<PluginMetadata> {
@@ -130,10 +158,9 @@ export async function createPluginEngine(options: PluginEngineOptions): Promise<
     const running = inspecting.get(hash);
     if (running) return running;
     const started = performance.now();
-    const work = withSession(pool, sessionOptions(pluginType, pluginId, '', false), session =>
-      inspectInSession(session, pluginType, pluginId, source),
-    ).then(
-      metadata => {
+    const work = pool.run({ kind: 'inspect', pluginType, pluginId, source }, { interfaceId: '', pluginType, pluginId }, scopeOf(pluginType, pluginId, undefined)).then(
+      value => {
+        const metadata = value as PluginMetadata;
         cache.setScript(hash, metadata);
         log.debug({ pluginType, pluginId, version: metadata.version, ms: performance.now() - started }, 'plugin script inspected');
         return metadata;
@@ -173,10 +200,11 @@ export async function createPluginEngine(options: PluginEngineOptions): Promise<
     calls += 1;
     const started = performance.now();
     try {
-      const value = await withSession(pool, sessionOptions(pluginType, pluginId, interfaceId, true), async session => {
-        await session.loadScript(source);
-        return session.invoke(fn, argJson);
-      });
+      const value = await pool.run(
+        { kind: 'call', pluginType, pluginId, interfaceId, source, fn, argJson },
+        { interfaceId, pluginType, pluginId },
+        scopeOf(pluginType, pluginId, fn),
+      );
       const failed = errorFromResult(value);
       if (failed) throw failed;
       log.debug({ interfaceId, pluginType, pluginId, fn, ms: performance.now() - started }, 'plugin call finished');
@@ -197,11 +225,13 @@ export async function createPluginEngine(options: PluginEngineOptions): Promise<
       cache.evict(interfaceId);
     },
     stats: () => ({
-      modules: pool.stats(),
+      threads: pool.stats(),
+      modules: pool.moduleCounts(),
       cachedScripts: cache.size.scripts,
       cachedInterfaces: cache.size.interfaces,
       calls,
       failedCalls,
     }),
+    close: () => pool.close(),
   };
 }

@@ -1,13 +1,12 @@
 /**
- * One sandboxed session: a fresh QuickJS context in a leased module (pool.ts) with the call's time,
- * memory and stack limits, the prelude (prelude.ts) and host bindings (host-bindings.ts), in which
+ * One sandboxed session, inside a sandbox thread: a fresh QuickJS context in a leased module
+ * (module-pool.ts) with the call's time, memory and stack limits, the prelude (prelude.ts) and host bindings (host-bindings.ts), in which
  * a script is loaded and its functions called. All script code runs through `evalCodeAsync` or the
  * asyncify-aware job runner, so asyncified host functions may be reached from anywhere (top level,
  * `async` functions after an `await`, getters); the host side only reads primitive handles and
  * never runs script code through a synchronous FFI call.
  */
 import type { QuickJSAsyncContext, QuickJSHandle } from 'quickjs-emscripten';
-import type { Logger } from 'pino';
 import { PluginError, type HostServices, type PluginCallContext } from '../types.ts';
 import {
   classifyHostFault,
@@ -19,11 +18,16 @@ import {
   type ErrorScope,
 } from './errors.ts';
 import { createRawHostObject } from './host-bindings.ts';
-import type { ModulePool, PooledModule } from './pool.ts';
+import type { ModulePool, PooledModule } from './module-pool.ts';
 import { INSPECT_SOURCE, PRELUDE_SOURCE } from './prelude.ts';
 
-/** The engine's log: pino or anything with the same level methods. */
-export type EngineLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+/** The engine's log: pino, or anything with its `(fields, message)` level methods. Fields must be plain data. */
+export interface EngineLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 /** Limits and identity of one session. */
 export interface SessionOptions {
@@ -33,6 +37,9 @@ export interface SessionOptions {
   filename: string;
   /** e.g. `gateway script gateway-x`. */
   label: string;
+  /** Epoch ms at which the call's time limit ends (set by the main thread, which enforces it too). */
+  deadline: number;
+  /** The time limit in ms, for messages. */
   timeoutMs: number;
   memoryLimitMb: number;
   maxStackKb: number;
@@ -56,8 +63,6 @@ export interface Session {
   invoke(fn: string, argJson: string): Promise<unknown>;
 }
 
-/** How long past the time limit the watchdog waits before giving a stuck module up. */
-const WATCHDOG_GRACE_MS = 2000;
 /** Extra time granted to describe an error after the script failed (before its deadline). */
 const DESCRIBE_GRACE_MS = 100;
 
@@ -333,15 +338,14 @@ function openContext(module: PooledModule, options: SessionOptions, clock: Clock
 
 /**
  * Runs `work` in a fresh session on a module leased from `pool`, then closes the context and
- * returns the module (dropped if it was poisoned). The time limit starts once a module is leased
- * (waiting for one is not counted). A watchdog gives the module up if the session does not end
- * within the time limit plus a grace period (a host call that ignores its deadline, say).
- * @throws PluginError from `work`, or `timeout` from the watchdog
+ * returns the module (dropped if it was poisoned). The interrupt handler and host waits stop at
+ * `options.deadline`. Nothing here can stop WebAssembly code that never returns to the interrupt
+ * handler: the main thread enforces the deadline and terminates the whole thread (thread-pool.ts).
+ * @throws PluginError from `work`
  */
 export async function withSession<T>(pool: ModulePool, options: SessionOptions, work: (session: Session) => Promise<T>): Promise<T> {
   const module = await pool.acquire();
-  const started = Date.now();
-  const clock: Clock = { deadline: started + options.timeoutMs, interruptAt: started + options.timeoutMs };
+  const clock: Clock = { deadline: options.deadline, interruptAt: options.deadline };
   let vm: QuickJSAsyncContext;
   try {
     vm = openContext(module, options, clock);
@@ -351,34 +355,12 @@ export async function withSession<T>(pool: ModulePool, options: SessionOptions, 
     throw classifyHostFault(error, scope, false);
   }
   const state: SessionState = { vm, module, options, clock, poisoned: false, fn: undefined };
-
-  let timer: NodeJS.Timeout | undefined;
-  let abandoned = false;
-  let released = false;
-  const release = (healthy: boolean): void => {
-    if (released) return;
-    released = true;
-    clearTimeout(timer);
-    pool.release(module, healthy);
-  };
-  const watchdog = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      abandoned = true;
-      options.log.warn({ module: module.id, fn: state.fn, label: options.label }, 'plugin call overran its time limit; sandbox module abandoned');
-      release(false);
-      reject(timeoutError(errorScope(state)));
-    }, options.timeoutMs + WATCHDOG_GRACE_MS);
-  });
-  const run = (async () => {
-    try {
-      const prelude = await evaluate(state, PRELUDE_SOURCE, 'rustbill-prelude.js');
-      prelude.dispose();
-      return await work(createSession(state));
-    } finally {
-      if (!abandoned) await closeSession(state);
-      release(!abandoned && !state.poisoned);
-    }
-  })();
-  run.catch(() => undefined);
-  return Promise.race([run, watchdog]);
+  try {
+    const prelude = await evaluate(state, PRELUDE_SOURCE, 'rustbill-prelude.js');
+    prelude.dispose();
+    return await work(createSession(state));
+  } finally {
+    await closeSession(state);
+    pool.release(module, !state.poisoned);
+  }
 }

@@ -1,12 +1,12 @@
 /**
  * One QuickJS WebAssembly module (the asyncify build of quickjs-emscripten 0.32) prepared for
- * plugin calls. Everything that reaches past quickjs-emscripten's public API lives here:
+ * plugin calls, inside a sandbox thread. Everything that reaches past quickjs-emscripten's public API lives here:
  *
  * - Memory cap. `runtime.setMemoryLimit` only bounds single allocations in this build (QuickJS
  *   counts 8 bytes per allocation because emscripten has no `malloc_usable_size`; upstream issues
  *   quickjs-emscripten#255/#271). So each module gets its own `WebAssembly.Memory` with a
  *   `maximum`: growing past it fails, `malloc` returns NULL and QuickJS throws "out of memory".
- *   Because a module runs one call at a time (see pool.ts), that maximum is the call's limit.
+ *   Because a module runs one call at a time (see module-pool.ts), that maximum is the call's limit.
  * - One runtime per module. In the asyncify build `module.newContext()` does not make the context
  *   own its runtime (QuickJSAsyncRuntime.newContext drops `ownedLifetimes`), so disposing the
  *   context leaks the whole JSRuntime (~30 KB a call, until the module runs out of memory and
@@ -20,8 +20,6 @@
  *   `QTS_ExecutePendingJob_MaybeAsync` without `{ async: true }` (quickjs-emscripten#239), so it is
  *   wrapped again here with it.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import {
   newQuickJSAsyncWASMModuleFromVariant,
   newVariant,
@@ -62,25 +60,8 @@ interface WasmMemory {
 }
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-  compile(bytes: Uint8Array): Promise<object>;
 }
 const wasm: WasmApi = Reflect.get(globalThis, 'WebAssembly');
-
-let compiled: Promise<object> | undefined;
-
-/** Compiles the asyncify QuickJS build once per process; modules are instantiated from it (~1.5 ms each). */
-function compiledQuickJs(): Promise<object> {
-  compiled ??= (async () => {
-    const fromHere = createRequire(import.meta.url);
-    const fromLibrary = createRequire(fromHere.resolve('quickjs-emscripten'));
-    const wasmPath = fromLibrary.resolve('@jitl/quickjs-wasmfile-release-asyncify/wasm');
-    return wasm.compile(await readFile(wasmPath));
-  })();
-  compiled.catch(() => {
-    compiled = undefined;
-  });
-  return compiled;
-}
 
 /** A QuickJS module with a memory cap, its one runtime, and an asyncify-aware job runner. */
 export interface WasmSandboxModule {
@@ -109,12 +90,12 @@ function runtimePointer(runtime: QuickJSAsyncRuntime): JSRuntimePointer {
 }
 
 /**
- * Instantiates a QuickJS module whose WebAssembly memory may grow by `memoryLimitBytes` over its
+ * Instantiates a QuickJS module from the compiled binary `wasmModule` (a `WebAssembly.Module`, see
+ * quickjs-binary.ts; ~1.5 ms) whose WebAssembly memory may grow by `memoryLimitBytes` over its
  * 16 MiB base, with one runtime whose module loader refuses every `import()` with `importRefusal`.
- * @throws Error when the WebAssembly module cannot be loaded or the library's internals differ from 0.32.
+ * @throws Error when the WebAssembly module cannot be instantiated or the library's internals differ from 0.32.
  */
-export async function createWasmSandboxModule(memoryLimitBytes: number, importRefusal: string): Promise<WasmSandboxModule> {
-  const wasmModule = await compiledQuickJs();
+export async function createWasmSandboxModule(wasmModule: object, memoryLimitBytes: number, importRefusal: string): Promise<WasmSandboxModule> {
   const maxPages = Math.min(65536, BASE_PAGES + Math.ceil(memoryLimitBytes / WASM_PAGE));
   const memory = new wasm.Memory({ initial: BASE_PAGES, maximum: maxPages });
   const variant = newVariant(RELEASE_ASYNC, { wasmModule, wasmMemory: memory });

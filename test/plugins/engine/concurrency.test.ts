@@ -38,12 +38,12 @@ describe('concurrent calls', () => {
       expect(result).toEqual({ first: `slow:pay-${i}`, echoed: `slow:pay-${i}`, state: `pay-${i}` });
     });
     for (const [i, target] of targets.entries()) expect(await bed.host.stateGet(target.interfaceId, 'payment')).toBe(`pay-${i}`);
-    // 20 calls over 8 modules: 3 waves of ~100 ms, far less than 20 × 100 ms one after another.
+    // 20 calls over 8 threads: 3 waves of ~100 ms, far less than 20 × 100 ms one after another.
     expect(elapsed).toBeLessThan(20 * delay);
     const stats = bed.engine.stats();
-    expect(stats.modules.total).toBeLessThanOrEqual(8);
-    expect(stats.modules.waiting).toBe(0);
-    console.info(`[engine] 20 concurrent calls with 2 host calls each (${delay} ms upstream delay): ${elapsed.toFixed(0)} ms over ${stats.modules.total} modules`);
+    expect(stats.threads.total).toBeLessThanOrEqual(8);
+    expect(stats.threads.waiting).toBe(0);
+    console.info(`[engine] 20 concurrent calls with 2 host calls each (${delay} ms upstream delay): ${elapsed.toFixed(0)} ms over ${stats.threads.total} threads`);
   });
 
   it('a failing call does not disturb the calls running next to it', async () => {

@@ -1,7 +1,8 @@
 /**
  * Test bed of the engine suites: the real host services (src/plugins/host: HTTP with breakers,
  * nodemailer SMTP, PostgreSQL state) over a migrated test database, a local `node:http` server the
- * scripts talk to, a local SMTP server, and `createPluginEngine` on top. Plugin interfaces are real
+ * scripts talk to, a local SMTP server, and `createPluginEngine` on top (its sandbox threads are
+ * terminated by `close()`). Plugin interfaces are real
  * rows (`plugins` / `plugin_interfaces`), so state is stored in `plugin_state` per interface.
  */
 import http from 'node:http';
@@ -13,7 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { AppConfigSchema, type AppConfig } from '../../../cluster.config.ts';
 import { createPluginEngine, type PluginEngineOptions, type SandboxedPluginEngine } from '../../../src/plugins/engine/index.ts';
 import { createHostServices, type HostServicesHandle } from '../../../src/plugins/host/index.ts';
-import { PluginError, type PluginErrorKind, type PluginTarget, type PluginType } from '../../../src/plugins/types.ts';
+import { PluginError, type HostServices, type OutboundRequest, type PluginErrorKind, type PluginTarget, type PluginType } from '../../../src/plugins/types.ts';
 import { Plugin, PluginInterface } from '../../../src/persistence/entities/plugins.ts';
 import { createOrm } from '../../../src/persistence/orm.ts';
 import { newId } from '../../../src/lib/ids.ts';
@@ -29,6 +30,8 @@ export interface SeenRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** Set when the client closed the connection before the server answered (only `/hang` keeps it open). */
+  cutOff: boolean;
 }
 
 /** A message as the local SMTP server received it. */
@@ -45,14 +48,19 @@ export interface SeenMail {
  * - `/bytes` answers the bytes 00 01 02 ff (`application/grpc-web+proto`, header `grpc-status: 0`);
  *   a request body is appended after them
  * - `/status/NNN` answers NNN with body `status NNN`
- * - `/hang` never answers (until the server closes)
+ * - `/hang` never answers (until the server closes); the request is marked `cutOff` when the
+ *   client closes the connection
  */
 async function startScriptServer(seen: SeenRequest[]): Promise<TestServer> {
   const server = http.createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const body = await readBody(request);
-      seen.push({ method: request.method ?? '', path: url.pathname + url.search, headers: request.headers, body });
+      const entry: SeenRequest = { method: request.method ?? '', path: url.pathname + url.search, headers: request.headers, body, cutOff: false };
+      seen.push(entry);
+      response.on('close', () => {
+        if (!response.writableFinished) entry.cutOff = true;
+      });
       if (url.pathname.startsWith('/echo')) {
         response.setHeader('content-type', 'application/json');
         response.end(
@@ -113,6 +121,8 @@ async function startSmtpServer(received: SeenMail[]): Promise<{ port: number; cl
 export interface EngineBed {
   engine: SandboxedPluginEngine;
   host: HostServicesHandle;
+  /** Every request the engine handed to `host.http`, as it was handed over (with its abort signal). */
+  outbound: OutboundRequest[];
   orm: MikroORM;
   lines: LogLine[];
   /** Base URL of the local HTTP server, e.g. `http://127.0.0.1:41234`. */
@@ -127,8 +137,8 @@ export interface EngineBed {
   close(): Promise<void>;
 }
 
-/** Engine settings of a bed (defaults: 3 s calls, 32 MiB, 8 concurrent calls). */
-export type BedOptions = Partial<Pick<PluginEngineOptions, 'callTimeoutMs' | 'memoryLimitMb' | 'maxStackKb' | 'maxConcurrentCalls'>> & {
+/** Engine settings of a bed (defaults: 3 s calls, 32 MiB, 8 concurrent calls, 1 s termination grace). */
+export type BedOptions = Partial<Pick<PluginEngineOptions, 'callTimeoutMs' | 'memoryLimitMb' | 'maxStackKb' | 'maxConcurrentCalls' | 'terminateGraceMs'>> & {
   plugins?: Partial<AppConfig['plugins']>;
 };
 
@@ -144,13 +154,26 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
   const server = await startScriptServer(requests);
   const mails: SeenMail[] = [];
   const smtp = await startSmtpServer(mails);
+  // The real host services, with the requests the engine hands them recorded on the way.
+  const outbound: OutboundRequest[] = [];
+  const observedHost: HostServices = {
+    log: (level, message, context) => host.log(level, message, context),
+    http(request, context) {
+      outbound.push(request);
+      return host.http(request, context);
+    },
+    smtpSend: (smtpConfig, email, context) => host.smtpSend(smtpConfig, email, context),
+    stateGet: (interfaceId, key) => host.stateGet(interfaceId, key),
+    stateSet: (interfaceId, key, value) => host.stateSet(interfaceId, key, value),
+  };
   const engine = await createPluginEngine({
-    host,
+    host: observedHost,
     log,
     callTimeoutMs: options.callTimeoutMs ?? 3000,
     memoryLimitMb: options.memoryLimitMb ?? 32,
     ...(options.maxStackKb === undefined ? {} : { maxStackKb: options.maxStackKb }),
     ...(options.maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls: options.maxConcurrentCalls }),
+    ...(options.terminateGraceMs === undefined ? {} : { terminateGraceMs: options.terminateGraceMs }),
   });
 
   // Interface rows are created one at a time (concurrent tests would race on the plugin definition).
@@ -171,6 +194,7 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
   return {
     engine,
     host,
+    outbound,
     orm,
     lines,
     url: server.url,
@@ -182,6 +206,7 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
       return { interfaceId: await newInterface(pluginType, pluginId), pluginType, pluginId, source, config };
     },
     async close() {
+      await engine.close();
       await host.close();
       await server.close();
       await smtp.close();

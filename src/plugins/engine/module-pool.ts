@@ -1,5 +1,6 @@
 /**
- * The pool of QuickJS WebAssembly modules that plugin calls run in.
+ * The pool of QuickJS WebAssembly modules that a sandbox thread runs its plugin calls in (a thread
+ * runs one call at a time, so its pool holds one module; the pool replaces it when it fails).
  *
  * An asyncified module can have only one suspended host call at a time across all its runtimes
  * and contexts ("Multiple concurrent async actions is an error", quickjs-emscripten's
@@ -46,12 +47,12 @@ interface Waiter {
 }
 
 /**
- * Creates a pool of at most `maxModules` modules, each capped at `memoryLimitBytes` of memory over
- * its 16 MiB base and refusing `import()` with the message `importRefusal`. Modules are created
- * lazily.
+ * Creates a pool of at most `maxModules` modules instantiated from the compiled binary
+ * `wasmModule` (quickjs-binary.ts), each capped at `memoryLimitBytes` of memory over its 16 MiB
+ * base and refusing `import()` with the message `importRefusal`. Modules are created lazily.
  */
-export function createModulePool(options: { maxModules: number; memoryLimitBytes: number; importRefusal: string }): ModulePool {
-  const { maxModules, memoryLimitBytes, importRefusal } = options;
+export function createModulePool(options: { wasmModule: object; maxModules: number; memoryLimitBytes: number; importRefusal: string }): ModulePool {
+  const { wasmModule, maxModules, memoryLimitBytes, importRefusal } = options;
   const idle: PooledModule[] = [];
   const waiters: Waiter[] = [];
   let total = 0;
@@ -60,7 +61,7 @@ export function createModulePool(options: { maxModules: number; memoryLimitBytes
   let nextId = 1;
 
   async function create(): Promise<PooledModule> {
-    const module = await createWasmSandboxModule(memoryLimitBytes, importRefusal);
+    const module = await createWasmSandboxModule(wasmModule, memoryLimitBytes, importRefusal);
     created += 1;
     return Object.assign(module, { id: nextId++ });
   }
