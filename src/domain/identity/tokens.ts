@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { isUuid } from '../../lib/ids.ts';
 
@@ -24,13 +25,30 @@ export interface TokenClaims {
   exp: number;
 }
 
-/** Signs and checks HS256 JWTs with `[jwt].secret` (spec: handbook 2.3; jose). */
+/** Most verified tokens remembered (each a few hundred bytes). */
+const VERIFIED_CACHE_SIZE = 10_000;
+const TOKEN_KINDS: readonly string[] = ['access', 'refresh', 'admin'];
+
+/**
+ * Signs and checks HS256 JWTs with `[jwt].secret` (spec: handbook 2.3; jose). The secret is
+ * imported as a WebCrypto key once and used for every signature and check (jose would import a raw
+ * secret again on each call), and a token already verified is not verified again until it expires:
+ * verification depends only on the token, the key and the clock.
+ */
 export class TokenSigner {
-  private readonly key: Uint8Array;
+  private readonly secret: Uint8Array;
+  private key: Promise<webcrypto.CryptoKey> | undefined;
+  /** Verified tokens and their claims, oldest first. */
+  private readonly verified = new Map<string, TokenClaims>();
 
   /** @param secret the `[jwt].secret` (≥ 32 characters; checked at startup). */
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.secret = new TextEncoder().encode(secret);
+  }
+
+  private cryptoKey(): Promise<webcrypto.CryptoKey> {
+    this.key ??= webcrypto.subtle.importKey('raw', this.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return this.key;
   }
 
   /** Signs a token valid for `ttlSeconds`. Returns the compact JWT and its expiry (s since epoch). */
@@ -48,7 +66,7 @@ export class TokenSigner {
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(exp)
-      .sign(this.key);
+      .sign(await this.cryptoKey());
     return { token, exp };
   }
 
@@ -59,12 +77,31 @@ export class TokenSigner {
    */
   async verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims | { problem: string }> {
     const kinds: readonly TokenKind[] = typeof expected === 'string' ? [expected] : expected;
-    try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      const kind = payload.kind;
-      if (typeof kind !== 'string' || !kinds.includes(kind as TokenKind)) {
-        return { problem: `this is not ${kinds.length === 1 ? `an ${kinds[0]}` : 'a usable'} token` };
+    let claims = this.verified.get(token);
+    if (claims !== undefined && claims.exp * 1000 <= Date.now()) {
+      this.verified.delete(token);
+      return { problem: 'the token has expired; refresh it or log in again' };
+    }
+    if (claims === undefined) {
+      const checked = await this.verifySignature(token);
+      if ('problem' in checked) return checked;
+      claims = checked;
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) this.verified.delete(oldest.value);
       }
+      this.verified.set(token, claims);
+    }
+    if (!kinds.includes(claims.kind)) return { problem: `this is not ${kinds.length === 1 ? `an ${kinds[0]}` : 'a usable'} token` };
+    return claims;
+  }
+
+  /** Signature, issuer, audience, expiry, the claims' shapes; any kind. */
+  private async verifySignature(token: string): Promise<TokenClaims | { problem: string }> {
+    try {
+      const { payload } = await jwtVerify(token, await this.cryptoKey(), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const kind = payload.kind;
+      if (typeof kind !== 'string' || !TOKEN_KINDS.includes(kind)) return { problem: 'this is not a token of this server' };
       if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
         return { problem: 'the token lacks required claims' };
       }
