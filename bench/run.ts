@@ -1,24 +1,40 @@
 /**
- * `npm run bench`: throughput and latency of the request path, measured against a real cluster
- * (`node src/main.ts`) on a scratch database. Figures are medians over several runs (the machine is
- * shared and noisy) and are printed, never asserted.
+ * `npm run bench`: throughput and latency of the request path, measured against real clusters
+ * (`node src/main.ts`) on scratch databases, side by side with a bare `@grpc/grpc-js` server
+ * answering GetMe's path (bench/bare-server.ts) under the same closed-loop load. Runs of the bare
+ * server and of NodeBill alternate, so both see the same machine; figures are medians over the runs
+ * (the machine is shared and noisy) and are printed, never asserted.
  *
- * - GetMe: transport + authentication (admin bearer token → session lookup) + a primary-key read.
+ * - GetMe: transport + authentication (admin bearer token → session) + the caller's user.
  * - GetBalance: the same plus a customer actor query, local or forwarded over IPC to the owning worker.
+ * - ratio: NodeBill's GetMe requests/s over the bare server's, per pair of runs (issue 6's target: ≥ 0.5).
  *
- * Env: BENCH_SECONDS (per run, default 2), BENCH_RUNS (default 5), BENCH_CONCURRENCY (default 32).
+ * Env: BENCH_SECONDS (per run, default 2), BENCH_RUNS (default 5), BENCH_CONCURRENCY (default 32),
+ * BENCH_CONNECTIONS (HTTP/2 connections the callers share, default 4).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DescService } from '@bufbuild/protobuf';
+import { createClient, type Client } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import pg from 'pg';
 import { BalanceService } from '../src/gen/rustbill/balance_pb.ts';
 import { IdentityService } from '../src/gen/rustbill/identity_pb.ts';
 import { newId } from '../src/lib/ids.ts';
-import { bearer, grpcClient } from '../test/support/clients.ts';
 import { createTestDatabase } from '../test/support/db.ts';
-import { startServer, TEST_ADMIN_PASSWORD } from '../test/support/server.ts';
+import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../test/support/server.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,6 +45,19 @@ function median(values: number[]): number {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** `CONNECTIONS` clients of `service`, each on its own HTTP/2 connection, sending `headers`. */
+function clients<S extends DescService>(service: S, baseUrl: string, headers: Record<string, string> = {}): Array<Client<S>> {
+  return Array.from({ length: CONNECTIONS }, () =>
+    createClient(service, createGrpcTransport({
+      baseUrl,
+      interceptors: [(next) => (request) => {
+        for (const [key, value] of Object.entries(headers)) request.header.set(key, value);
+        return next(request);
+      }],
+    })),
+  );
 }
 
 /** Runs `call` from CONCURRENCY loops for SECONDS; returns requests/s and latencies (ms). */
@@ -49,49 +78,107 @@ async function measure(call: (i: number) => Promise<unknown>): Promise<{ rps: nu
   return { rps: latencies.length / ((performance.now() - started) / 1000), latencies };
 }
 
-async function benchCluster(workers: number): Promise<Record<string, { rps: number; p50: number; p99: number }>> {
+function summarize(runs: Array<{ rps: number; latencies: number[] }>): Figures {
+  return {
+    rps: median(runs.map((run) => run.rps)),
+    p50: median(runs.map((run) => percentile(run.latencies, 50))),
+    p99: median(runs.map((run) => percentile(run.latencies, 99))),
+  };
+}
+
+/** Starts bench/bare-server.ts; resolves with its process and base URL. */
+async function startBareServer(): Promise<{ child: ChildProcess; url: string }> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bare-server.ts');
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const match = /listening (\d+)/.exec(chunk.toString());
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** A NodeBill cluster with 200 customers and an admin token. */
+async function startNodeBill(workers: number, redis: boolean): Promise<{ server: RunningServer; token: string; customers: string[]; close(): Promise<void> }> {
   const db = await createTestDatabase();
-  const server = await startServer({ databaseUrl: db.url, workers });
+  const server = await startServer({ databaseUrl: db.url, workers, redis });
+  const login = await createClient(IdentityService, createGrpcTransport({ baseUrl: server.url })).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  const customers = Array.from({ length: 200 }, () => newId());
+  for (const id of customers) await client.query("insert into customers (id, name, balance) values ($1, 'bench', '100.00')", [id]);
+  await client.end();
+  return {
+    server,
+    token: login.accessToken,
+    customers,
+    close: async () => {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
+
+interface ClusterResult {
+  label: string;
+  bare: Figures;
+  getMe: Figures;
+  getBalance: Figures;
+  /** Median of NodeBill GetMe req/s over bare req/s, per pair of alternating runs. */
+  ratio: number;
+}
+
+async function benchCluster(label: string, workers: number, redis: boolean, bareUrl: string): Promise<ClusterResult> {
+  const cluster = await startNodeBill(workers, redis);
   try {
-    const token = (await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const customers = Array.from({ length: 200 }, () => newId());
-    for (const id of customers) await client.query("insert into customers (id, name, balance) values ($1, 'bench', '100.00')", [id]);
-    await client.end();
-    const identity = grpcClient(IdentityService, server.url, bearer(token));
-    const balances = grpcClient(BalanceService, server.url, bearer(token));
-    const results: Record<string, { rps: number; p50: number; p99: number }> = {};
-    const cases: Array<[string, (i: number) => Promise<unknown>]> = [
-      ['GetMe', () => identity.getMe({})],
-      ['GetBalance', (i) => balances.getBalance({ customerId: customers[i % customers.length] ?? '' })],
-    ];
-    for (const [name, call] of cases) {
-      await measure(call); // warm-up: connections, actors, JIT
-      const runs = [];
-      for (let run = 0; run < RUNS; run += 1) runs.push(await measure(call));
-      results[name] = {
-        rps: median(runs.map((r) => r.rps)),
-        p50: median(runs.map((r) => percentile(r.latencies, 50))),
-        p99: median(runs.map((r) => percentile(r.latencies, 99))),
-      };
+    const auth = { authorization: `Bearer ${cluster.token}` };
+    const bare = clients(IdentityService, bareUrl);
+    const identity = clients(IdentityService, cluster.server.url, auth);
+    const balances = clients(BalanceService, cluster.server.url, auth);
+    const bareCall = (i: number): Promise<unknown> => (bare[i % CONNECTIONS] as Client<typeof IdentityService>).getMe({});
+    const getMe = (i: number): Promise<unknown> => (identity[i % CONNECTIONS] as Client<typeof IdentityService>).getMe({});
+    const getBalance = (i: number): Promise<unknown> =>
+      (balances[i % CONNECTIONS] as Client<typeof BalanceService>).getBalance({ customerId: cluster.customers[i % cluster.customers.length] ?? '' });
+    // Warm-up: connections, sessions, actors, JIT.
+    for (const call of [bareCall, getMe, getBalance]) await measure(call);
+    const bareRuns = [];
+    const getMeRuns = [];
+    const ratios = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const b = await measure(bareCall);
+      const n = await measure(getMe);
+      bareRuns.push(b);
+      getMeRuns.push(n);
+      ratios.push(n.rps / b.rps);
     }
-    return results;
+    const balanceRuns = [];
+    for (let run = 0; run < RUNS; run += 1) balanceRuns.push(await measure(getBalance));
+    return { label, bare: summarize(bareRuns), getMe: summarize(getMeRuns), getBalance: summarize(balanceRuns), ratio: median(ratios) };
   } finally {
-    await server.stop();
-    await db.drop();
+    await cluster.close();
   }
 }
 
-const table: Array<{ workers: number; results: Awaited<ReturnType<typeof benchCluster>> }> = [];
-for (const workers of [1, 2]) table.push({ workers, results: await benchCluster(workers) });
-process.stdout.write(`\nNodeBill request path: ${RUNS} runs × ${SECONDS} s, ${CONCURRENCY} concurrent callers (medians)\n`);
-process.stdout.write('workers  rpc          req/s    p50 ms   p99 ms\n');
-for (const { workers, results } of table) {
-  for (const [name, r] of Object.entries(results)) {
-    process.stdout.write(`${String(workers).padEnd(8)} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)}  ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}\n`);
+const bareServer = await startBareServer();
+const results: ClusterResult[] = [];
+try {
+  results.push(await benchCluster('2 workers, no Redis', 2, false, bareServer.url));
+  results.push(await benchCluster('1 worker, Redis', 1, true, bareServer.url));
+} finally {
+  bareServer.child.kill();
+}
+
+const out = process.stdout;
+out.write(`\nRequest path: ${RUNS} runs × ${SECONDS} s, ${CONCURRENCY} concurrent callers over ${CONNECTIONS} connections (medians)\n`);
+out.write('cluster                 rpc                req/s    p50 ms   p99 ms\n');
+for (const result of results) {
+  const rows: Array<[string, Figures]> = [['bare grpc-js GetMe', result.bare], ['GetMe', result.getMe], ['GetBalance', result.getBalance]];
+  for (const [name, figures] of rows) {
+    out.write(`${result.label.padEnd(23)} ${name.padEnd(18)} ${figures.rps.toFixed(0).padStart(6)}  ${figures.p50.toFixed(2).padStart(7)}  ${figures.p99.toFixed(2).padStart(7)}\n`);
   }
 }
-const one = table[0]?.results.GetBalance?.rps ?? 0;
-const two = table[1]?.results.GetBalance?.rps ?? 0;
-if (one > 0) process.stdout.write(`GetBalance 2 workers / 1 worker: ${(two / one).toFixed(2)}×\n`);
+for (const result of results) {
+  out.write(`GetMe request-path ratio, NodeBill / bare grpc-js (${result.label}): ${result.ratio.toFixed(2)}× (target ≥ 0.50×)\n`);
+}
