@@ -11,7 +11,7 @@ export const REDIS_PROBE_TIMEOUT_MS = 2000;
 
 /** What the server does differently without Redis (shown in the warning). */
 export const DEGRADED_FEATURES =
-  'session cache → database only; rate limits → per process instead of cluster-wide; ' +
+  'rate limits → shared by the workers of each server instead of by all servers; ' +
   'BullMQ background jobs → outbox table polling';
 
 /**

@@ -1,4 +1,5 @@
 import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
+import type { Invalidation } from '../identity/principal-cache.ts';
 
 /**
  * Messages between the primary and its workers over Node's cluster IPC channel (JSON-serialisable).
@@ -9,14 +10,22 @@ export type WorkerToPrimary =
   | { kind: 'nodebill.actor.forward'; id: string; targetSlot: number; customerId: string; request: CustomerRequest }
   | { kind: 'nodebill.actor.reply'; id: string; reply: CustomerReply }
   | { kind: 'nodebill.metrics.request'; id: string }
-  | { kind: 'nodebill.restart.request'; id: string; requestedBy: string };
+  | { kind: 'nodebill.restart.request'; id: string; requestedBy: string }
+  /** A worker changed something cached elsewhere: apply `event` in every other worker, then answer `invalidate.done`. */
+  | { kind: 'nodebill.invalidate'; id: string; event: Invalidation }
+  /** This worker applied the `invalidate.apply` with `id`. */
+  | { kind: 'nodebill.invalidate.applied'; id: string };
 
 export type PrimaryToWorker =
   | { kind: 'nodebill.actor.deliver'; id: string; customerId: string; request: CustomerRequest }
   | { kind: 'nodebill.actor.result'; id: string; reply: CustomerReply }
   | { kind: 'nodebill.metrics.result'; id: string; contentType: string; body: string; error?: string }
   | { kind: 'nodebill.restart.accepted'; id: string; alreadyRunning: boolean }
-  | { kind: 'nodebill.drain' };
+  | { kind: 'nodebill.drain' }
+  /** Apply `event` to this worker's caches, then answer `invalidate.applied` (an `id` of '' wants no answer). */
+  | { kind: 'nodebill.invalidate.apply'; id: string; event: Invalidation }
+  /** Every other worker applied the invalidation `id` (or did not answer in time). */
+  | { kind: 'nodebill.invalidate.done'; id: string };
 
 /** True when `value` is one of our IPC messages (prom-client and others share the channel). */
 export function isNodebillMessage<T extends { kind: string }>(value: unknown): value is T {

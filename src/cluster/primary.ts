@@ -8,6 +8,7 @@ import { createLogger } from '../config/logger.ts';
 import { ensureBootstrapAdmin, adminExists } from '../identity/bootstrap-admin.ts';
 import { ensureDatabase, migrateWithLock } from '../persistence/migrate.ts';
 import { createOrm } from '../persistence/orm.ts';
+import { NodeInvalidations } from './node-invalidations.ts';
 import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV } from './runtime-env.ts';
 import { WorkerSupervisor } from './supervisor.ts';
 
@@ -64,7 +65,11 @@ export async function runPrimary(): Promise<void> {
     log,
     env: { [RUNTIME_CONFIG_ENV]: JSON.stringify(config), [SHARD_MAP_ENV]: JSON.stringify(shardMap) },
     metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+    onInvalidate: (event) => nodeInvalidations.notify(event),
   });
+  // Cache invalidations to and from other nodes on the same database (src/cluster/node-invalidations.ts).
+  const nodeInvalidations = new NodeInvalidations({ url: config.db.url, log, onEvent: (event) => supervisor.applyEverywhere(event) });
+  await nodeInvalidations.start();
 
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -72,6 +77,7 @@ export async function runPrimary(): Promise<void> {
     log.info({ signal }, 'draining workers');
     supervisor
       .drain(config.cluster.shutdown_grace_ms + 2_000)
+      .then(() => nodeInvalidations.stop())
       .then(stopEmbedded)
       .then(() => {
         log.info('stopped');

@@ -1,14 +1,16 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { isReadOnly } from '../actors/messages.ts';
+import type { Invalidation } from '../identity/principal-cache.ts';
+import { newId } from '../lib/ids.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
 
 type Forward = Extract<WorkerToPrimary, { kind: 'nodebill.actor.forward' }>;
 
 /**
  * The primary's worker management (ARCHITECTURE.md, The cluster): forks one worker per slot, restarts
- * any that dies (same slot, so the shard map never changes), relays actor messages between slots,
- * answers metrics requests, and drains everything on shutdown.
+ * any that dies (same slot, so the shard map never changes), relays actor messages and cache
+ * invalidations between slots, answers metrics requests, and drains everything on shutdown.
  */
 export class WorkerSupervisor {
   private readonly slots: Array<Worker | undefined>;
@@ -19,6 +21,8 @@ export class WorkerSupervisor {
   private readonly recentDeaths: number[][];
   /** Workers asked to exit by a rolling restart: restarted at once, not counted as crashes. */
   private readonly planned = new WeakSet<Worker>();
+  /** Invalidations relayed to other workers: who published it and whose answers are missing. */
+  private readonly invalidations = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
   private stopping = false;
   private restarting = false;
   private readonly options: {
@@ -26,6 +30,10 @@ export class WorkerSupervisor {
     env: Record<string, string>;
     log: Logger;
     metrics: () => Promise<{ contentType: string; body: string }>;
+    /** Called with every invalidation a worker published (to tell the other nodes). */
+    onInvalidate?: (event: Invalidation) => void;
+    /** How long a worker's answer to an invalidation is awaited, in ms (default 1,000). */
+    invalidationWaitMs?: number;
   };
 
   constructor(options: WorkerSupervisor['options']) {
@@ -111,6 +119,36 @@ export class WorkerSupervisor {
     }
   }
 
+  /** Applies an invalidation from another node in every worker of this one (no answers awaited). */
+  applyEverywhere(event: Invalidation): void {
+    for (const worker of this.slots) if (worker) this.send(worker, { kind: 'nodebill.invalidate.apply', id: '', event });
+  }
+
+  /**
+   * Relays a worker's invalidation to every other live worker and answers the origin once all of
+   * them applied it, or after `invalidationWaitMs` (a worker that is dying never answers).
+   */
+  private relayInvalidation(origin: Worker, originId: string, event: Invalidation): void {
+    this.options.onInvalidate?.(event);
+    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && worker !== origin && !worker.isDead() && worker.isConnected());
+    if (targets.length === 0) {
+      this.send(origin, { kind: 'nodebill.invalidate.done', id: originId });
+      return;
+    }
+    const id = newId();
+    const timer = setTimeout(() => this.finishInvalidation(id), this.options.invalidationWaitMs ?? 1_000);
+    this.invalidations.set(id, { origin, originId, waiting: new Set(targets), timer });
+    for (const target of targets) this.send(target, { kind: 'nodebill.invalidate.apply', id, event });
+  }
+
+  private finishInvalidation(id: string): void {
+    const relay = this.invalidations.get(id);
+    if (!relay) return;
+    this.invalidations.delete(id);
+    clearTimeout(relay.timer);
+    this.send(relay.origin, { kind: 'nodebill.invalidate.done', id: relay.originId });
+  }
+
   private fork(slot: number): void {
     const worker = cluster.fork({ ...this.options.env, NODEBILL_WORKER_SLOT: String(slot) });
     this.slots[slot] = worker;
@@ -170,6 +208,16 @@ export class WorkerSupervisor {
           void this.rollingRestart();
         }
         return;
+      case 'nodebill.invalidate':
+        this.relayInvalidation(worker, message.id, message.event);
+        return;
+      case 'nodebill.invalidate.applied': {
+        const relay = this.invalidations.get(message.id);
+        if (!relay) return;
+        relay.waiting.delete(worker);
+        if (relay.waiting.size === 0) this.finishInvalidation(message.id);
+        return;
+      }
       case 'nodebill.metrics.request':
         this.options.metrics().then(
           ({ contentType, body }) => this.send(worker, { kind: 'nodebill.metrics.result', id: message.id, contentType, body }),

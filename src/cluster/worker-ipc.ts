@@ -1,5 +1,6 @@
 import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
 import type { ShardForwarder } from '../actors/router.ts';
+import type { Invalidation } from '../identity/principal-cache.ts';
 import { newId } from '../lib/ids.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
 
@@ -7,16 +8,20 @@ type Pending<T> = { resolve: (value: T) => void; timer: NodeJS.Timeout };
 
 /**
  * A worker's side of the cluster IPC channel: forwards actor requests to other slots, answers
- * requests forwarded here, and fetches the cluster-wide metrics from the primary.
+ * requests forwarded here, fetches the cluster-wide metrics from the primary, and spreads cache
+ * invalidations to the other workers (and receives theirs).
  */
 export class WorkerIpc implements ShardForwarder {
   private readonly pendingActors = new Map<string, Pending<CustomerReply>>();
   private readonly pendingMetrics = new Map<string, Pending<{ contentType: string; body: string } | Error>>();
   private readonly pendingRestarts = new Map<string, Pending<{ alreadyRunning: boolean } | Error>>();
+  private readonly pendingInvalidations = new Map<string, Pending<void>>();
   private readonly options: {
     timeoutMs: number;
     onDeliver: (customerId: string, request: CustomerRequest) => Promise<CustomerReply>;
     onDrain: () => void;
+    /** Applies an invalidation another worker (or node) published to this worker's caches. */
+    onInvalidate: (event: Invalidation) => void;
   };
 
   constructor(options: WorkerIpc['options']) {
@@ -78,8 +83,38 @@ export class WorkerIpc implements ShardForwarder {
     return result;
   }
 
+  /**
+   * Has the primary apply `event` in every other worker of this node (and tell the other nodes);
+   * resolves once they all did, or after `waitMs` when one does not answer (a dying worker). Never
+   * rejects: the caller already changed the database and applied the event locally.
+   */
+  broadcastInvalidation(event: Invalidation, waitMs: number): Promise<void> {
+    if (!process.send || !process.connected) return Promise.resolve();
+    const id = newId();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingInvalidations.delete(id);
+        resolve();
+      }, waitMs);
+      this.pendingInvalidations.set(id, { resolve, timer });
+      this.send({ kind: 'nodebill.invalidate', id, event });
+    });
+  }
+
   private handle(message: PrimaryToWorker): void {
     switch (message.kind) {
+      case 'nodebill.invalidate.apply':
+        this.options.onInvalidate(message.event);
+        if (message.id !== '') this.send({ kind: 'nodebill.invalidate.applied', id: message.id });
+        return;
+      case 'nodebill.invalidate.done': {
+        const pending = this.pendingInvalidations.get(message.id);
+        if (!pending) return;
+        this.pendingInvalidations.delete(message.id);
+        clearTimeout(pending.timer);
+        pending.resolve();
+        return;
+      }
       case 'nodebill.actor.deliver':
         this.options.onDeliver(message.customerId, message.request).then(
           (reply) => this.send({ kind: 'nodebill.actor.reply', id: message.id, reply }),

@@ -18,6 +18,7 @@ import { ALL_FILES, ALL_SERVICES } from '../grpc/services.ts';
 import { grpcWebRoutes, webContextValues } from '../grpc/web.ts';
 import { createGrpcWebHandler } from '../grpc/web-protocol.ts';
 import { createIdentity } from '../identity/module.ts';
+import { PrincipalCache } from '../identity/principal-cache.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { pingDatabase } from '../persistence/migrate.ts';
 import { PgCustomerSnapshotStore } from '../persistence/customer-snapshots.ts';
@@ -34,6 +35,8 @@ import { WorkerIpc } from './worker-ipc.ts';
 const ACTOR_IDLE_MS = 5 * 60_000;
 /** How long a caller waits for an actor (local or forwarded) before answering UNAVAILABLE. */
 const ACTOR_ASK_TIMEOUT_MS = 10_000;
+/** How long a revocation waits for the other workers to drop their cached copies. */
+const INVALIDATION_WAIT_MS = 1_000;
 
 /**
  * A worker process: serves native gRPC, gRPC-Web and the HTTP routes on the shared port, runs the
@@ -61,13 +64,15 @@ export async function runWorker(): Promise<void> {
 
   let drain: () => void = () => undefined;
   const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS });
+  // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
+  const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
     timeoutMs: ACTOR_ASK_TIMEOUT_MS + 2_000,
     onDeliver: (customerId, request) => router.receive(customerId, request),
     onDrain: () => drain(),
+    onInvalidate: (event) => principalCache.apply(event),
   });
   const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
-
 
   // The plugin system, once per worker: host services (breakers, HTTP, SMTP, state), the QuickJS
   // engine, the interface registry; worker 0 syncs the plugin directory at boot, and every worker
@@ -85,7 +90,7 @@ export async function runWorker(): Promise<void> {
   if (slot === 0) await pluginScanner.scan().catch((error: unknown) => pluginLog.error({ err: error }, 'boot plugin scan failed; the periodic scan retries'));
   const pluginSchedules = startPluginSchedules({ orm, scanner: pluginScanner, registry: pluginRegistry, config: config.plugins, log: pluginLog });
   const notifications = new NotificationDispatcher(pluginRegistry, pluginLog);
-  const identity = createIdentity({ orm, config, redis, log, notifications });
+  const identity = createIdentity({ orm, config, redis, log, notifications, cache: principalCache, broadcast: (event) => ipc.broadcastInvalidation(event, INVALIDATION_WAIT_MS) });
 
   const registry = new HandlerRegistry();
   registerServices(registry, {

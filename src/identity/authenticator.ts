@@ -7,9 +7,12 @@ import type { Authenticator } from '../grpc/dispatcher.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { ApiKey } from '../persistence/entities/api-keys.ts';
 import type { CustomerTokens } from './customer-tokens.ts';
+import type { ApiKeyRecord, PrincipalCache } from './principal-cache.ts';
 import type { AdminSessions } from './sessions.ts';
 
 const ANONYMOUS: Caller = { kind: 'anonymous' };
+/** `api_keys.last_used_at` is written at most this often per key. */
+const API_KEY_TOUCH_MS = 60_000;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -17,9 +20,11 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * `authorization: Bearer <jwt>` (customer access token, or an admin token bound to a session),
  * `authorization: Bearer <api key>` (downstream), or the admin session cookie. Bad credentials are
  * reported as a `problem` (the dispatcher turns it into Unauthenticated for protected RPCs).
+ * Sessions, token families and API keys come from the principal cache while warm, so an
+ * authenticated call usually costs no database round trip.
  */
 export class RequestAuthenticator implements Authenticator {
-  private readonly deps: { orm: MikroORM; signer: TokenSigner; sessions: AdminSessions; tokens: CustomerTokens; cookieName: string };
+  private readonly deps: { orm: MikroORM; signer: TokenSigner; sessions: AdminSessions; tokens: CustomerTokens; cache: PrincipalCache; cookieName: string };
 
   constructor(deps: RequestAuthenticator['deps']) {
     this.deps = deps;
@@ -64,15 +69,32 @@ export class RequestAuthenticator implements Authenticator {
     return { caller: { kind: 'admin', userId: session.userId, username: session.username, role: session.role, sessionId: session.sessionId } };
   }
 
+  /** The API key with SHA-256 `keyHash` (cached; null caches nothing, so a new key works at once). */
+  private async apiKey(keyHash: string): Promise<ApiKeyRecord | null> {
+    const cached = this.deps.cache.apiKey(keyHash);
+    if (cached) return cached;
+    const generation = this.deps.cache.generation;
+    const row = await this.deps.orm.em.fork().findOne(ApiKey, { keyHash });
+    if (!row) return null;
+    const record: ApiKeyRecord = {
+      id: row.id, customerId: row.customerId, enabled: row.enabled, revoked: row.revokedAt !== null && row.revokedAt !== undefined,
+      expiresAt: row.expiresAt ?? null, lastUsedAt: row.lastUsedAt ?? null,
+    };
+    this.deps.cache.store(generation, { kind: 'api_key', keyHash, value: record });
+    return record;
+  }
+
   private async fromApiKey(key: string): Promise<{ caller: Caller; problem?: string }> {
-    const em = this.deps.orm.em.fork();
-    const row = await em.findOne(ApiKey, { keyHash: tokenHash(key) });
+    const keyHash = tokenHash(key);
+    const row = await this.apiKey(keyHash);
     if (!row) return this.reject('api_key', 'bearer token rejected: it is neither a valid JWT nor a known API key');
-    if (!row.enabled || row.revokedAt) return this.reject('api_key', 'API key rejected: it was revoked or disabled');
-    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return this.reject('api_key', 'API key rejected: it has expired');
+    if (!row.enabled || row.revoked) return this.reject('api_key', 'API key rejected: it was revoked or disabled');
     const now = Date.now();
-    if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) {
-      await em.nativeUpdate(ApiKey, { id: row.id }, { lastUsedAt: new Date(now) });
+    if (row.expiresAt && row.expiresAt.getTime() <= now) return this.reject('api_key', 'API key rejected: it has expired');
+    if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > API_KEY_TOUCH_MS) {
+      const at = new Date(now);
+      await this.deps.orm.em.fork().nativeUpdate(ApiKey, { id: row.id }, { lastUsedAt: at });
+      this.deps.cache.apiKeyUsed(keyHash, at);
     }
     return { caller: { kind: 'apikey', keyId: row.id, customerId: row.customerId } };
   }

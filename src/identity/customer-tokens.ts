@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../cluster.config.ts';
 import type { TokenSigner } from '../domain/identity/tokens.ts';
 import { newId } from '../lib/ids.ts';
 import { RefreshToken } from '../persistence/entities/customer-users.ts';
+import type { PrincipalCache } from './principal-cache.ts';
+import type { InvalidationPublisher } from './profiles.ts';
 
 /** A pair handed to a customer at login or refresh. */
 export interface CustomerTokenPair {
@@ -13,26 +14,27 @@ export interface CustomerTokenPair {
   expiresIn: number;
 }
 
-/** Seconds a "family revoked" answer is cached in Redis. */
-const REVOKED_CACHE_TTL_S = 30;
-
 /**
  * Customer JWTs (handbook 2.3; jose): an access token (`[jwt].expiry_hours`) and a refresh token
  * (`refresh_expiry_days`) per login, both carrying the refresh family. Refresh tokens rotate: each
  * can be exchanged once; presenting a used one again revokes the whole family (theft detection).
- * Logout revokes the family, which also ends its access tokens.
+ * Logout revokes the family, which also ends its access tokens: whether a family is revoked is
+ * read from the principal cache (src/identity/principal-cache.ts), and a revocation is published
+ * to every worker and node before it resolves.
  */
 export class CustomerTokens {
   private readonly orm: MikroORM;
   private readonly signer: TokenSigner;
   private readonly config: AppConfig['jwt'];
-  private readonly redis: Redis | null;
+  private readonly cache: PrincipalCache;
+  private readonly invalidations: InvalidationPublisher;
 
-  constructor(orm: MikroORM, signer: TokenSigner, config: AppConfig['jwt'], redis: Redis | null) {
-    this.orm = orm;
-    this.signer = signer;
-    this.config = config;
-    this.redis = redis;
+  constructor(deps: { orm: MikroORM; signer: TokenSigner; config: AppConfig['jwt']; cache: PrincipalCache; invalidations: InvalidationPublisher }) {
+    this.orm = deps.orm;
+    this.signer = deps.signer;
+    this.config = deps.config;
+    this.cache = deps.cache;
+    this.invalidations = deps.invalidations;
   }
 
   /** Issues a new pair in a new family (login). */
@@ -66,32 +68,31 @@ export class CustomerTokens {
     return pair;
   }
 
-  /** Revokes every token of a family (logout, reuse detected). */
+  /** Revokes every token of a family (logout, reuse detected), everywhere, before resolving. */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.orm.em.fork().nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: new Date() });
-    await this.cacheRevoked(familyId);
+    await this.revokeFamilies([familyId]);
   }
 
   /** Revokes every token of a customer user (password change or reset, deactivation), except family `keep`. */
   async revokeAllOf(customerUserId: string, keep?: string): Promise<void> {
-    const em = this.orm.em.fork();
-    const rows = await em.find(RefreshToken, { customerUserId, revokedAt: null });
-    const families = new Set(rows.map((row) => row.familyId).filter((family) => family !== keep));
-    for (const family of families) await this.revokeFamily(family);
+    const rows = await this.orm.em.fork().find(RefreshToken, { customerUserId, revokedAt: null }, { fields: ['familyId'] });
+    await this.revokeFamilies([...new Set(rows.map((row) => row.familyId).filter((family) => family !== keep))]);
   }
 
   /** True when the family was revoked (its access tokens no longer authenticate). */
   async isFamilyRevoked(familyId: string): Promise<boolean> {
-    if (this.redis) {
-      try {
-        if ((await this.redis.get(`tokfam:revoked:${familyId}`)) === '1') return true;
-      } catch {
-        // Fall through to the database.
-      }
-    }
-    const revoked = await this.orm.em.fork().count(RefreshToken, { familyId, revokedAt: { $ne: null } });
-    if (revoked > 0) await this.cacheRevoked(familyId);
-    return revoked > 0;
+    const cached = this.cache.familyRevoked(familyId);
+    if (cached !== undefined) return cached;
+    const generation = this.cache.generation;
+    const revoked = (await this.orm.em.fork().count(RefreshToken, { familyId, revokedAt: { $ne: null } })) > 0;
+    this.cache.store(generation, { kind: 'family', familyId, revoked });
+    return revoked;
+  }
+
+  private async revokeFamilies(familyIds: string[]): Promise<void> {
+    if (familyIds.length === 0) return;
+    await this.orm.em.fork().nativeUpdate(RefreshToken, { familyId: { $in: familyIds }, revokedAt: null }, { revokedAt: new Date() });
+    await this.invalidations.publish({ kind: 'token_families', familyIds });
   }
 
   private async issueInFamily(user: { id: string; customerId: string }, familyId: string): Promise<CustomerTokenPair> {
@@ -110,14 +111,5 @@ export class CustomerTokens {
     });
     await em.flush();
     return { accessToken: access.token, refreshToken: refresh.token, expiresIn };
-  }
-
-  private async cacheRevoked(familyId: string): Promise<void> {
-    if (!this.redis) return;
-    try {
-      await this.redis.set(`tokfam:revoked:${familyId}`, '1', 'EX', REVOKED_CACHE_TTL_S);
-    } catch {
-      // Best effort.
-    }
   }
 }

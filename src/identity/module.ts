@@ -6,6 +6,8 @@ import { TokenSigner } from '../domain/identity/tokens.ts';
 import { AuditLog } from './audit.ts';
 import { RequestAuthenticator } from './authenticator.ts';
 import { CustomerTokens } from './customer-tokens.ts';
+import { PrincipalCache, type Invalidation } from './principal-cache.ts';
+import { InvalidationPublisher, UserProfiles } from './profiles.ts';
 import { RateLimits } from './rate-limits.ts';
 import { AdminSessions } from './sessions.ts';
 import type { NotificationDispatcher } from '../plugins/notifications.ts';
@@ -20,27 +22,52 @@ export interface Identity {
   signer: TokenSigner;
   rateLimits: RateLimits;
   audit: AuditLog;
+  /** The users behind callers (cached). */
+  profiles: UserProfiles;
+  /** This process's principal cache; invalidations from other workers are applied to it. */
+  cache: PrincipalCache;
+  /** Publishes changes of users, sessions, token families and API keys to every cache. */
+  invalidations: InvalidationPublisher;
   log: Logger;
   close(): Promise<void>;
 }
 
-/** Builds the identity components of a worker from its ORM, configuration and optional Redis. */
-export function createIdentity(deps: { orm: MikroORM; config: AppConfig; redis: Redis | null; log: Logger; notifications?: NotificationDispatcher }): Identity {
+/**
+ * Builds the identity components of a worker from its ORM, configuration and optional Redis (rate
+ * limits). `broadcast` spreads cache invalidations to the other workers (src/cluster/worker-ipc.ts);
+ * without it they stay in this process.
+ */
+export function createIdentity(deps: {
+  orm: MikroORM;
+  config: AppConfig;
+  redis: Redis | null;
+  log: Logger;
+  notifications?: NotificationDispatcher;
+  /** The process's principal cache (default: a new one). */
+  cache?: PrincipalCache;
+  broadcast?: (event: Invalidation) => Promise<void>;
+}): Identity {
   const { orm, config, redis, log } = deps;
   const logDelivery = new LogCodeDelivery(log);
   const signer = new TokenSigner(config.jwt.secret);
-  const sessions = new AdminSessions(orm, config.session, redis);
-  const tokens = new CustomerTokens(orm, signer, config.jwt, redis);
+  const cache = deps.cache ?? new PrincipalCache();
+  const invalidations = new InvalidationPublisher(cache, deps.broadcast);
+  const profiles = new UserProfiles(orm, cache);
+  const sessions = new AdminSessions({ orm, config: config.session, cache, profiles, invalidations });
+  const tokens = new CustomerTokens({ orm, signer, config: config.jwt, cache, invalidations });
   const delivery = deps.notifications ? new NotifierCodeDelivery(deps.notifications, logDelivery) : logDelivery;
   const codes = new VerificationCodes(orm, config.jwt.secret, delivery);
   return {
-    authenticator: new RequestAuthenticator({ orm, signer, sessions, tokens, cookieName: config.session.cookie_name }),
+    authenticator: new RequestAuthenticator({ orm, signer, sessions, tokens, cache, cookieName: config.session.cookie_name }),
     sessions,
     tokens,
     codes,
     signer,
     rateLimits: new RateLimits(config.rate_limit, redis),
     audit: new AuditLog(orm),
+    profiles,
+    cache,
+    invalidations,
     log,
     close: async () => undefined,
   };

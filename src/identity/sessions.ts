@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../cluster.config.ts';
 import { newOpaqueToken, tokenHash } from '../domain/identity/secrets.ts';
-import { AdminUser, Session } from '../persistence/entities/admin-users.ts';
+import { Session } from '../persistence/entities/admin-users.ts';
 import type { AdminRole } from '../grpc/context.ts';
+import type { PrincipalCache, SessionRecord } from './principal-cache.ts';
+import type { InvalidationPublisher, UserProfiles } from './profiles.ts';
 
 /** An admin session as authentication sees it. */
 export interface ActiveSession {
@@ -18,24 +19,27 @@ export interface ActiveSession {
 
 /** Only refresh `last_seen_at` when it is older than this, to keep writes off the hot path. */
 const TOUCH_AFTER_MS = 60_000;
-/** Redis cache-aside lifetime of a resolved session. */
-const CACHE_TTL_S = 60;
 
 /**
  * Admin sessions (`[session]`, handbook 2.4): an opaque random token in an httpOnly cookie, stored
  * as its SHA-256; valid until revoked, idle for `idle_timeout_minutes`, or `absolute_timeout_hours`
- * after login. Resolved sessions are cached in Redis when available (handbook 9.10: cache-aside,
- * database only when degraded).
+ * after login. Resolving a session reads the principal cache (src/identity/principal-cache.ts) and
+ * the database only on a miss; revoking one publishes the invalidation to every worker and node
+ * before it resolves.
  */
 export class AdminSessions {
   private readonly orm: MikroORM;
   private readonly config: AppConfig['session'];
-  private readonly redis: Redis | null;
+  private readonly cache: PrincipalCache;
+  private readonly profiles: UserProfiles;
+  private readonly invalidations: InvalidationPublisher;
 
-  constructor(orm: MikroORM, config: AppConfig['session'], redis: Redis | null) {
-    this.orm = orm;
-    this.config = config;
-    this.redis = redis;
+  constructor(deps: { orm: MikroORM; config: AppConfig['session']; cache: PrincipalCache; profiles: UserProfiles; invalidations: InvalidationPublisher }) {
+    this.orm = deps.orm;
+    this.config = deps.config;
+    this.cache = deps.cache;
+    this.profiles = deps.profiles;
+    this.invalidations = deps.invalidations;
   }
 
   /** Opens a session for `user`; returns the raw token (for the cookie) and the session. */
@@ -59,31 +63,29 @@ export class AdminSessions {
 
   /** The live session behind a cookie token, or a reason it is not usable. */
   async resolveToken(token: string): Promise<ActiveSession | { problem: string }> {
-    return this.resolve({ tokenHash: tokenHash(token) });
+    const hash = tokenHash(token);
+    return this.resolve(this.cache.sessionByTokenHash(hash), { tokenHash: hash });
   }
 
   /** The live session with id `sessionId` (admin bearer tokens carry it), or a reason. */
   async resolveId(sessionId: string): Promise<ActiveSession | { problem: string }> {
-    return this.resolve({ id: sessionId });
+    return this.resolve(this.cache.session(sessionId), { id: sessionId });
   }
 
-  /** Revokes one session (logout). */
+  /** Revokes one session (logout), everywhere, before resolving. */
   async revoke(sessionId: string): Promise<void> {
-    const em = this.orm.em.fork();
-    const row = await em.findOne(Session, { id: sessionId });
-    if (!row) return;
-    await em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: new Date() });
-    await this.forget(row.tokenHash, sessionId);
+    await this.orm.em.fork().nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: new Date() });
+    await this.invalidations.publish({ kind: 'sessions', sessionIds: [sessionId] });
   }
 
   /** Revokes every session of an admin user (password reset, deactivation, deletion), except `keep`. */
   async revokeAllOf(userId: string, keep?: string): Promise<void> {
     const em = this.orm.em.fork();
-    const rows = await em.find(Session, { adminUserId: userId, revokedAt: null });
-    const victims = rows.filter((row) => row.id !== keep);
+    const rows = await em.find(Session, { adminUserId: userId, revokedAt: null }, { fields: ['id'] });
+    const victims = rows.map((row) => row.id).filter((id) => id !== keep);
     if (victims.length === 0) return;
-    await em.nativeUpdate(Session, { id: { $in: victims.map((row) => row.id) } }, { revokedAt: new Date() });
-    await Promise.all(victims.map((row) => this.forget(row.tokenHash, row.id)));
+    await em.nativeUpdate(Session, { id: { $in: victims } }, { revokedAt: new Date() });
+    await this.invalidations.publish({ kind: 'sessions', sessionIds: victims });
   }
 
   /** The Set-Cookie value that stores `token` in the browser. */
@@ -103,61 +105,37 @@ export class AdminSessions {
     return parts.join('; ');
   }
 
-  private async resolve(where: { tokenHash: string } | { id: string }): Promise<ActiveSession | { problem: string }> {
-    const cacheKey = 'tokenHash' in where ? `session:h:${where.tokenHash}` : `session:i:${where.id}`;
-    let session = await this.cached(cacheKey);
-    if (!session) {
-      const em = this.orm.em.fork();
-      const row = await em.findOne(Session, where);
-      if (!row || row.revokedAt) return { problem: 'the session has ended; log in again' };
-      const user = await em.findOne(AdminUser, { id: row.adminUserId });
-      if (!user || !user.isActive) return { problem: 'the account of this session is disabled or deleted' };
-      session = { sessionId: row.id, userId: user.id, username: user.username, role: user.role, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt };
-      await this.store(cacheKey, row.tokenHash, session);
-    }
+  private async load(where: { tokenHash: string } | { id: string }): Promise<SessionRecord | null> {
+    const generation = this.cache.generation;
+    const row = await this.orm.em.fork().findOne(Session, where);
+    if (!row) return null;
+    const record: SessionRecord = {
+      sessionId: row.id, userId: row.adminUserId, tokenHash: row.tokenHash, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt, revoked: row.revokedAt !== null && row.revokedAt !== undefined,
+    };
+    this.cache.store(generation, { kind: 'session', value: record });
+    return record;
+  }
+
+  private idle(record: SessionRecord, now: number): boolean {
+    return now - record.lastSeenAt.getTime() > this.config.idle_timeout_minutes * 60_000;
+  }
+
+  private async resolve(cached: SessionRecord | undefined, where: { tokenHash: string } | { id: string }): Promise<ActiveSession | { problem: string }> {
     const now = Date.now();
-    if (session.expiresAt.getTime() <= now) return { problem: 'the session has expired; log in again' };
-    if (now - session.lastSeenAt.getTime() > this.config.idle_timeout_minutes * 60_000) {
-      return { problem: 'the session expired after inactivity; log in again' };
+    // Another worker may have seen the session more recently than this cache entry says.
+    const stale = cached !== undefined && this.idle(cached, now);
+    const record = cached !== undefined && !stale ? cached : await this.load(where);
+    if (!record || record.revoked) return { problem: 'the session has ended; log in again' };
+    const user = await this.profiles.admin(record.userId);
+    if (!user || !user.isActive) return { problem: 'the account of this session is disabled or deleted' };
+    if (record.expiresAt.getTime() <= now) return { problem: 'the session has expired; log in again' };
+    if (this.idle(record, now)) return { problem: 'the session expired after inactivity; log in again' };
+    let lastSeenAt = record.lastSeenAt;
+    if (now - lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+      lastSeenAt = new Date(now);
+      await this.orm.em.fork().nativeUpdate(Session, { id: record.sessionId }, { lastSeenAt });
+      this.cache.touched(record.sessionId, lastSeenAt);
     }
-    if (now - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-      const touched = new Date(now);
-      await this.orm.em.fork().nativeUpdate(Session, { id: session.sessionId }, { lastSeenAt: touched });
-      session = { ...session, lastSeenAt: touched };
-      await this.store(cacheKey, null, session);
-    }
-    return session;
-  }
-
-  private async cached(key: string): Promise<ActiveSession | null> {
-    if (!this.redis) return null;
-    try {
-      const raw = await this.redis.get(key);
-      if (!raw) return null;
-      const parsed = JSON.parse(raw) as Omit<ActiveSession, 'expiresAt' | 'lastSeenAt'> & { expiresAt: string; lastSeenAt: string };
-      return { ...parsed, expiresAt: new Date(parsed.expiresAt), lastSeenAt: new Date(parsed.lastSeenAt) };
-    } catch {
-      return null;
-    }
-  }
-
-  private async store(key: string, hash: string | null, session: ActiveSession): Promise<void> {
-    if (!this.redis) return;
-    try {
-      const value = JSON.stringify(session);
-      await this.redis.set(key, value, 'EX', CACHE_TTL_S);
-      if (hash) await this.redis.set(`session:link:${session.sessionId}`, hash, 'EX', CACHE_TTL_S);
-    } catch {
-      // Cache is best effort; the database stays the source of truth.
-    }
-  }
-
-  private async forget(hash: string, sessionId: string): Promise<void> {
-    if (!this.redis) return;
-    try {
-      await this.redis.del(`session:h:${hash}`, `session:i:${sessionId}`, `session:link:${sessionId}`);
-    } catch {
-      // A stale cache entry lives at most CACHE_TTL_S seconds.
-    }
+    return { sessionId: record.sessionId, userId: user.id, username: user.username, role: user.role, expiresAt: record.expiresAt, lastSeenAt };
   }
 }

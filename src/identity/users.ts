@@ -1,11 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { UserInfoSchema } from '../gen/rustbill/identity_pb.ts';
 import { rfc3339 } from '../lib/time.ts';
-import type { AdminUser } from '../persistence/entities/admin-users.ts';
-import type { CustomerUser } from '../persistence/entities/customer-users.ts';
+import type { AdminProfile, CustomerProfile } from './principal-cache.ts';
 
-/** `UserInfo` of an admin user (role admin/operator, customer_id empty). */
-export function adminUserInfo(user: AdminUser): MessageInitShape<typeof UserInfoSchema> {
+/** `UserInfo` of an admin user (role admin/operator, customer_id empty); takes a row or a cached profile. */
+export function adminUserInfo(user: AdminProfile): MessageInitShape<typeof UserInfoSchema> {
   return {
     id: user.id,
     username: user.username,
@@ -19,8 +18,8 @@ export function adminUserInfo(user: AdminUser): MessageInitShape<typeof UserInfo
   };
 }
 
-/** `UserInfo` of a customer user (role empty, customer_id set). */
-export function customerUserInfo(user: CustomerUser): MessageInitShape<typeof UserInfoSchema> {
+/** `UserInfo` of a customer user (role empty, customer_id set); takes a row or a cached profile. */
+export function customerUserInfo(user: CustomerProfile): MessageInitShape<typeof UserInfoSchema> {
   return {
     id: user.id,
     username: user.username,

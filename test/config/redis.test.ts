@@ -35,7 +35,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const degradedText = /session cache → database only.*rate limits → per process instead of cluster-wide.*BullMQ background jobs → outbox table polling/;
+const degradedText = /rate limits → shared by the workers of each server instead of by all servers.*BullMQ background jobs → outbox table polling/;
 
 describe('probeRedis', () => {
   it('returns false with one warning listing the degraded features when Redis is disabled', async () => {

@@ -280,6 +280,7 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
           throw error;
         }
         if (changes.isActive === false) await identity.sessions.revokeAllOf(target.id);
+        await identity.invalidations.publish({ kind: 'admin_user', userId: target.id });
         await identity.audit.record(call, 'user.update', 'admin_user', target.id, { changes: Object.keys(changes) });
         const updated = await orm.em.fork().findOneOrFail(AdminUser, { id: target.id });
         return { user: adminUserInfo(updated) };
@@ -297,6 +298,7 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
         throw error;
       }
       if (changes.isActive === false || changes.customerId !== undefined) await identity.tokens.revokeAllOf(found.user.id);
+      await identity.invalidations.publish({ kind: 'customer_user', userId: found.user.id });
       await identity.audit.record(call, 'user.update', 'customer_user', found.user.id, { changes: Object.keys(changes) });
       const updated = await orm.em.fork().findOneOrFail(CustomerUser, { id: found.user.id });
       return { user: customerUserInfo(updated) };
@@ -314,9 +316,11 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
         }
         await identity.sessions.revokeAllOf(found.user.id);
         await em.nativeDelete(AdminUser, { id: found.user.id });
+        await identity.invalidations.publish({ kind: 'admin_user', userId: found.user.id });
       } else {
         await identity.tokens.revokeAllOf(found.user.id);
         await em.nativeDelete(CustomerUser, { id: found.user.id });
+        await identity.invalidations.publish({ kind: 'customer_user', userId: found.user.id });
       }
       await identity.audit.record(call, 'user.delete', `${found.type}_user`, found.user.id, { username: found.user.username });
       return {};
@@ -367,14 +371,13 @@ export function identityHandlers(deps: { orm: MikroORM; config: AppConfig; ident
 
     async getMe(_request, call) {
       const caller = call.caller;
-      const em = orm.em.fork();
       if (caller.kind === 'admin') {
-        const user = await em.findOne(AdminUser, { id: caller.userId });
+        const user = await identity.profiles.admin(caller.userId);
         if (!user) throw unauthenticated('your account no longer exists');
         return { user: adminUserInfo(user) };
       }
       if (caller.kind === 'customer') {
-        const user = await em.findOne(CustomerUser, { id: caller.userId });
+        const user = await identity.profiles.customer(caller.userId);
         if (!user) throw unauthenticated('your account no longer exists');
         return { user: customerUserInfo(user) };
       }
