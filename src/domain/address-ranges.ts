@@ -65,10 +65,12 @@ export function inRanges(address: IpAddress, ranges: readonly AddressRange[]): b
  * `1.2.3.4`), or `peer` unchanged when it is not an IP address (a Unix socket, say).
  */
 export function clientAddressBehindProxies(peer: string, forwardedFor: string | null, trusted: readonly AddressRange[]): string {
+  // The common case (no proxies configured) on every call: only the IPv4-mapped prefix to strip.
+  if (trusted.length === 0 || forwardedFor === null) return peer.startsWith('::ffff:') && peer.includes('.') ? peer.slice(7) : peer;
   const peerAddress = parseAddress(peer);
   if (peerAddress === null) return peer;
   let client = peerAddress;
-  if (forwardedFor !== null && trusted.length > 0 && inRanges(peerAddress, trusted)) {
+  if (inRanges(peerAddress, trusted)) {
     const hops = forwardedFor.split(',');
     for (let index = hops.length - 1; index >= 0; index -= 1) {
       const hop = parseAddress(hops[index] ?? '');

@@ -81,7 +81,8 @@ export class Dispatcher {
     const procedure = procedureOf(call.method);
     const clientAddress = clientAddressBehindProxies(call.peerAddress, call.headers.get('x-forwarded-for'), this.deps.trustedProxies);
     const responseHeaders = new Headers({ 'x-request-id': requestId, [WORKER_HEADER]: this.deps.workerId });
-    const log = this.deps.logger.child({ requestId, procedure, transport: call.transport });
+    // A child logger costs a serialization of its bindings: made only when a line is written.
+    const log = (): Logger => this.deps.logger.child({ requestId, procedure, transport: call.transport });
     const started = performance.now();
     let code: Code | 0 = 0;
     if (this.draining) {
@@ -92,7 +93,7 @@ export class Dispatcher {
       checkRequestLimits(call.method.input, call.request);
       return await this.deps.limiter.run(async () => {
         const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, clientAddress);
-        if (problem) log.warn({ clientAddress: clientAddress, problem }, 'credentials rejected');
+        if (problem) log().warn({ clientAddress, problem }, 'credentials rejected');
         authorize(call.method, caller, problem);
         const handler = this.deps.registry.lookup(call.method);
         const response = await handler(call.request, {
@@ -100,7 +101,7 @@ export class Dispatcher {
           procedure,
           caller,
           transport: call.transport,
-          clientAddress: clientAddress,
+          clientAddress,
           userAgent: call.headers.get('user-agent') ?? '',
           requestHeaders: call.headers,
           responseHeaders,
@@ -111,9 +112,9 @@ export class Dispatcher {
     } catch (thrown) {
       const { error, internal } = toPublicError(thrown, requestId);
       code = error.code;
-      if (internal) log.error({ err: thrown }, 'internal error');
+      if (internal) log().error({ err: thrown }, 'internal error');
       else if (error.code === Code.Unauthenticated || error.code === Code.PermissionDenied) {
-        log.warn({ code: Code[error.code], clientAddress: clientAddress, reason: error.rawMessage }, 'call refused');
+        log().warn({ code: Code[error.code], clientAddress, reason: error.rawMessage }, 'call refused');
       }
       throw withHeaders(error, responseHeaders);
     } finally {
@@ -121,7 +122,7 @@ export class Dispatcher {
       const seconds = (performance.now() - started) / 1000;
       metrics.requests.inc({ method: procedure, code: String(code), transport: call.transport });
       metrics.requestDuration.observe({ method: procedure }, seconds);
-      log.debug({ code, ms: Math.round(seconds * 1000) }, 'call answered');
+      if (this.deps.logger.isLevelEnabled('debug')) log().debug({ code, ms: Math.round(seconds * 1000) }, 'call answered');
       if (this.inFlight === 0 && this.idleWaiters.length > 0) {
         for (const wake of this.idleWaiters.splice(0)) wake();
       }
