@@ -126,15 +126,19 @@ export function createOutboundGuard(allow: AllowList, resolver: Resolver = syste
           socket.destroy();
           reject(Object.assign(new Error(`connecting to ${host}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
         }, timeoutMs);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          socket.removeAllListeners('error');
-          resolve(socket);
-        });
-        socket.once('error', error => {
+        const onError = (error: Error): void => {
           clearTimeout(timer);
           reject(error);
+        };
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          socket.off('error', onError);
+          // Until the caller attaches its own handler, an error must not go unhandled (it would
+          // crash the process); the caller learns of it from its own handler or the closed socket.
+          socket.on('error', () => undefined);
+          resolve(socket);
         });
+        socket.once('error', onError);
       });
     },
   };
