@@ -27,8 +27,11 @@ import {
 } from './protocol.ts';
 import type { EngineLogger } from './sandbox.ts';
 
-/** Why a thread is gone. */
-export type ThreadEnd = 'terminated' | 'crashed' | 'closed';
+/**
+ * Why a thread is gone: `terminated` (its task overran the deadline and the grace), `crashed`
+ * (it stopped on its own), `retired` (stopped after being idle), `closed` (the engine closed).
+ */
+export type ThreadEnd = 'terminated' | 'crashed' | 'retired' | 'closed';
 
 /** Options of {@link SandboxThread}. */
 export interface SandboxThreadOptions {
