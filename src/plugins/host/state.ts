@@ -8,8 +8,8 @@
  * or nodes): replacing the value of an existing key is one UPDATE and needs no lock (keys are never
  * deleted one by one — only with their interface — so an existing key stays existing); a new key is
  * inserted in a transaction holding the advisory lock of its interface
- * (`pg_advisory_xact_lock(STATE_LOCK_CLASS, hashtext(interface_id))`), which counts the keys and
- * inserts only below the quota. Concurrent new keys of one interface therefore take turns; other
+ * (`pg_advisory_xact_lock(STATE_LOCK_CLASS, hashtext(interface_id))`), by one statement that inserts
+ * only while the interface's keys are below the quota. Concurrent new keys of one interface therefore take turns; other
  * interfaces are not held up (a hash collision only makes two interfaces take turns).
  */
 import { ForeignKeyConstraintViolationException, type MikroORM } from '@mikro-orm/postgresql';
@@ -72,25 +72,26 @@ export function createPluginStateStore(orm: MikroORM, limits: PluginStateLimits)
 
   /** Inserts a new key under the interface's lock, below the quota (or replaces it if it appeared meanwhile). */
   async function insert(interfaceId: string, key: string, value: string): Promise<void> {
-    await orm.em.fork().transactional(async tx => {
+    const stored = await orm.em.fork().transactional(async tx => {
       await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [STATE_LOCK_CLASS, interfaceId]);
-      const [counted] = await tx.execute<Array<{ keys: number; present: number }>>(
-        'select count(*)::int as keys, count(*) filter (where key = ?)::int as present from plugin_state where interface_id = ?',
-        [key, interfaceId],
+      // One statement after the lock: its snapshot sees every key committed by earlier lock holders.
+      const rows = await tx.execute<Array<{ stored: number }>>(
+        `insert into plugin_state (interface_id, key, value, created_at, updated_at)
+         select ?, ?, ?, now(), now()
+         where (select count(*) from plugin_state where interface_id = ?) < ?
+            or exists (select 1 from plugin_state where interface_id = ? and key = ?)
+         on conflict (interface_id, key) do update set value = excluded.value, updated_at = excluded.updated_at
+         returning 1 as stored`,
+        [interfaceId, key, value, interfaceId, maxKeys, interfaceId, key],
       );
-      if ((counted?.present ?? 0) === 0 && (counted?.keys ?? 0) >= maxKeys) {
-        throw new Error(
-          `plugin state: the interface already holds ${maxKeys} keys, the limit set by [plugins] state_max_keys; ` +
-            'replace the value of an existing key instead of adding new ones',
-        );
-      }
-      await tx.execute(
-        `insert into plugin_state (interface_id, key, value, created_at, updated_at) values (?, ?, ?, now(), now())
-         on conflict (interface_id, key) do update set value = excluded.value, updated_at = excluded.updated_at`,
-        [interfaceId, key, value],
-        'run',
-      );
+      return rows.length > 0;
     });
+    if (!stored) {
+      throw new Error(
+        `plugin state: the interface already holds ${maxKeys} keys, the limit set by [plugins] state_max_keys; ` +
+          'replace the value of an existing key instead of adding new ones',
+      );
+    }
   }
 
   return {
