@@ -148,7 +148,7 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
   const orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 8 });
   const lines: LogLine[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, http_retries: 0, http_timeout_ms: 10_000, ...options.plugins };
+  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, http_retries: 0, http_timeout_ms: 10_000, outbound_allow: ['127.0.0.1'], ...options.plugins };
   const host = createHostServices({ orm, config, log, registry: new Registry() });
   const requests: SeenRequest[] = [];
   const server = await startScriptServer(requests);
