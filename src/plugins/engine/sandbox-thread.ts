@@ -198,7 +198,9 @@ export class SandboxThread {
         const job = this.job;
         if (job === undefined || job.id !== message.job) return;
         this.modules = message.modules;
-        if (message.ok) this.settle(job, undefined, message.value);
+        // A report that comes in at or after the deadline (before the deadline timer ran) is late too.
+        if (Date.now() >= job.deadline) this.settle(job, timeoutError(job.scope));
+        else if (message.ok) this.settle(job, undefined, message.value);
         else this.settle(job, decodeError(message.error));
         clearTimeout(job.deadlineTimer);
         clearTimeout(job.graceTimer);
