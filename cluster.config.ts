@@ -37,6 +37,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './src/config/errors.ts';
 import { parseAddressRange } from './src/domain/address-ranges.ts';
+import { isAllowListEntry } from './src/plugins/host/outbound-policy.ts';
 import {
   deepMerge,
   envLayer,
@@ -220,6 +221,29 @@ const pluginsSchema = z
     http_retry_base_ms: positiveInt('milliseconds').default(200),
     /** Time limit of one outbound HTTP request. */
     http_timeout_ms: positiveInt('milliseconds').default(10_000),
+    /**
+     * Largest response body a plugin's HTTP request accepts; a larger one is cut off as soon as it
+     * passes the limit and fails the host call. At most 256 MiB.
+     */
+    max_response_bytes: positiveInt('bytes')
+      .max(256 * 1024 * 1024, { error: 'must be at most 268435456 (256 MiB)' })
+      .default(4 * 1024 * 1024),
+    /**
+     * Destinations plugins may reach although the outbound policy refuses them by default
+     * (loopback, private, link-local, unspecified and other special addresses): host names
+     * ("incus.lan"), IP addresses ("10.0.0.5") or CIDR ranges ("10.0.0.0/8", "fd00::/8").
+     */
+    outbound_allow: z
+      .array(
+        z.string().refine(isAllowListEntry, {
+          error: 'must be a host name, an IP address or a CIDR range, e.g. "incus.lan", "10.0.0.5" or "10.0.0.0/8"',
+        }),
+      )
+      .default(() => []),
+    /** Largest value one `state_set` may store (UTF-8). */
+    state_max_value_bytes: positiveInt('bytes').default(64 * 1024),
+    /** Most keys one plugin interface may hold in its state. */
+    state_max_keys: positiveInt('keys').default(1000),
   })
   .prefault({});
 

@@ -13,6 +13,7 @@ import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { gatewayScript } from '../plugins/registry/scripts.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
+import { COUNTERPARTS_ALLOW_TOML } from '../support/counterparts/allow-list.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   writeFileSync(configFile, `${base}\n[plugins]\nplugins_dir = ${JSON.stringify(pluginsDir)}\n`);
 
   db = await createTestDatabase();
-  server = await startServer({ databaseUrl: db.url, workers: 2, env: { CONFIG_FILE: configFile } });
+  server = await startServer({ databaseUrl: db.url, workers: 2, env: { CONFIG_FILE: configFile }, localToml: COUNTERPARTS_ALLOW_TOML });
   const admin = await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
   adminToken = admin.accessToken;
 

@@ -3,6 +3,7 @@ import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { NotificationService } from '../../src/gen/rustbill/notification_pb.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
+import { COUNTERPARTS_ALLOW_TOML } from '../support/counterparts/allow-list.ts';
 import { startSmtpServer, type SmtpCounterpart } from '../support/counterparts/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/counterparts/webhook-receiver.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -20,7 +21,8 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   webhook = await startWebhookReceiver('hook-secret');
   // The server scans the shipped plugins/ directory at boot.
-  server = await startServer({ databaseUrl: db.url, workers: 2 });
+  // The counterparts listen on 127.0.0.1, which the outbound policy refuses unless allow-listed.
+  server = await startServer({ databaseUrl: db.url, workers: 2, localToml: COUNTERPARTS_ALLOW_TOML });
   token = (await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
   const integration = grpcClient(IntegrationService, server.url, bearer(token));
   const plugins = (await integration.listPlugins({ pluginType: 'notifier' })).plugins;
@@ -74,10 +76,10 @@ describe('notifications through notifier plugins', () => {
     const hook = webhook.received.at(-1);
     expect(hook?.signatureValid).toBe(true);
     expect(hook?.json).toMatchObject({ event_type: 'order.paid', title: 'Order paid', body: 'Order 42 was paid.', recipient: 'ops@example.com' });
-    // The webhook host got a circuit breaker of its own, exported (closed) on the cluster's /metrics.
+    // The webhook interface got a circuit breaker of its own for its host, exported (closed) on the cluster's /metrics.
     const hookHost = new URL(webhook.url).host;
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain(`nodebill_plugin_breaker_state{host="${hookHost}"} 0`);
+    expect(metrics).toContain(`nodebill_plugin_breaker_state{host="${hookHost}",interface_id="${channels.webhook}"} 0`);
     expect(metrics).toMatch(new RegExp(`nodebill_plugin_outbound_requests_total\\{host="${hookHost.replaceAll('.', '\\.')}"[^}]*\\} [1-9]`));
     const mail = smtp.messages.at(-1);
     expect(mail?.to).toEqual(['ops@example.com']);

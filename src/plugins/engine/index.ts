@@ -69,6 +69,8 @@ export interface PluginEngineOptions {
    * and replaced, in ms (default 1000). The call itself fails at the deadline.
    */
   terminateGraceMs?: number;
+  /** How long a sandbox thread may stay idle before it is stopped (the last one is kept), in ms (default 60,000). */
+  idleThreadMs?: number;
   log: EngineLogger;
 }
 
@@ -97,6 +99,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const DEFAULT_MAX_STACK_KB = 256;
 const DEFAULT_MAX_CONCURRENT_CALLS = 8;
 const DEFAULT_TERMINATE_GRACE_MS = 1000;
+const DEFAULT_IDLE_THREAD_MS = 60_000;
 
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
@@ -132,9 +135,10 @@ export async function createPluginEngine(options: PluginEngineOptions): Promise<
   const maxStackKb = positive(options.maxStackKb ?? DEFAULT_MAX_STACK_KB, 'maxStackKb');
   const maxThreads = Math.floor(positive(options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS, 'maxConcurrentCalls'));
   const graceMs = positive(options.terminateGraceMs ?? DEFAULT_TERMINATE_GRACE_MS, 'terminateGraceMs');
+  const idleThreadMs = positive(options.idleThreadMs ?? DEFAULT_IDLE_THREAD_MS, 'idleThreadMs');
   const { host, log } = options;
   const settings = { wasmModule: await compiledQuickJs(), timeoutMs, memoryLimitMb, maxStackKb };
-  const pool = createThreadPool({ maxThreads, timeoutMs, graceMs, settings, host, log });
+  const pool = createThreadPool({ maxThreads, timeoutMs, graceMs, idleThreadMs, settings, host, log });
   try {
     await pool.warmUp();
   } catch (error) {

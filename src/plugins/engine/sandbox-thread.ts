@@ -27,8 +27,11 @@ import {
 } from './protocol.ts';
 import type { EngineLogger } from './sandbox.ts';
 
-/** Why a thread is gone. */
-export type ThreadEnd = 'terminated' | 'crashed' | 'closed';
+/**
+ * Why a thread is gone: `terminated` (its task overran the deadline and the grace), `crashed`
+ * (it stopped on its own), `retired` (stopped after being idle), `closed` (the engine closed).
+ */
+export type ThreadEnd = 'terminated' | 'crashed' | 'retired' | 'closed';
 
 /** Options of {@link SandboxThread}. */
 export interface SandboxThreadOptions {
@@ -195,7 +198,9 @@ export class SandboxThread {
         const job = this.job;
         if (job === undefined || job.id !== message.job) return;
         this.modules = message.modules;
-        if (message.ok) this.settle(job, undefined, message.value);
+        // A report that comes in at or after the deadline (before the deadline timer ran) is late too.
+        if (Date.now() >= job.deadline) this.settle(job, timeoutError(job.scope));
+        else if (message.ok) this.settle(job, undefined, message.value);
         else this.settle(job, decodeError(message.error));
         clearTimeout(job.deadlineTimer);
         clearTimeout(job.graceTimer);

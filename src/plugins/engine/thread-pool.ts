@@ -2,8 +2,10 @@
  * In the main thread: the pool of sandbox threads (sandbox-thread.ts) plugin tasks run in, so that
  * a busy or hostile script costs its own call and nobody else's: one task per thread at a time
  * (an asyncified QuickJS module allows one suspended host call anyway), up to `maxThreads`
- * threads, further tasks wait in FIFO order. Threads are started on demand and reused; a thread
- * that was terminated (a task overran its deadline) or crashed is replaced on demand.
+ * threads, further tasks wait in FIFO order. Threads are started on demand and reused (the most
+ * recently used first); a thread that was terminated (a task overran its deadline) or crashed is
+ * replaced on demand. A thread costs about 30 MB (its V8 isolate and QuickJS module), so threads
+ * idle for `idleThreadMs` are stopped, down to one.
  */
 import type { HostServices, PluginCallContext } from '../types.ts';
 import { engineClosedError, type ErrorScope } from './errors.ts';
@@ -13,7 +15,7 @@ import { SandboxThread, type ThreadEnd } from './sandbox-thread.ts';
 
 /** Counters of a {@link ThreadPool}. */
 export interface ThreadPoolStats {
-  /** Threads alive or starting. */
+  /** Threads alive, starting or stopping. */
   total: number;
   /** Threads waiting for a task. */
   idle: number;
@@ -25,6 +27,8 @@ export interface ThreadPoolStats {
   terminated: number;
   /** Threads that stopped on their own (an exception or exit in the thread). */
   crashed: number;
+  /** Threads stopped (and exited) after being idle for `idleThreadMs`. */
+  retired: number;
 }
 
 /** Options of {@link createThreadPool}. */
@@ -34,6 +38,8 @@ export interface ThreadPoolOptions {
   timeoutMs: number;
   /** How long past a task's deadline its thread may take to report back before it is terminated, in ms. */
   graceMs: number;
+  /** How long a thread may stay idle before it is stopped (the last one is kept), in ms. */
+  idleThreadMs: number;
   settings: ThreadSettings;
   host: HostServices;
   log: EngineLogger;
@@ -65,16 +71,30 @@ interface Waiter {
 
 /** Creates the pool (see the file comment); no thread starts before the first task or {@link ThreadPool.warmUp}. */
 export function createThreadPool(options: ThreadPoolOptions): ThreadPool {
-  const { maxThreads, timeoutMs } = options;
+  const { maxThreads, timeoutMs, idleThreadMs } = options;
   const threads = new Set<SandboxThread>();
   const idle: SandboxThread[] = [];
+  const idleTimers = new Map<SandboxThread, NodeJS.Timeout>();
+  /** Idle threads being stopped (still in `threads` until they have exited). */
+  const retiring = new Set<SandboxThread>();
   const waiters: Waiter[] = [];
   let created = 0;
   let terminated = 0;
   let crashed = 0;
+  let retired = 0;
   let nextId = 1;
   let closed = false;
-  const retired: ModuleCounts = { created: 0, discarded: 0 };
+  const goneModules: ModuleCounts = { created: 0, discarded: 0 };
+
+  /** Takes `thread` out of the idle list (and stops its idle timer); false when it was not idle. */
+  function unidle(thread: SandboxThread): boolean {
+    clearTimeout(idleTimers.get(thread));
+    idleTimers.delete(thread);
+    const at = idle.indexOf(thread);
+    if (at < 0) return false;
+    idle.splice(at, 1);
+    return true;
+  }
 
   function onIdle(thread: SandboxThread): void {
     if (closed) {
@@ -82,18 +102,30 @@ export function createThreadPool(options: ThreadPoolOptions): ThreadPool {
       return;
     }
     const waiter = waiters.shift();
-    if (waiter) waiter.resolve(thread);
-    else idle.push(thread);
+    if (waiter) {
+      waiter.resolve(thread);
+      return;
+    }
+    idle.push(thread);
+    const timer = setTimeout(() => {
+      if (threads.size - retiring.size <= 1 || !unidle(thread)) return;
+      retiring.add(thread);
+      void thread.terminate('retired');
+    }, idleThreadMs);
+    timer.unref();
+    idleTimers.set(thread, timer);
   }
 
   function onGone(thread: SandboxThread, end: ThreadEnd): void {
     threads.delete(thread);
-    const at = idle.indexOf(thread);
-    if (at >= 0) idle.splice(at, 1);
-    retired.created += thread.modules.created;
-    retired.discarded += thread.modules.created;
+    retiring.delete(thread);
+    unidle(thread);
+    // Its modules, the live one included, are gone with it.
+    goneModules.created += thread.modules.created;
+    goneModules.discarded += thread.modules.created;
     if (end === 'terminated') terminated += 1;
     if (end === 'crashed') crashed += 1;
+    if (end === 'retired') retired += 1;
     if (!closed) startForWaiter();
   }
 
@@ -118,8 +150,11 @@ export function createThreadPool(options: ThreadPoolOptions): ThreadPool {
 
   async function acquire(scope: ErrorScope): Promise<SandboxThread> {
     if (closed) throw engineClosedError(scope);
-    const ready = idle.pop();
-    if (ready) return ready;
+    const ready = idle.at(-1);
+    if (ready) {
+      unidle(ready);
+      return ready;
+    }
     if (threads.size < maxThreads) return start();
     return new Promise<SandboxThread>((resolve, reject) => waiters.push({ resolve, reject, scope }));
   }
@@ -137,9 +172,9 @@ export function createThreadPool(options: ThreadPoolOptions): ThreadPool {
       if (threads.size > 0) return;
       onIdle(await start());
     },
-    stats: () => ({ total: threads.size, idle: idle.length, waiting: waiters.length, created, terminated, crashed }),
+    stats: () => ({ total: threads.size, idle: idle.length, waiting: waiters.length, created, terminated, crashed, retired }),
     moduleCounts() {
-      const counts = { ...retired };
+      const counts = { ...goneModules };
       for (const thread of threads) {
         counts.created += thread.modules.created;
         counts.discarded += thread.modules.discarded;
@@ -149,7 +184,7 @@ export function createThreadPool(options: ThreadPoolOptions): ThreadPool {
     async close() {
       closed = true;
       for (const waiter of waiters.splice(0)) waiter.reject(engineClosedError(waiter.scope));
-      idle.length = 0;
+      for (const thread of [...idle]) unidle(thread);
       await Promise.all([...threads].map(thread => thread.terminate('closed')));
     },
   };

@@ -1,5 +1,8 @@
 /**
- * One opossum circuit breaker per outbound host (HA guide §5, ARCHITECTURE.md "Plugins").
+ * One opossum circuit breaker per plugin interface and outbound host (HA guide §5, ARCHITECTURE.md
+ * "Plugins"): the key is the pair, so one interface's failures against a host never open the
+ * breaker another interface uses for the same host (a misconfigured or hostile interface cannot
+ * cut a healthy one off).
  *
  * State machine: closed → (N consecutive failures) → open → (reset timeout) → half-open, which lets
  * exactly one probe through: its success closes the breaker, its failure opens it again for another
@@ -21,14 +24,39 @@ import { BREAKER_STATE_VALUE, type HostMetrics } from './metrics.ts';
 /** A breaker's state as reported to the API (`breakers.states()`). */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
+/** Which breaker: the plugin interface making the call and the outbound host. */
+export interface BreakerKey {
+  /** The calling interface's id (`''` for calls made outside an interface, e.g. while inspecting a script). */
+  interfaceId: string;
+  /** The outbound host: `new URL(url).host` (`host[:port]`), or `host:port` for SMTP. */
+  host: string;
+}
+
+/** One breaker's state, as `states()` lists it. */
+export interface BreakerStatus extends BreakerKey {
+  state: BreakerState;
+}
+
+/**
+ * How a rejection of a breaker's action counts: `failure` against the host; `answered` (the host
+ * answered, e.g. a refused login: counts as a success); `neutral` (the host was never asked or the
+ * caller gave up, e.g. a connection refused by the outbound policy or an aborted call: the count of
+ * consecutive failures is left as it is — opossum still sees a success, so a half-open breaker
+ * whose probe ends neutral closes).
+ */
+export type FailureKind = 'failure' | 'answered' | 'neutral';
+
 /** Thrown instead of calling the host while its breaker is open (or half-open with the probe in flight). */
 export class BreakerOpenError extends Error {
   readonly code = 'EOPENBREAKER';
   /** The outbound host (`host[:port]`). */
   readonly host: string;
+  /** The interface whose breaker it is. */
+  readonly interfaceId: string;
   /** Milliseconds until the breaker lets a probe through (0 when half-open and the probe is running). */
   readonly retryAfterMs: number;
-  constructor(host: string, retryAfterMs: number) {
+  constructor(key: BreakerKey, retryAfterMs: number) {
+    const { host } = key;
     super(
       retryAfterMs > 0
         ? `circuit breaker for ${host} is open; retry after ${(retryAfterMs / 1000).toFixed(1)} s`
@@ -36,13 +64,14 @@ export class BreakerOpenError extends Error {
     );
     this.name = 'BreakerOpenError';
     this.host = host;
+    this.interfaceId = key.interfaceId;
     this.retryAfterMs = retryAfterMs;
   }
 }
 
 /** Options of {@link createHostBreakers}. Durations are milliseconds. */
 export interface HostBreakersOptions {
-  /** Consecutive failures that open a host's breaker (`plugins.breaker_failure_threshold`). */
+  /** Consecutive failures that open a breaker (`plugins.breaker_failure_threshold`). */
   failureThreshold: number;
   /** How long an open breaker waits before letting one probe through (`plugins.breaker_reset_timeout_ms`). */
   resetTimeoutMs: number;
@@ -51,35 +80,37 @@ export interface HostBreakersOptions {
   metrics: HostMetrics;
 }
 
-/** The breakers of all outbound hosts, created on first use. */
+/** The breakers of all (interface, outbound host) pairs, created on first use. */
 export interface HostBreakers {
   /**
-   * Runs `action` through the breaker of `host` (`new URL(url).host`, or `host:port` for SMTP).
-   * A rejection of `action` counts as a failure of the host unless `isHostFailure(error)` returns
-   * false (then it counts as a success: the host answered). The result or error of `action` is
-   * passed through unchanged.
+   * Runs `action` through the breaker of `key` (interface and host). A rejection of `action` counts
+   * as `classify(error)` says (default: every rejection is a `failure`; see {@link FailureKind}).
+   * The result or error of `action` is passed through unchanged.
    *
    * @throws BreakerOpenError without calling `action` when the breaker is open, or half-open with
    *   its probe already in flight.
    */
-  fire<T>(host: string, action: () => Promise<T>, isHostFailure?: (error: unknown) => boolean): Promise<T>;
-  /** The state of one host's breaker; `closed` for a host never called. */
-  state(host: string): BreakerState;
-  /** The state of every breaker created so far, by host. */
-  states(): Record<string, BreakerState>;
+  fire<T>(key: BreakerKey, action: () => Promise<T>, classify?: (error: unknown) => FailureKind): Promise<T>;
+  /** The state of one breaker; `closed` for a pair never called. */
+  state(key: BreakerKey): BreakerState;
+  /** The state of every breaker created so far, ordered by interface, then host. */
+  states(): BreakerStatus[];
   /** Stops all breakers (timers, listeners); later calls to `fire` reject. */
   shutdown(): void;
 }
 
 type Action = () => Promise<unknown>;
-type FailureFilter = (error: unknown) => boolean;
+type Classifier = (error: unknown) => FailureKind;
 
 /** Carries an error the caller does not blame on the host through opossum (its errorFilter lets it pass as a success). */
 class NotAHostFailure extends Error {
   readonly original: unknown;
-  constructor(original: unknown) {
+  /** True for a `neutral` outcome: the consecutive-failure count is not reset. */
+  readonly neutral: boolean;
+  constructor(original: unknown, neutral: boolean) {
     super('not a host failure');
     this.original = original;
+    this.neutral = neutral;
   }
 }
 
@@ -90,19 +121,20 @@ interface HostBreaker {
   openedAt: number;
 }
 
-const everyErrorIsAFailure: FailureFilter = () => true;
+const everyErrorIsAFailure: Classifier = () => 'failure';
 
 function opossumCode(error: unknown): unknown {
   return error instanceof Error && 'code' in error ? error.code : undefined;
 }
 
 /**
- * Creates the per-host breaker registry. The breakers' timers are unref'd (they never keep the
- * process alive); call `shutdown()` to stop them.
+ * Creates the per-interface-and-host breaker registry. The breakers' timers are unref'd (they never
+ * keep the process alive); call `shutdown()` to stop them.
  */
 export function createHostBreakers(options: HostBreakersOptions): HostBreakers {
   const { failureThreshold, resetTimeoutMs, log, metrics } = options;
-  const breakers = new Map<string, HostBreaker>();
+  /** interface id → host → breaker. */
+  const breakers = new Map<string, Map<string, HostBreaker>>();
 
   function stateOf(breaker: CircuitBreaker<[Action], unknown>): BreakerState {
     if (breaker.halfOpen) return 'half_open';
@@ -110,9 +142,12 @@ export function createHostBreakers(options: HostBreakersOptions): HostBreakers {
     return 'closed';
   }
 
-  function create(host: string): HostBreaker {
+  function create(key: BreakerKey): HostBreaker {
+    const { interfaceId, host } = key;
+    const labels = { host, interface_id: interfaceId };
+    const fields = { interfaceId, host };
     const breaker = new CircuitBreaker<[Action], unknown>((action: Action) => action(), {
-      name: host,
+      name: `${interfaceId} ${host}`,
       // Each attempt has its own time limit in the caller, which also aborts the request; an
       // opossum timeout would only abandon the promise and count a second failure.
       timeout: false,
@@ -122,13 +157,15 @@ export function createHostBreakers(options: HostBreakersOptions): HostBreakers {
       volumeThreshold: failureThreshold,
       allowWarmUp: false,
       enableSnapshots: false,
-      // Errors the caller does not blame on the host count as successes (the host answered).
+      // Errors the caller does not blame on the host (answered, neutral) count as opossum successes.
       errorFilter: (error: unknown) => error instanceof NotAHostFailure,
     });
     const entry: HostBreaker = { breaker, consecutiveFailures: 0, openedAt: 0 };
-    metrics.breakerState.set({ host }, BREAKER_STATE_VALUE.closed);
+    metrics.breakerState.set(labels, BREAKER_STATE_VALUE.closed);
 
-    breaker.on('success', () => {
+    breaker.on('success', (outcome: unknown) => {
+      // A filtered error arrives here as the outcome; a neutral one leaves the count alone.
+      if (outcome instanceof NotAHostFailure && outcome.neutral) return;
       entry.consecutiveFailures = 0;
     });
     breaker.on('failure', () => {
@@ -138,43 +175,50 @@ export function createHostBreakers(options: HostBreakersOptions): HostBreakers {
     });
     breaker.on('open', () => {
       entry.openedAt = Date.now();
-      metrics.breakerState.set({ host }, BREAKER_STATE_VALUE.open);
+      metrics.breakerState.set(labels, BREAKER_STATE_VALUE.open);
       log.warn(
-        { host, consecutiveFailures: entry.consecutiveFailures, retryAfterMs: resetTimeoutMs },
-        `circuit breaker for ${host} opened`,
+        { ...fields, consecutiveFailures: entry.consecutiveFailures, retryAfterMs: resetTimeoutMs },
+        `circuit breaker for ${host} opened (interface ${interfaceId})`,
       );
     });
     breaker.on('halfOpen', () => {
-      metrics.breakerState.set({ host }, BREAKER_STATE_VALUE.half_open);
-      log.info({ host }, `circuit breaker for ${host} is half-open; letting one probe request through`);
+      metrics.breakerState.set(labels, BREAKER_STATE_VALUE.half_open);
+      log.info(fields, `circuit breaker for ${host} is half-open; letting one probe request through (interface ${interfaceId})`);
     });
     breaker.on('close', () => {
       entry.consecutiveFailures = 0;
-      metrics.breakerState.set({ host }, BREAKER_STATE_VALUE.closed);
-      log.info({ host }, `circuit breaker for ${host} closed`);
+      metrics.breakerState.set(labels, BREAKER_STATE_VALUE.closed);
+      log.info(fields, `circuit breaker for ${host} closed (interface ${interfaceId})`);
     });
     return entry;
   }
 
-  function entryFor(host: string): HostBreaker {
-    let entry = breakers.get(host);
+  function entryFor(key: BreakerKey): HostBreaker {
+    let byHost = breakers.get(key.interfaceId);
+    if (byHost === undefined) {
+      byHost = new Map();
+      breakers.set(key.interfaceId, byHost);
+    }
+    let entry = byHost.get(key.host);
     if (entry === undefined) {
-      entry = create(host);
-      breakers.set(host, entry);
+      entry = create(key);
+      byHost.set(key.host, entry);
     }
     return entry;
   }
 
   return {
-    async fire<T>(host: string, action: () => Promise<T>, isHostFailure: FailureFilter = everyErrorIsAFailure): Promise<T> {
-      const entry = entryFor(host);
+    async fire<T>(key: BreakerKey, action: () => Promise<T>, classify: Classifier = everyErrorIsAFailure): Promise<T> {
+      const entry = entryFor(key);
+      const { host } = key;
       try {
         // The breaker's action returns what `action` resolved to: a T.
         const guarded = async (): Promise<T> => {
           try {
             return await action();
           } catch (error) {
-            throw isHostFailure(error) ? error : new NotAHostFailure(error);
+            const kind = classify(error);
+            throw kind === 'failure' ? error : new NotAHostFailure(error, kind === 'neutral');
           }
         };
         return (await entry.breaker.fire(guarded)) as T;
@@ -184,22 +228,24 @@ export function createHostBreakers(options: HostBreakersOptions): HostBreakers {
         if (code === 'ESHUTDOWN') throw new Error(`circuit breaker for ${host} is shut down (the plugin host is closing)`);
         if (code === 'EOPENBREAKER') {
           const retryAfterMs = entry.breaker.halfOpen ? 0 : Math.max(1, entry.openedAt + resetTimeoutMs - Date.now());
-          throw new BreakerOpenError(host, retryAfterMs);
+          throw new BreakerOpenError(key, retryAfterMs);
         }
         throw error;
       }
     },
-    state(host) {
-      const entry = breakers.get(host);
+    state(key) {
+      const entry = breakers.get(key.interfaceId)?.get(key.host);
       return entry === undefined ? 'closed' : stateOf(entry.breaker);
     },
     states() {
-      const result: Record<string, BreakerState> = {};
-      for (const [host, entry] of breakers) result[host] = stateOf(entry.breaker);
-      return result;
+      const result: BreakerStatus[] = [];
+      for (const [interfaceId, byHost] of breakers) {
+        for (const [host, entry] of byHost) result.push({ interfaceId, host, state: stateOf(entry.breaker) });
+      }
+      return result.sort((a, b) => a.interfaceId.localeCompare(b.interfaceId) || a.host.localeCompare(b.host));
     },
     shutdown() {
-      for (const entry of breakers.values()) entry.breaker.shutdown();
+      for (const byHost of breakers.values()) for (const entry of byHost.values()) entry.breaker.shutdown();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics of the plugin host's outbound traffic: the state of every per-host circuit
- * breaker and the outbound requests by host and outcome.
+ * Prometheus metrics of the plugin host's outbound traffic: the state of every circuit breaker
+ * (per interface and host) and the outbound requests by host and outcome.
  */
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 
@@ -10,14 +10,16 @@ export const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const
 /**
  * How one outbound attempt ended: `response` (an HTTP status below 500, or a delivered mail),
  * `server_error` (HTTP 5xx), `network_error` (connection, TLS or protocol failure), `timeout` (the
- * per-attempt time limit), `rejected` (failed fast by an open breaker, never sent).
+ * per-attempt time limit), `rejected` (failed fast by an open breaker, never sent), `refused` (the
+ * outbound policy refused the address, never sent), `too_large` (the response body passed
+ * `[plugins] max_response_bytes` and was cut off), `aborted` (the plugin call ended first).
  */
-export type OutboundOutcome = 'response' | 'server_error' | 'network_error' | 'timeout' | 'rejected';
+export type OutboundOutcome = 'response' | 'server_error' | 'network_error' | 'timeout' | 'rejected' | 'refused' | 'too_large' | 'aborted';
 
 /** The metric objects the host services update. */
 export interface HostMetrics {
-  /** `nodebill_plugin_breaker_state{host}`: 0 closed, 1 half-open, 2 open (cluster aggregate: max). */
-  breakerState: Gauge<'host'>;
+  /** `nodebill_plugin_breaker_state{host,interface_id}`: 0 closed, 1 half-open, 2 open (cluster aggregate: max). */
+  breakerState: Gauge<'host' | 'interface_id'>;
   /** `nodebill_plugin_outbound_requests_total{host,outcome}`: attempts, retries included. */
   outboundRequests: Counter<'host' | 'outcome'>;
 }
@@ -39,8 +41,8 @@ export function hostMetrics(registry: Registry = register): HostMetrics {
     existingState === undefined
       ? new Gauge({
           name: BREAKER_STATE,
-          help: 'Circuit breaker state per outbound plugin host: 0 closed, 1 half-open, 2 open',
-          labelNames: ['host'] as const,
+          help: 'Circuit breaker state per plugin interface and outbound host: 0 closed, 1 half-open, 2 open',
+          labelNames: ['host', 'interface_id'] as const,
           aggregator: 'max',
           registers: [registry],
         })
@@ -49,7 +51,7 @@ export function hostMetrics(registry: Registry = register): HostMetrics {
     existingRequests === undefined
       ? new Counter({
           name: OUTBOUND_REQUESTS,
-          help: 'Outbound plugin requests (each attempt, retries included) by host and outcome: response, server_error, network_error, timeout, rejected',
+          help: 'Outbound plugin requests (each attempt, retries included) by host and outcome: response, server_error, network_error, timeout, rejected, refused, too_large, aborted',
           labelNames: ['host', 'outcome'] as const,
           registers: [registry],
         })

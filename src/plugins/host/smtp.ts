@@ -1,13 +1,20 @@
 /**
- * `smtp_send(config_json, email_json)` through nodemailer, behind the circuit breaker of the mail
- * server (`smtp_host:smtp_port`). No retries here: a notification that could not be sent fails its
- * plugin call, and the event queue decides about trying again.
+ * `smtp_send(config_json, email_json)` through nodemailer, behind the circuit breaker of the calling
+ * interface and the mail server (`smtp_host:smtp_port`). No retries here: a notification that could
+ * not be sent fails its plugin call, and the event queue decides about trying again.
+ *
+ * The connection obeys the outbound policy: nodemailer resolves names itself and connects to the
+ * addresses it found, so instead of its own connect it is handed a socket opened by the guard
+ * (`getSocket`, nodemailer's hook for proxies), judged after DNS at connect time; nodemailer then
+ * runs SMTP — and implicit TLS or STARTTLS, verifying the certificate against `smtp_host` — over it.
  */
+import type net from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import type { EmailMessage, SmtpConfig } from '../types.ts';
-import type { HostBreakers } from './breakers.ts';
+import type { EmailMessage, PluginCallContext, SmtpConfig } from '../types.ts';
+import type { FailureKind, HostBreakers } from './breakers.ts';
 import type { HostMetrics } from './metrics.ts';
+import { OutboundPolicyError, type OutboundGuard } from './outbound-guard.ts';
 
 /**
  * The guide's SMTP config plus `tls_reject_unauthorized` (boolean, or the strings "true"/"false"
@@ -71,35 +78,59 @@ export function smtpTransportOptions(config: SmtpSettings, timeoutMs: number): S
 export interface SmtpSenderOptions {
   breakers: HostBreakers;
   metrics: HostMetrics;
+  /** The outbound policy the connection to the mail server obeys. */
+  guard: OutboundGuard;
   /** Limit of connecting, of the greeting and of socket inactivity, in ms. */
   timeoutMs: number;
 }
 
 /**
  * Sends one mail; `email.content_type` `text/html` sends `body` as HTML, anything else as plain text.
+ * `context.interfaceId` selects the breaker (with the mail server).
  *
  * @throws Error for an invalid config or message, or "SMTP host:port: …" when the server could not be
- *   reached or refused the login, sender, recipient or message; BreakerOpenError when the mail
- *   server's breaker is open. Messages never contain the password.
+ *   reached or refused the login, sender, recipient or message; BreakerOpenError when the breaker
+ *   is open; OutboundPolicyError when the outbound policy refuses the server's address (not a
+ *   breaker failure: nothing was sent). Messages never contain the password.
  */
-export type SmtpSender = (config: SmtpSettings, email: EmailMessage) => Promise<void>;
+export type SmtpSender = (config: SmtpSettings, email: EmailMessage, context?: PluginCallContext) => Promise<void>;
 
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
+function classify(error: unknown): FailureKind {
+  if (error instanceof OutboundPolicyError) return 'neutral';
+  return ANSWERED_ERROR_CODES.has(errorCode(error) ?? '') ? 'answered' : 'failure';
+}
+
 /** Creates the SMTP sender of the host services; see {@link SmtpSender}. */
 export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
-  const { breakers, metrics, timeoutMs } = options;
-  return async (config, email) => {
+  const { breakers, metrics, guard, timeoutMs } = options;
+  return async (config, email, context) => {
     const transportOptions = smtpTransportOptions(config, timeoutMs);
     if (!email.to?.trim()) throw new Error('the mail has no recipient ("to")');
     const html = (email.content_type ?? '').trim().toLowerCase().startsWith('text/html');
-    const server = `${transportOptions.host}:${transportOptions.port}`;
-    const transport = nodemailer.createTransport(transportOptions);
+    const host = transportOptions.host ?? '';
+    const port = Number(transportOptions.port);
+    const server = `${host}:${port}`;
+    const refusal = guard.literalRefusal(host);
+    if (refusal !== undefined) {
+      metrics.outboundRequests.inc({ host: server, outcome: 'refused' });
+      throw refusal;
+    }
+    const transport = nodemailer.createTransport({
+      ...transportOptions,
+      getSocket(_options, callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void) {
+        guard.connect(host, port, timeoutMs).then(
+          connection => callback(null, { connection }),
+          (error: Error) => callback(error),
+        );
+      },
+    });
     try {
       await breakers.fire(
-        server,
+        { interfaceId: context?.interfaceId ?? '', host: server },
         async () => {
           await transport.sendMail({
             from: config.from,
@@ -108,13 +139,17 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
             ...(html ? { html: email.body ?? '' } : { text: email.body ?? '' }),
           });
         },
-        error => !ANSWERED_ERROR_CODES.has(errorCode(error) ?? ''),
+        classify,
       );
       metrics.outboundRequests.inc({ host: server, outcome: 'response' });
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EOPENBREAKER') {
         metrics.outboundRequests.inc({ host: server, outcome: 'rejected' });
+        throw error;
+      }
+      if (error instanceof OutboundPolicyError) {
+        metrics.outboundRequests.inc({ host: server, outcome: 'refused' });
         throw error;
       }
       if (code !== undefined && ANSWERED_ERROR_CODES.has(code)) metrics.outboundRequests.inc({ host: server, outcome: 'response' });

@@ -2,12 +2,13 @@
  * Connection pools (node:http/https agents) for outbound plugin requests: one shared keep-alive
  * agent per protocol, plus one agent per mTLS client certificate, cached by a SHA-256 hash of
  * certificate + key (+ CA) so repeated `http_request_with_cert` calls reuse their TLS connections
- * instead of handshaking every time (the guide's "mTLS 证书缓存").
+ * instead of handshaking every time (the guide's "mTLS 证书缓存"). Every agent is a guarded agent
+ * (outbound-guard.ts): each connection it opens obeys the outbound policy.
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import tls from 'node:tls';
+import { GuardedHttpAgent, GuardedHttpsAgent, type OutboundGuard } from './outbound-guard.ts';
 
 /** PEM client certificate and key, and optionally the CA (PEM) to trust for the server instead of the system store. */
 export interface ClientCertificate {
@@ -34,6 +35,8 @@ export interface TlsAgents {
 
 /** Options of {@link createTlsAgents}. */
 export interface TlsAgentsOptions {
+  /** The outbound policy every connection of every agent obeys. */
+  guard: OutboundGuard;
   /** Most mTLS agents kept; the least recently used one is destroyed beyond it (default 64). */
   maxClientCertificates?: number;
 }
@@ -59,12 +62,13 @@ function validateClientCertificate(clientCert: ClientCertificate): void {
 }
 
 /** Creates the agents; all keep connections alive between requests. */
-export function createTlsAgents(options: TlsAgentsOptions = {}): TlsAgents {
+export function createTlsAgents(options: TlsAgentsOptions): TlsAgents {
+  const { guard } = options;
   const maxCached = options.maxClientCertificates ?? 64;
-  const plainHttp = new http.Agent({ keepAlive: true });
-  const plainHttps = new https.Agent({ keepAlive: true });
+  const plainHttp = new GuardedHttpAgent(guard, { keepAlive: true });
+  const plainHttps = new GuardedHttpsAgent(guard, { keepAlive: true });
   /** Insertion order is use order: a hit is moved to the end. */
-  const byCertificate = new Map<string, https.Agent>();
+  const byCertificate = new Map<string, GuardedHttpsAgent>();
 
   return {
     agentFor(protocol, clientCert) {
@@ -78,7 +82,7 @@ export function createTlsAgents(options: TlsAgentsOptions = {}): TlsAgents {
         return cached;
       }
       validateClientCertificate(clientCert);
-      const agent = new https.Agent({ keepAlive: true, cert: clientCert.cert, key: clientCert.key, ca: clientCert.ca });
+      const agent = new GuardedHttpsAgent(guard, { keepAlive: true, cert: clientCert.cert, key: clientCert.key, ca: clientCert.ca });
       byCertificate.set(key, agent);
       if (byCertificate.size > maxCached) {
         const [oldestKey, oldest] = byCertificate.entries().next().value ?? [];

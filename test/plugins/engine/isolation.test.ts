@@ -38,7 +38,10 @@ describe('plugin calls run off the caller’s event loop', () => {
   beforeAll(async () => {
     bed = await engineBed({ callTimeoutMs: TIMEOUT_MS, maxConcurrentCalls: 2 });
     healthy = await bed.target(gateway("function health_check() { return 'quick'; }"));
-    await bed.engine.call(healthy, 'health_check');
+    // Start both threads now (two calls that each hold one for 100 ms), so that no test waits for a thread to start.
+    const hold = await bed.target(gateway('function probe() { const until = Date.now() + 100; while (Date.now() < until) {} return true; }'));
+    expect(await Promise.all([bed.engine.call(hold, 'probe'), bed.engine.call(hold, 'probe')])).toEqual([true, true]);
+    expect(bed.engine.stats().threads.total).toBe(2);
   });
   afterAll(async () => {
     await bed?.close();
@@ -128,6 +131,25 @@ describe('engine.close', () => {
       expect((await pluginFailure(running, 'host_error')).message).toContain('the plugin engine is shutting down');
       expect(bed.engine.stats().threads.total).toBe(0);
       await pluginFailure(bed.engine.call(busy, 'probe'), 'host_error');
+    } finally {
+      await bed.close();
+    }
+  });
+});
+
+describe('idle sandbox threads', () => {
+  it('are stopped after idleThreadMs, down to one, and started again when calls need them', async () => {
+    const bed = await engineBed({ maxConcurrentCalls: 3, idleThreadMs: 300 });
+    try {
+      const target = await bed.target(gateway("function health_check(m) { return rustbill_host.http_get(m.base + '/slow?ms=50&tag=' + m.tag); }"), { base: bed.url });
+      const burst = () => Promise.all(['a', 'b', 'c'].map(tag => bed.engine.call(target, 'health_check', { tag })));
+      // Three calls at once, each holding its thread for 50 ms: the warm thread and two new ones.
+      expect(await burst()).toEqual(['slow:a', 'slow:b', 'slow:c']);
+      expect(bed.engine.stats().threads.created).toBe(3);
+      await vi.waitFor(() => expect(bed.engine.stats().threads).toMatchObject({ total: 1, retired: 2 }), { timeout: 10_000, interval: 20 });
+      expect(await burst()).toEqual(['slow:a', 'slow:b', 'slow:c']);
+      // The kept thread and two new ones (how many are still alive now depends on their start-up times).
+      expect(bed.engine.stats().threads).toMatchObject({ created: 5, crashed: 0, terminated: 0 });
     } finally {
       await bed.close();
     }

@@ -137,8 +137,8 @@ export interface EngineBed {
   close(): Promise<void>;
 }
 
-/** Engine settings of a bed (defaults: 3 s calls, 32 MiB, 8 concurrent calls, 1 s termination grace). */
-export type BedOptions = Partial<Pick<PluginEngineOptions, 'callTimeoutMs' | 'memoryLimitMb' | 'maxStackKb' | 'maxConcurrentCalls' | 'terminateGraceMs'>> & {
+/** Engine settings of a bed (defaults: 3 s calls, 32 MiB, 8 concurrent calls, the engine's grace and idle times). */
+export type BedOptions = Partial<Pick<PluginEngineOptions, 'callTimeoutMs' | 'memoryLimitMb' | 'maxStackKb' | 'maxConcurrentCalls' | 'terminateGraceMs' | 'idleThreadMs'>> & {
   plugins?: Partial<AppConfig['plugins']>;
 };
 
@@ -148,7 +148,7 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
   const orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 8 });
   const lines: LogLine[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, http_retries: 0, http_timeout_ms: 10_000, ...options.plugins };
+  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, http_retries: 0, http_timeout_ms: 10_000, outbound_allow: ['127.0.0.1'], ...options.plugins };
   const host = createHostServices({ orm, config, log, registry: new Registry() });
   const requests: SeenRequest[] = [];
   const server = await startScriptServer(requests);
@@ -174,6 +174,7 @@ export async function engineBed(options: BedOptions = {}): Promise<EngineBed> {
     ...(options.maxStackKb === undefined ? {} : { maxStackKb: options.maxStackKb }),
     ...(options.maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls: options.maxConcurrentCalls }),
     ...(options.terminateGraceMs === undefined ? {} : { terminateGraceMs: options.terminateGraceMs }),
+    ...(options.idleThreadMs === undefined ? {} : { idleThreadMs: options.idleThreadMs }),
   });
 
   // Interface rows are created one at a time (concurrent tests would race on the plugin definition).

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { BreakerOpenError, createHostServices, OutboundHttpError, type HostServicesHandle } from '../../../src/plugins/host/index.ts';
-import { capturingLogger, closedPort, CONTEXT, readBody, startHttpServer, testPluginsConfig, type TestServer } from './support.ts';
+import { capturingLogger, closedPort, CONTEXT, keyOf, LOCAL_COUNTERPARTS, readBody, startHttpServer, testPluginsConfig, type TestServer } from './support.ts';
 
 // The ORM is not used by HTTP; state has its own suite against a real database.
 const noOrm = {} as Parameters<typeof createHostServices>[0]['orm'];
@@ -11,7 +11,7 @@ describe('host http', () => {
   const servers: TestServer[] = [];
 
   beforeAll(() => {
-    host = createHostServices({ orm: noOrm, config: testPluginsConfig(), log: capturingLogger().log, registry: new Registry() });
+    host = createHostServices({ orm: noOrm, config: testPluginsConfig({ outbound_allow: LOCAL_COUNTERPARTS }), log: capturingLogger().log, registry: new Registry() });
   });
   afterAll(async () => {
     await host.close();
@@ -153,7 +153,7 @@ describe('host http', () => {
     expect((get as OutboundHttpError).attempts).toBe(4);
     expect(target.hits).toBe(5);
     // 1 timed-out POST + 4 timed-out GET attempts = 5 consecutive failures: the breaker opened.
-    expect(host.breakers.state(target.host)).toBe('open');
+    expect(host.breakers.state(keyOf(target.host))).toBe('open');
   });
 
   it('rejects invalid requests before sending anything', async () => {
@@ -166,8 +166,8 @@ describe('host http', () => {
     await expect(
       host.http({ method: 'GET', url: 'http://127.0.0.1:1/', headers: {}, clientCert: { cert: 'x', key: 'y' } }, CONTEXT),
     ).rejects.toThrow('needs an https:// URL');
-    expect(host.breakers.state('127.0.0.1:1')).toBe('closed');
-    expect(host.breakers.states()['127.0.0.1:1']).toBeUndefined();
+    expect(host.breakers.state(keyOf('127.0.0.1:1'))).toBe('closed');
+    expect(host.breakers.states().find(status => status.host === '127.0.0.1:1')).toBeUndefined();
   });
 
   it('reports an open breaker as BreakerOpenError', async () => {

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createHostServices, OutboundHttpError, type HostServicesHandle } from '../../../src/plugins/host/index.ts';
 import { clientCertificateHash, createTlsAgents } from '../../../src/plugins/host/tls-agents.ts';
-import { capturingLogger, CONTEXT, generatePki, listen, testPluginsConfig, type TestPki, type TestServer } from './support.ts';
+import { createOutboundGuard } from '../../../src/plugins/host/outbound-guard.ts';
+import { NO_ALLOW_LIST } from '../../../src/plugins/host/outbound-policy.ts';
+import { capturingLogger, CONTEXT, generatePki, LOCAL_COUNTERPARTS, listen, testPluginsConfig, type TestPki, type TestServer } from './support.ts';
 
 const noOrm = {} as Parameters<typeof createHostServices>[0]['orm'];
 
@@ -29,7 +31,12 @@ describe('host http with a client certificate (mTLS)', () => {
     });
     server = await listen(httpsServer, 'https', 'localhost');
     // No retries: a refused handshake is reported at once.
-    host = createHostServices({ orm: noOrm, config: testPluginsConfig({ http_retries: 0 }), log: capturingLogger().log, registry: new Registry() });
+    host = createHostServices({
+      orm: noOrm,
+      config: testPluginsConfig({ http_retries: 0, outbound_allow: LOCAL_COUNTERPARTS }),
+      log: capturingLogger().log,
+      registry: new Registry(),
+    });
   });
   afterAll(async () => {
     await host?.close();
@@ -105,7 +112,7 @@ describe('host http with a client certificate (mTLS)', () => {
   });
 
   it('caches agents by a hash of certificate, key and CA, evicting the least recently used', () => {
-    const agents = createTlsAgents({ maxClientCertificates: 2 });
+    const agents = createTlsAgents({ maxClientCertificates: 2, guard: createOutboundGuard(NO_ALLOW_LIST) });
     try {
       const a = { cert: pki.clientCert, key: pki.clientKey };
       const aWithCa = { ...a, ca: pki.caCert };

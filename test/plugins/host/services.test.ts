@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { register, Registry } from 'prom-client';
 import { createHostServices } from '../../../src/plugins/host/index.ts';
 import { hostMetrics } from '../../../src/plugins/host/metrics.ts';
-import { capturingLogger, CONTEXT, startHttpServer, testPluginsConfig } from './support.ts';
+import { capturingLogger, CONTEXT, LOCAL_COUNTERPARTS, startHttpServer, testPluginsConfig } from './support.ts';
 
 const noOrm = {} as Parameters<typeof createHostServices>[0]['orm'];
 
@@ -38,7 +38,7 @@ describe('createHostServices', () => {
   it('close() releases the breakers and the pooled connections; it is idempotent', async () => {
     const server = await startHttpServer((_request, response) => response.end('ok'));
     try {
-      const host = createHostServices({ orm: noOrm, config: testPluginsConfig(), log: capturingLogger().log, registry: new Registry() });
+      const host = createHostServices({ orm: noOrm, config: testPluginsConfig({ outbound_allow: LOCAL_COUNTERPARTS }), log: capturingLogger().log, registry: new Registry() });
       expect((await host.http({ method: 'GET', url: server.url, headers: {} }, CONTEXT)).body).toBe('ok');
       await host.close();
       await host.close();

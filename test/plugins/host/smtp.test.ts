@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { BreakerOpenError, createHostServices, type HostServicesHandle, type SmtpSettings } from '../../../src/plugins/host/index.ts';
 import { smtpTransportOptions } from '../../../src/plugins/host/smtp.ts';
-import { capturingLogger, closedPort, CONTEXT, generatePki, testPluginsConfig, type TestPki } from './support.ts';
+import { capturingLogger, closedPort, CONTEXT, generatePki, keyOf, LOCAL_COUNTERPARTS, testPluginsConfig, type TestPki } from './support.ts';
 
 const noOrm = {} as Parameters<typeof createHostServices>[0]['orm'];
 
@@ -24,7 +24,7 @@ describe('host smtpSend (nodemailer) against a local smtp-server', () => {
 
   beforeAll(() => {
     pki = generatePki();
-    host = createHostServices({ orm: noOrm, config: testPluginsConfig(), log: capturingLogger().log, registry: new Registry() });
+    host = createHostServices({ orm: noOrm, config: testPluginsConfig({ outbound_allow: LOCAL_COUNTERPARTS }), log: capturingLogger().log, registry: new Registry() });
   });
   afterAll(async () => {
     await host.close();
@@ -114,7 +114,7 @@ describe('host smtpSend (nodemailer) against a local smtp-server', () => {
       expect((error as Error).message).toMatch(new RegExp(`^SMTP 127\\.0\\.0\\.1:${port}: Invalid login`));
       expect((error as Error).message).not.toContain('wrong');
     }
-    expect(host.breakers.state(`127.0.0.1:${port}`)).toBe('closed');
+    expect(host.breakers.state(keyOf(`127.0.0.1:${port}`))).toBe('closed');
     expect(received).toHaveLength(1);
   });
 
@@ -154,7 +154,7 @@ describe('host smtpSend (nodemailer) against a local smtp-server', () => {
     const config = { smtp_host: '127.0.0.1', smtp_port: port, from: 'billing@example.com', encryption: 'none' };
     for (let i = 0; i < 5; i += 1) await expect(host.smtpSend(config, email, CONTEXT)).rejects.toThrow(/ECONNREFUSED/);
     await expect(host.smtpSend(config, email, CONTEXT)).rejects.toBeInstanceOf(BreakerOpenError);
-    expect(host.breakers.states()[`127.0.0.1:${port}`]).toBe('open');
+    expect(host.breakers.state(keyOf(`127.0.0.1:${port}`))).toBe('open');
   });
 
   it('maps the guide config to nodemailer options and rejects invalid configs', () => {

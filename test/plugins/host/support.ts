@@ -5,10 +5,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from '../../../cluster.config.ts';
+import { COUNTERPARTS_ALLOW } from '../../support/counterparts/allow-list.ts';
 import { generateTestCertificates } from '../../support/counterparts/certs.ts';
 import type { PluginCallContext } from '../../../src/plugins/types.ts';
 
-/** `[plugins]` settings for tests: fast backoff, short reset timeout; override what a test needs. */
+/**
+ * The allow-list entry a suite adds explicitly when it talks to its local servers on 127.0.0.1
+ * (the outbound policy refuses loopback by default): `testPluginsConfig({ outbound_allow: LOCAL_COUNTERPARTS })`.
+ */
+export const LOCAL_COUNTERPARTS: string[] = COUNTERPARTS_ALLOW;
+
+/**
+ * `[plugins]` settings for tests: fast backoff, short reset timeout, the production defaults of the
+ * response cap, the state quotas and the (empty) outbound allow-list; override what a test needs.
+ */
 export function testPluginsConfig(overrides: Partial<AppConfig['plugins']> = {}): AppConfig['plugins'] {
   return {
     plugins_dir: '/nonexistent',
@@ -21,6 +31,10 @@ export function testPluginsConfig(overrides: Partial<AppConfig['plugins']> = {})
     http_retries: 3,
     http_retry_base_ms: 10,
     http_timeout_ms: 2000,
+    max_response_bytes: 4 * 1024 * 1024,
+    outbound_allow: [],
+    state_max_value_bytes: 64 * 1024,
+    state_max_keys: 1000,
     ...overrides,
   };
 }
@@ -31,6 +45,14 @@ export const CONTEXT: PluginCallContext = {
   pluginType: 'gateway',
   pluginId: 'test',
 };
+
+/** Another interface of the same plugin (for tests of per-interface breakers). */
+export const OTHER_CONTEXT: PluginCallContext = { ...CONTEXT, interfaceId: '00000000-0000-7000-8000-000000000002' };
+
+/** The breaker key of {@link CONTEXT}'s calls to `host`. */
+export function keyOf(host: string, context: PluginCallContext = CONTEXT): { interfaceId: string; host: string } {
+  return { interfaceId: context.interfaceId, host };
+}
 
 /** A pino logger writing parsed JSON lines into `lines`. */
 export function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {

@@ -99,6 +99,26 @@ describe('creating interfaces', () => {
   });
 });
 
+describe('config_schema regular expressions from a plugin script', () => {
+  // gatewayScript's schema plus a field whose pattern backtracks exponentially in JavaScript's
+  // RegExp ('^(a+)+$': 31 characters took over 60 s). With RE2 the check is linear; without it a
+  // 5,000-character value would never finish (the test would time out).
+  const script = gatewayScript({ version: '1.0.0', extraProperties: { code: { type: 'string', pattern: '^(a+)+$' } } });
+  const create = (code: string, scriptSource = script) =>
+    registry.createInterface({ pluginDefId: defs.pay ?? '', displayName: uniqueName('redos'), configJson: JSON.stringify({ api_url: 'https://pay.example', code }), scriptSource });
+
+  it('refuses a long non-matching value with the field named, and accepts a long matching one', async () => {
+    await refused(create(`${'a'.repeat(5000)}!`), 'invalid_argument', /config field "code" must match pattern "\^\(a\+\)\+\$"/);
+    const row = await create('a'.repeat(5000));
+    expect((row.config as { code: string }).code).toHaveLength(5000);
+  });
+
+  it('refuses a script whose pattern RE2 cannot run, naming the field', async () => {
+    const backreference = gatewayScript({ version: '1.0.0', extraProperties: { pin: { type: 'string', pattern: '^(\\d)\\1$' } } });
+    await refused(create('aaa', backreference), 'failed_precondition', /config field "pin" cannot be run by RE2/);
+  });
+});
+
 describe('updating interfaces', () => {
   it('changes the config and the display name and reports the changed fields only', async () => {
     const row = await newGateway();

@@ -59,6 +59,72 @@ describe('config validation against config_schema (ajv)', () => {
   });
 });
 
+describe('config_schema patterns run by RE2 (no catastrophic backtracking)', () => {
+  const validator = new ConfigValidator();
+  // '^(a+)+$' against 31 × "a" + "!" took over 60 s with JavaScript's RegExp, doubling with every
+  // further character: 5,000 would not finish in the lifetime of the machine. A regression hangs here.
+  const evil = { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } };
+  const long = 'a'.repeat(5000);
+
+  it('checks a pattern that backtracks exponentially in JavaScript, naming the field', () => {
+    expect(validator.check({ code: `${long}!` }, evil)).toEqual({ field: 'code', message: 'config field "code" must match pattern "^(a+)+$"' });
+    expect(validator.check({ code: long }, evil)).toBeNull();
+  });
+
+  it('checks patternProperties and nested patterns the same way', () => {
+    const schema = {
+      type: 'object',
+      patternProperties: { '^(a+)+$': { type: 'integer' } },
+      properties: { nested: { type: 'object', properties: { tags: { type: 'array', items: { type: 'string', pattern: '^(x|xx)+$' } } } } },
+    };
+    expect(validator.check({ [long]: 'not a number' }, schema)?.message).toMatch(/must be integer/);
+    expect(validator.check({ [`${long}!`]: 'anything' }, schema)).toBeNull();
+    expect(validator.check({ nested: { tags: ['x'.repeat(5000), `${'x'.repeat(5000)}y`] } }, schema)?.field).toBe('nested.tags.1');
+  });
+
+  it('keeps the ECMAScript meaning of common patterns (anchors, classes, named groups, \\u escapes)', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        zip: { type: 'string', pattern: '^\\d{5}$' },
+        slug: { type: 'string', pattern: '^[a-z0-9-]+$' },
+        date: { type: 'string', pattern: '^(?<year>\\d{4})-(?<month>\\d{2})$' },
+        accent: { type: 'string', pattern: '\\u00e9' },
+        anywhere: { type: 'string', pattern: 'pay' },
+      },
+    };
+    expect(validator.check({ zip: '12345', slug: 'a-b-1', date: '2024-05', accent: 'café', anywhere: 'epay.example' }, schema)).toBeNull();
+    expect(validator.check({ zip: '1234' }, schema)?.field).toBe('zip');
+    expect(validator.check({ zip: '123456' }, schema)?.field).toBe('zip');
+    expect(validator.check({ slug: 'A' }, schema)?.field).toBe('slug');
+    expect(validator.check({ date: '2024-5' }, schema)?.field).toBe('date');
+    expect(validator.check({ accent: 'cafe' }, schema)?.field).toBe('accent');
+    expect(validator.check({ anywhere: 'gateway' }, schema)?.field).toBe('anywhere');
+  });
+
+  it('refuses a pattern RE2 cannot run (backreference, lookahead, lookbehind), naming the field, without crashing', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ type: 'object', properties: { pin: { type: 'string', pattern: '^(\\d)\\1$' } } }, /pattern "\^\(\\\\d\)\\\\1\$" of config field "pin" cannot be run by RE2/],
+      [{ type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string', pattern: '^(?=x)' } } } } }, /of config field "a\.b" cannot be run by RE2/],
+      [{ type: 'object', properties: { c: { type: 'string', pattern: '(?<!x)y' } } }, /of config field "c" cannot be run by RE2/],
+      [{ type: 'object', patternProperties: { '(a)\\1': {} } }, /patternProperties "\(a\)\\\\1" of the config cannot be run by RE2/],
+    ];
+    for (const [schema, message] of cases) {
+      const error = (() => {
+        try {
+          validator.check({}, schema as Record<string, unknown>);
+          return null;
+        } catch (thrown) {
+          return thrown;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidConfigSchemaError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toContain('no backreferences, lookahead or lookbehind');
+    }
+  });
+});
+
 describe('secret fields (format: "password")', () => {
   it('finds them, also nested', () => {
     expect(secretPaths(schema)).toEqual([['app_secret'], ['nested', 'token']]);

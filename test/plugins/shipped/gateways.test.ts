@@ -13,10 +13,11 @@ import { newId } from '../../../src/lib/ids.ts';
 import { PluginError, type PluginTarget } from '../../../src/plugins/types.ts';
 import { type EpayServer, epaySign, startEpayServer } from '../../support/counterparts/epay.ts';
 import { failure, object, type ShippedPluginBed, shippedPluginBed } from './harness.ts';
+import { COUNTERPARTS_ALLOW } from '../../support/counterparts/allow-list.ts';
 
 let bed: ShippedPluginBed;
 beforeAll(async () => {
-  bed = await shippedPluginBed();
+  bed = await shippedPluginBed({ outbound_allow: COUNTERPARTS_ALLOW });
 });
 afterAll(async () => {
   await bed?.close();

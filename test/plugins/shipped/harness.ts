@@ -48,7 +48,8 @@ export interface ShippedPluginBed {
 
 /**
  * Builds the bed: real PostgreSQL, `createHostServices` and `createPluginEngine`.
- * @param overrides `[plugins]` settings to change (defaults: 5 s calls, 64 MiB, no HTTP retries)
+ * @param overrides `[plugins]` settings to change (defaults: 5 s calls, 64 MiB, no HTTP retries, the
+ *   production outbound policy — a suite talking to local counterparts passes `outbound_allow`)
  */
 export async function shippedPluginBed(overrides: Partial<AppConfig['plugins']> = {}): Promise<ShippedPluginBed> {
   const database: MigratedTestDatabase = await migratedTestDatabase();

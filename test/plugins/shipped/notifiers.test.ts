@@ -8,10 +8,11 @@ import { generateTestCertificates, type TestCertificates } from '../../support/c
 import { type SmtpCounterpart, startSmtpServer } from '../../support/counterparts/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/counterparts/webhook-receiver.ts';
 import { failure, object, type ShippedPluginBed, shippedPluginBed } from './harness.ts';
+import { COUNTERPARTS_ALLOW } from '../../support/counterparts/allow-list.ts';
 
 let bed: ShippedPluginBed;
 beforeAll(async () => {
-  bed = await shippedPluginBed();
+  bed = await shippedPluginBed({ outbound_allow: COUNTERPARTS_ALLOW });
 });
 afterAll(async () => {
   await bed?.close();

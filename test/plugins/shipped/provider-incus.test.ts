@@ -10,6 +10,7 @@ import { readCreatedInstance, readPriceQuote, readSpecTemplate, readSyncedProduc
 import { generateTestCertificates, type TestCertificates } from '../../support/counterparts/certs.ts';
 import { type IncusServer, startIncusServer } from '../../support/counterparts/incus.ts';
 import { failure, object, objects, type ShippedPluginBed, shippedPluginBed } from './harness.ts';
+import { COUNTERPARTS_ALLOW } from '../../support/counterparts/allow-list.ts';
 
 let bed: ShippedPluginBed;
 let certs: TestCertificates;
@@ -19,7 +20,7 @@ const orderId = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const instanceName = `rb-${orderId}`;
 
 beforeAll(async () => {
-  bed = await shippedPluginBed();
+  bed = await shippedPluginBed({ outbound_allow: COUNTERPARTS_ALLOW });
   certs = generateTestCertificates();
   incus = await startIncusServer({ caCert: certs.caCert, serverCert: certs.serverCert, serverKey: certs.serverKey });
   provider = await bed.install('provider-incus', {

@@ -16,10 +16,11 @@ import {
 import { type RustbillUpstream, startRustbillUpstream } from '../../support/counterparts/rustbill-upstream.ts';
 import { startUpstreamNodeBill, type UpstreamNodeBill } from '../../support/counterparts/upstream-nodebill.ts';
 import { failure, object, objects, type ShippedPluginBed, shippedPluginBed } from './harness.ts';
+import { COUNTERPARTS_ALLOW } from '../../support/counterparts/allow-list.ts';
 
 let bed: ShippedPluginBed;
 beforeAll(async () => {
-  bed = await shippedPluginBed();
+  bed = await shippedPluginBed({ outbound_allow: COUNTERPARTS_ALLOW });
 });
 afterAll(async () => {
   await bed?.close();
