@@ -1,51 +1,44 @@
 /**
- * Cache invalidations between nodes (several NodeBill servers on one PostgreSQL): each node's
- * primary LISTENs on one channel and NOTIFYs there what its workers invalidated; a notification
- * from another node is applied in every local worker. PostgreSQL is the only shared medium needed
- * (RustBill's HA guide: "PG 做共识"); Redis is not required.
+ * Cache invalidations from the database to this node: the primary LISTENs on the channel that the
+ * invalidation triggers (migration 0005) NOTIFY, and applies each event in every local worker. So
+ * a change made anywhere — by another NodeBill server on the same PostgreSQL, the CLI, or psql —
+ * reaches every node's caches once its transaction commits; PostgreSQL is the only shared medium
+ * (RustBill's HA guide: "PG 做共识"), Redis is not needed. This node's own changes also reach its
+ * workers directly over IPC before the call that made them answers (src/cluster/supervisor.ts);
+ * the notification that follows applies them a second time, harmlessly.
  *
- * A notification is delivered to every listening session after the notifying statement commits, in
- * order; one that arrives while this node's listening connection is down is lost, which the
- * caches' TTL bounds (src/identity/principal-cache.ts). The connection is re-established with
- * backoff.
+ * A notification sent while this node's listening connection is down is lost, which the caches'
+ * TTL bounds (src/identity/principal-cache.ts). The connection is re-established with backoff.
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Invalidation } from '../identity/principal-cache.ts';
-import { newId } from '../lib/ids.ts';
 
-/** The NOTIFY channel. */
+/** The NOTIFY channel of the invalidation triggers. */
 export const INVALIDATION_CHANNEL = 'nodebill_invalidation';
-/** PostgreSQL's NOTIFY payloads must stay under 8,000 bytes; longer id lists are split. */
-const MAX_IDS_PER_NOTIFICATION = 100;
 
-interface Notification {
-  node: string;
-  event: Invalidation;
+const KINDS: ReadonlySet<string> = new Set(['sessions', 'admin_user', 'customer_user', 'token_families', 'api_key']);
+
+/**
+ * The event of a notification payload (`{"event": {...}}`), or null when it is not one. Pure.
+ */
+export function parseInvalidation(payload: string | undefined): Invalidation | null {
+  if (payload === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const event: unknown = (parsed as { event?: unknown }).event;
+  if (typeof event !== 'object' || event === null) return null;
+  const kind: unknown = (event as { kind?: unknown }).kind;
+  return typeof kind === 'string' && KINDS.has(kind) ? (event as Invalidation) : null;
 }
 
-function isNotification(value: unknown): value is Notification {
-  if (typeof value !== 'object' || value === null) return false;
-  const { node, event } = value as Record<string, unknown>;
-  return typeof node === 'string' && typeof event === 'object' && event !== null && typeof (event as { kind?: unknown }).kind === 'string';
-}
-
-/** Splits an event whose id list would not fit in one notification. Pure. */
-export function splitForNotify(event: Invalidation): Invalidation[] {
-  const chunks = <T>(items: T[]): T[][] => {
-    const out: T[][] = [];
-    for (let index = 0; index < items.length; index += MAX_IDS_PER_NOTIFICATION) out.push(items.slice(index, index + MAX_IDS_PER_NOTIFICATION));
-    return out.length > 0 ? out : [[]];
-  };
-  if (event.kind === 'sessions') return chunks(event.sessionIds).map((sessionIds) => ({ kind: 'sessions', sessionIds }));
-  if (event.kind === 'token_families') return chunks(event.familyIds).map((familyIds) => ({ kind: 'token_families', familyIds }));
-  return [event];
-}
-
-/** The node's end of the channel: {@link NodeInvalidations.notify} and the events of other nodes. */
+/** The node's listening connection; see the file comment. */
 export class NodeInvalidations {
-  /** This node's id; its own notifications come back to it and are skipped. */
-  readonly node = newId();
   private client: pg.Client | undefined;
   /** Connections given up (an error and the end of one connection must not both schedule a retry). */
   private readonly abandoned = new WeakSet<pg.Client>();
@@ -62,21 +55,6 @@ export class NodeInvalidations {
     await this.connect();
   }
 
-  /** Tells the other nodes about `event` (best effort: a failure is logged). */
-  notify(event: Invalidation): void {
-    const client = this.client;
-    if (!client) {
-      this.options.log.warn({ event: event.kind }, 'cache invalidation not sent to other nodes: not connected to PostgreSQL');
-      return;
-    }
-    for (const part of splitForNotify(event)) {
-      const payload = JSON.stringify({ node: this.node, event: part } satisfies Notification);
-      client.query('select pg_notify($1, $2)', [INVALIDATION_CHANNEL, payload]).catch((error: unknown) => {
-        this.options.log.warn({ err: error, event: event.kind }, 'cache invalidation not sent to other nodes');
-      });
-    }
-  }
-
   /** Stops listening and closes the connection. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -89,7 +67,10 @@ export class NodeInvalidations {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.options.url, application_name: 'nodebill-invalidations' });
-    client.on('notification', (message) => this.receive(message.payload));
+    client.on('notification', (message) => {
+      const event = parseInvalidation(message.payload);
+      if (event) this.options.onEvent(event);
+    });
     client.on('error', (error) => {
       this.options.log.warn({ err: error }, 'cache invalidation channel lost; reconnecting');
       this.reconnect(client);
@@ -110,23 +91,10 @@ export class NodeInvalidations {
     if (this.abandoned.has(client)) return;
     this.abandoned.add(client);
     if (this.client === client) this.client = undefined;
-    client.removeAllListeners('end');
     client.end().catch(() => undefined);
     if (this.stopped) return;
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, 10_000);
     setTimeout(() => void this.connect(), delay).unref();
-  }
-
-  private receive(payload: string | undefined): void {
-    if (payload === undefined) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (!isNotification(parsed) || parsed.node === this.node) return;
-    this.options.onEvent(parsed.event);
   }
 }

@@ -65,9 +65,8 @@ export async function runPrimary(): Promise<void> {
     log,
     env: { [RUNTIME_CONFIG_ENV]: JSON.stringify(config), [SHARD_MAP_ENV]: JSON.stringify(shardMap) },
     metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
-    onInvalidate: (event) => nodeInvalidations.notify(event),
   });
-  // Cache invalidations to and from other nodes on the same database (src/cluster/node-invalidations.ts).
+  // Cache invalidations announced by the database's triggers (src/cluster/node-invalidations.ts).
   const nodeInvalidations = new NodeInvalidations({ url: config.db.url, log, onEvent: (event) => supervisor.applyEverywhere(event) });
   await nodeInvalidations.start();
 

@@ -30,8 +30,6 @@ export class WorkerSupervisor {
     env: Record<string, string>;
     log: Logger;
     metrics: () => Promise<{ contentType: string; body: string }>;
-    /** Called with every invalidation a worker published (to tell the other nodes). */
-    onInvalidate?: (event: Invalidation) => void;
     /** How long a worker's answer to an invalidation is awaited, in ms (default 1,000). */
     invalidationWaitMs?: number;
   };
@@ -129,7 +127,6 @@ export class WorkerSupervisor {
    * them applied it, or after `invalidationWaitMs` (a worker that is dying never answers).
    */
   private relayInvalidation(origin: Worker, originId: string, event: Invalidation): void {
-    this.options.onInvalidate?.(event);
     const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && worker !== origin && !worker.isDead() && worker.isConnected());
     if (targets.length === 0) {
       this.send(origin, { kind: 'nodebill.invalidate.done', id: originId });

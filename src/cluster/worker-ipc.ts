@@ -84,7 +84,8 @@ export class WorkerIpc implements ShardForwarder {
   }
 
   /**
-   * Has the primary apply `event` in every other worker of this node (and tell the other nodes);
+   * Has the primary apply `event` in every other worker of this node (other nodes hear of the change
+   * from the database's invalidation triggers);
    * resolves once they all did, or after `waitMs` when one does not answer (a dying worker). Never
    * rejects: the caller already changed the database and applied the event locally.
    */

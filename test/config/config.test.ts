@@ -41,6 +41,7 @@ describe('loadConfig: defaults', () => {
         notify_email: '',
         admin_path: '/admin',
         cors_allowed_origins: [],
+        trusted_proxies: [],
       },
       db: {
         url: '',
@@ -60,7 +61,16 @@ describe('loadConfig: defaults', () => {
         cookie_same_site: 'Lax',
       },
       bootstrap: { admin_username: 'admin', admin_password: '' },
-      rate_limit: { enabled: true, login_per_sec: 5, register_per_sec: 1, verification_per_hour: 10 },
+      rate_limit: {
+        enabled: true,
+        login_per_sec: 5,
+        register_per_sec: 1,
+        verification_per_hour: 10,
+        change_password_per_min: 5,
+        login_free_failures: 5,
+        login_backoff_base_secs: 1,
+        login_backoff_max_secs: 900,
+      },
       redis: { enabled: false, url: 'redis://127.0.0.1:6379', max_connections: 10, prefix: 'rustbill' },
       plugins: {
         plugins_dir: path.join(dir, 'plugins'),
@@ -141,6 +151,15 @@ expiry_hours = 2
     write('config.toml', '[server]\ncors_allowed_origins = ["*"]\n');
     write('config.local.toml', '[server]\ncors_allowed_origins = []\n');
     expect(loadConfig({ env: {}, cwd: dir }).server.cors_allowed_origins).toEqual([]);
+  });
+
+  it('takes trusted proxies as addresses or CIDR ranges and refuses names, naming the key', () => {
+    write('config.toml', '[server]\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "fd00::/8"]\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.trusted_proxies).toEqual(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    write('config.toml', '[server]\ntrusted_proxies = ["proxy.lan"]\n');
+    const err = configError();
+    expect(err.message).toContain('trusted_proxies');
+    expect(err.message).toMatch(/IP address or a CIDR range/);
   });
 
   it('fails naming the variable when CONFIG_FILE points nowhere', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitForNotify } from '../../src/cluster/node-invalidations.ts';
+import { parseInvalidation } from '../../src/cluster/node-invalidations.ts';
 import { PrincipalCache, type SessionRecord } from '../../src/identity/principal-cache.ts';
 
 function session(id: string, userId = 'u1'): SessionRecord {
@@ -63,12 +63,12 @@ describe('PrincipalCache', () => {
   });
 });
 
-describe('splitForNotify', () => {
-  it('splits long id lists so each notification stays small', () => {
-    const ids = Array.from({ length: 250 }, (_, n) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`);
-    const parts = splitForNotify({ kind: 'sessions', sessionIds: ids });
-    expect(parts.map((part) => (part.kind === 'sessions' ? part.sessionIds.length : 0))).toEqual([100, 100, 50]);
-    expect(parts.every((part) => JSON.stringify(part).length < 8_000)).toBe(true);
-    expect(splitForNotify({ kind: 'admin_user', userId: 'u1' })).toEqual([{ kind: 'admin_user', userId: 'u1' }]);
+describe('parseInvalidation', () => {
+  it('reads the payload of the invalidation triggers and refuses anything else', () => {
+    expect(parseInvalidation('{"event":{"kind":"sessions","sessionIds":["s1"]}}')).toEqual({ kind: 'sessions', sessionIds: ['s1'] });
+    expect(parseInvalidation('{"event":{"kind":"api_key","keyHash":"ab"}}')).toEqual({ kind: 'api_key', keyHash: 'ab' });
+    for (const bad of [undefined, '', 'not json', '{}', '{"event":null}', '{"event":{"kind":"drop_tables"}}', '[1]']) {
+      expect(parseInvalidation(bad), String(bad)).toBeNull();
+    }
   });
 });
