@@ -30,20 +30,20 @@ describe('concurrent calls', () => {
     await bed.engine.call(targets[0] ?? (await bed.target(source)), 'create_payment', { payment_id: 'warm', delay: 1 });
 
     const delay = 100;
-    const started = performance.now();
     const results = await Promise.all(targets.map((target, i) => bed.engine.call(target, 'create_payment', { payment_id: `pay-${i}`, delay })));
-    const elapsed = performance.now() - started;
 
     results.forEach((result, i) => {
       expect(result).toEqual({ first: `slow:pay-${i}`, echoed: `slow:pay-${i}`, state: `pay-${i}` });
     });
     for (const [i, target] of targets.entries()) expect(await bed.host.stateGet(target.interfaceId, 'payment')).toBe(`pay-${i}`);
-    // 20 calls over 8 threads: 3 waves of ~100 ms, far less than 20 × 100 ms one after another.
-    expect(elapsed).toBeLessThan(20 * delay);
+    // 20 calls over 8 threads: the upstream saw several slow requests at once (one after another, it
+    // would see one at a time), never more than the threads.
+    const overlap = Math.max(...bed.requests.filter((request) => request.path.startsWith('/slow?ms=100')).map((request) => request.inFlight));
+    expect(overlap).toBeGreaterThan(1);
+    expect(overlap).toBeLessThanOrEqual(8);
     const stats = bed.engine.stats();
     expect(stats.threads.total).toBeLessThanOrEqual(8);
     expect(stats.threads.waiting).toBe(0);
-    console.info(`[engine] 20 concurrent calls with 2 host calls each (${delay} ms upstream delay): ${elapsed.toFixed(0)} ms over ${stats.threads.total} threads`);
   });
 
   it('a failing call does not disturb the calls running next to it', async () => {
@@ -69,16 +69,5 @@ describe('concurrent calls', () => {
       if (outcome.mode === 'throw') expect(outcome).toEqual({ mode: 'throw', error: `declined m${i}` });
       if (outcome.mode === 'bomb') expect('error' in outcome && outcome.error).toContain('ran out of memory');
     });
-  });
-
-  it('measures the per-call overhead (logged, not asserted)', async () => {
-    const target = await bed.target(gateway("function health_check(merged) { return 'ok'; }"));
-    for (let i = 0; i < 100; i++) await bed.engine.call(target, 'health_check');
-    const rounds = 300;
-    const started = performance.now();
-    for (let i = 0; i < rounds; i++) await bed.engine.call(target, 'health_check');
-    const perCall = (performance.now() - started) / rounds;
-    console.info(`[engine] per-call overhead (fresh context + prelude + ${target.source.length}-char script + call): ${perCall.toFixed(2)} ms`);
-    expect(perCall).toBeGreaterThan(0);
   });
 });

@@ -32,6 +32,8 @@ export interface SeenRequest {
   body: Buffer;
   /** Set when the client closed the connection before the server answered (only `/hang` keeps it open). */
   cutOff: boolean;
+  /** Requests the server was handling when this one arrived, itself included. */
+  inFlight: number;
 }
 
 /** A message as the local SMTP server received it. */
@@ -52,11 +54,17 @@ export interface SeenMail {
  *   client closes the connection
  */
 async function startScriptServer(seen: SeenRequest[]): Promise<TestServer> {
+  let active = 0;
   const server = http.createServer((request, response) => {
+    active += 1;
+    response.on('close', () => {
+      active -= 1;
+    });
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
+      const inFlight = active;
       const body = await readBody(request);
-      const entry: SeenRequest = { method: request.method ?? '', path: url.pathname + url.search, headers: request.headers, body, cutOff: false };
+      const entry: SeenRequest = { method: request.method ?? '', path: url.pathname + url.search, headers: request.headers, body, cutOff: false, inFlight };
       seen.push(entry);
       response.on('close', () => {
         if (!response.writableFinished) entry.cutOff = true;
