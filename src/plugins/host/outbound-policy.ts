@@ -21,15 +21,16 @@
  *    `::a.b.c.d`, included).
  */
 import ipaddr from 'ipaddr.js';
+import { inRanges, parseAddressRange, type AddressRange, type IpAddress } from '../../domain/address-ranges.ts';
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
+type Address = IpAddress;
 
 /** A parsed `[plugins] outbound_allow`. */
 export interface AllowList {
   /** Host names, lower case, without a trailing dot. */
   readonly hosts: ReadonlySet<string>;
   /** IP ranges (a single address is a /32 or /128). */
-  readonly ranges: ReadonlyArray<readonly [Address, number]>;
+  readonly ranges: readonly AddressRange[];
   /** The entries as configured (for messages). */
   readonly entries: readonly string[];
 }
@@ -59,25 +60,8 @@ const RANGE_NAMES: Readonly<Record<string, string>> = {
   segmentRouting: 'segment routing',
 };
 
-const GLOBAL_UNICAST_V6: readonly [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('2000::'), 3];
-const NAT64_WELL_KNOWN: readonly [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('64:ff9b::'), 96];
-
-/** An IP literal in one of the standard forms (dotted quad, RFC 4291 text), not `127.1` or `2130706433`. */
-function strictAddress(text: string): Address | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
-  return undefined;
-}
-
-function strictRange(text: string): [Address, number] | undefined {
-  const slash = text.indexOf('/');
-  if (slash < 0) {
-    const address = strictAddress(text);
-    return address === undefined ? undefined : [address, address.kind() === 'ipv4' ? 32 : 128];
-  }
-  if (strictAddress(text.slice(0, slash)) === undefined || !ipaddr.isValidCIDR(text)) return undefined;
-  return ipaddr.parseCIDR(text);
-}
+const GLOBAL_UNICAST_V6: readonly AddressRange[] = [[ipaddr.IPv6.parse('2000::'), 3]];
+const NAT64_WELL_KNOWN: readonly AddressRange[] = [[ipaddr.IPv6.parse('64:ff9b::'), 96]];
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 
@@ -97,7 +81,7 @@ function hostName(name: string): string | undefined {
  * standard form (`10.0.0.5`, `fd00::5`) or a CIDR range (`10.0.0.0/8`, `fd00::/8`). Pure.
  */
 export function isAllowListEntry(entry: string): boolean {
-  return strictRange(entry.trim()) !== undefined || hostName(entry.trim()) !== undefined;
+  return parseAddressRange(entry) !== null || hostName(entry.trim()) !== undefined;
 }
 
 /**
@@ -106,11 +90,11 @@ export function isAllowListEntry(entry: string): boolean {
  */
 export function parseAllowList(entries: readonly string[]): AllowList {
   const hosts = new Set<string>();
-  const ranges: Array<readonly [Address, number]> = [];
+  const ranges: AddressRange[] = [];
   for (const raw of entries) {
     const entry = raw.trim();
-    const range = strictRange(entry);
-    if (range !== undefined) {
+    const range = parseAddressRange(entry);
+    if (range !== null) {
       ranges.push(range);
       continue;
     }
@@ -126,10 +110,6 @@ export function parseAllowList(entries: readonly string[]): AllowList {
 /** The empty allow-list (the default). */
 export const NO_ALLOW_LIST: AllowList = parseAllowList([]);
 
-function inRange(address: Address, range: readonly [Address, number]): boolean {
-  return address.kind() === range[0].kind() && address.match(range[0], range[1]);
-}
-
 function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 {
   const [high = 0, low = 0] = address.parts.slice(6);
   return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
@@ -140,7 +120,7 @@ function rangeOf(address: Address): string {
   if (address.kind() === 'ipv4') return (address as ipaddr.IPv4).range();
   const v6 = address as ipaddr.IPv6;
   const range = v6.range();
-  if (range === 'unicast' && !inRange(v6, GLOBAL_UNICAST_V6)) return 'reserved';
+  if (range === 'unicast' && !inRanges(v6, GLOBAL_UNICAST_V6)) return 'reserved';
   return range;
 }
 
@@ -157,11 +137,11 @@ export function judgeAddress(address: string, allow: AllowList, host?: string): 
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) judged = v6.toIPv4Address();
-    else if (inRange(v6, NAT64_WELL_KNOWN)) judged = embeddedIPv4(v6);
+    else if (inRanges(v6, NAT64_WELL_KNOWN)) judged = embeddedIPv4(v6);
   }
   const name = host === undefined ? undefined : hostName(host);
   if (name !== undefined && allow.hosts.has(name)) return { allowed: true, by: 'allow-list' };
-  if (allow.ranges.some(range => inRange(judged, range) || inRange(parsed, range))) return { allowed: true, by: 'allow-list' };
+  if (inRanges(judged, allow.ranges) || inRanges(parsed, allow.ranges)) return { allowed: true, by: 'allow-list' };
   const range = rangeOf(judged);
   if (range === 'unicast') return { allowed: true, by: 'global' };
   return { allowed: false, address: judged.toString(), range: RANGE_NAMES[range] ?? range };
