@@ -8,6 +8,7 @@ import { GetMeRequestSchema, GetMeResponseSchema, IdentityService, LoginRequestS
 import { ProductService } from '../../src/gen/rustbill/product_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
+import { registerCustomer as register } from '../support/customers.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
@@ -34,16 +35,9 @@ async function adminLogin(): Promise<{ token: string; cookie: string }> {
   return { token: response.accessToken, cookie };
 }
 
-/** Registers a customer through SendVerificationCode (code read from the development log) and Register. */
+/** Registers (and logs in) a customer with a fixed username. */
 async function registerCustomer(username: string, password = 'Customer-Pass1'): Promise<{ customerId: string; userId: string }> {
-  const identity = grpcClient(IdentityService, server.url);
-  const email = `${username}@example.com`;
-  const sent = await identity.sendVerificationCode({ email, purpose: 'registration' });
-  expect(sent.sent).toBe(true);
-  const line = await server.waitForLog((entry) => entry.email === email && typeof entry.code === 'string');
-  const registered = await identity.register({ username, email, displayName: `User ${username}`, password, verificationCode: String(line.code) });
-  expect(registered.user?.userType).toBe('customer');
-  return { customerId: registered.customerId, userId: registered.user?.id ?? '' };
+  return register(server, { username, password });
 }
 
 describe('admin authentication', () => {

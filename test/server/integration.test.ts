@@ -14,6 +14,7 @@ import { newId } from '../../src/lib/ids.ts';
 import { gatewayScript } from '../plugins/registry/scripts.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { COUNTERPARTS_ALLOW_TOML } from '../support/counterparts/allow-list.ts';
+import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
@@ -40,14 +41,7 @@ beforeAll(async () => {
   const admin = await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
   adminToken = admin.accessToken;
 
-  const identity = grpcClient(IdentityService, server.url);
-  const suffix = newId().slice(-8);
-  const email = `buyer-${suffix}@example.com`;
-  const username = `buyer${suffix}`;
-  await identity.sendVerificationCode({ email, purpose: 'registration' });
-  const line = await server.waitForLog((entry) => entry.email === email && typeof entry.code === 'string');
-  await identity.register({ username, email, displayName: 'Buyer', password: 'Customer-Pass1', verificationCode: String(line.code) });
-  customerToken = (await identity.login({ username, password: 'Customer-Pass1', userType: 'customer' })).accessToken;
+  customerToken = (await registerCustomer(server, { prefix: 'buyer', displayName: 'Buyer' })).accessToken;
 });
 
 afterAll(async () => {

@@ -11,9 +11,9 @@ import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
-import { newId } from '../../src/lib/ids.ts';
 import { providerScript } from '../plugins/registry/scripts.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
+import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { expectCode } from '../support/expect-code.ts';
 import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -45,13 +45,7 @@ beforeAll(async () => {
   const identity = grpcClient(IdentityService, server.url);
   adminToken = (await identity.login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
 
-  const suffix = newId().slice(-8);
-  const email = `spin-${suffix}@example.com`;
-  const username = `spin${suffix}`;
-  await identity.sendVerificationCode({ email, purpose: 'registration' });
-  const line = await server.waitForLog((entry) => entry.email === email && typeof entry.code === 'string');
-  await identity.register({ username, email, displayName: 'Spin Buyer', password: 'Customer-Pass1', verificationCode: String(line.code) });
-  customerToken = (await identity.login({ username, password: 'Customer-Pass1', userType: 'customer' })).accessToken;
+  customerToken = (await registerCustomer(server, { prefix: 'spin', displayName: 'Spin Buyer' })).accessToken;
 });
 
 afterAll(async () => {

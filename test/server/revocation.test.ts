@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
+import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { expectCode } from '../support/expect-code.ts';
 import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -126,13 +127,7 @@ describe('revocation with cached authentication', () => {
   });
 
   it('ends customer tokens of a logged-out family on every worker at once', async () => {
-    const identity = grpcClient(IdentityService, node1.url);
-    const email = `rev-${newId().slice(-6)}@example.com`;
-    await identity.sendVerificationCode({ email, purpose: 'registration' });
-    const line = await node1.waitForLog((entry) => entry.email === email && typeof entry.code === 'string');
-    const username = `rev${newId().slice(-8)}`;
-    await identity.register({ username, email, displayName: 'Rev', password: 'Customer-Pass1', verificationCode: String(line.code) });
-    const pair = await identity.login({ username, password: 'Customer-Pass1', userType: 'customer' });
+    const pair = await registerCustomer(node1, { prefix: 'rev' });
     const onZero = await clientOnWorker(node1, '0', bearer(pair.accessToken));
     const onOne = await clientOnWorker(node1, '1', bearer(pair.accessToken));
     await onOne.getMe({});
