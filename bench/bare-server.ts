@@ -4,23 +4,11 @@
  * generated protobuf-es code NodeBill uses — transport and codec, nothing else. Run as its own
  * process by bench/run.ts; prints `listening <port>` once ready and serves until killed.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { GetMeRequestSchema, GetMeResponseSchema, IdentityService, type GetMeRequest, type GetMeResponse } from '../src/gen/rustbill/identity_pb.ts';
+import { GetMeResponseSchema, IdentityService, type GetMeRequest, type GetMeResponse } from '../src/gen/rustbill/identity_pb.ts';
+import { serviceDefinition } from './grpc-js.ts';
 
-const method = IdentityService.method.getMe;
-const definition: grpc.ServiceDefinition = {
-  getMe: {
-    path: `/${IdentityService.typeName}/${method.name}`,
-    requestStream: false,
-    responseStream: false,
-    originalName: 'getMe',
-    requestSerialize: (message: GetMeRequest) => Buffer.from(toBinary(GetMeRequestSchema, message)),
-    requestDeserialize: (bytes: Buffer) => fromBinary(GetMeRequestSchema, bytes),
-    responseSerialize: (message: GetMeResponse) => Buffer.from(toBinary(GetMeResponseSchema, message)),
-    responseDeserialize: (bytes: Buffer) => fromBinary(GetMeResponseSchema, bytes),
-  },
-};
 const user = {
   id: '01900000-0000-7000-8000-000000000001',
   username: 'admin',
@@ -33,7 +21,7 @@ const user = {
   customerId: '',
 };
 const server = new grpc.Server();
-server.addService(definition, {
+server.addService(serviceDefinition(IdentityService), {
   getMe: (_call: grpc.ServerUnaryCall<GetMeRequest, GetMeResponse>, callback: grpc.sendUnaryData<GetMeResponse>) => {
     callback(null, create(GetMeResponseSchema, { user }));
   },
