@@ -24,19 +24,19 @@ let db: TestDatabase;
 let degraded: RunningServer;
 let degradedDb: TestDatabase;
 
-const BACKOFF = '[rate_limit]\nlogin_free_failures = 3\nlogin_backoff_base_secs = 1\nlogin_backoff_max_secs = 30\n';
+const BACKOFF = { login_free_failures: 3, login_backoff_base_secs: 1, login_backoff_max_secs: 30 };
 /** Enough free failures on server B that they cannot all land on one worker by chance (2 × 2⁻¹²). */
 const DEGRADED_FREE_FAILURES = 12;
 
 beforeAll(async () => {
   [db, degradedDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
   [server, degraded] = await Promise.all([
-    startServer({ databaseUrl: db.url, workers: 2, localToml: `${BACKOFF}[server]\ntrusted_proxies = ["127.0.0.1"]\n` }),
+    startServer({ databaseUrl: db.url, workers: 2, config: { rate_limit: BACKOFF, server: { trusted_proxies: ['127.0.0.1'] } } }),
     startServer({
       databaseUrl: degradedDb.url,
       workers: 2,
       redis: false,
-      localToml: `[rate_limit]\nlogin_free_failures = ${DEGRADED_FREE_FAILURES}\nlogin_backoff_base_secs = 5\n`,
+      config: { rate_limit: { login_free_failures: DEGRADED_FREE_FAILURES, login_backoff_base_secs: 5 } },
     }),
   ]);
 });

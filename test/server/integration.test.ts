@@ -2,7 +2,7 @@
  * IntegrationService end to end: a real cluster (two workers) with a temporary plugins directory,
  * called over native gRPC and gRPC-Web.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Code } from '@connectrpc/connect';
@@ -13,10 +13,10 @@ import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { gatewayScript } from '../plugins/registry/scripts.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
-import { COUNTERPARTS_ALLOW_TOML } from '../support/counterparts/allow-list.ts';
+import { COUNTERPARTS_ALLOW } from '../support/counterparts/allow-list.ts';
 import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase } from '../support/db.ts';
-import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
+import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let server: RunningServer;
 let db: { url: string; drop(): Promise<void> };
@@ -31,13 +31,9 @@ beforeAll(async () => {
   mkdirSync(pluginsDir);
   writeFileSync(path.join(pluginsDir, 'gateway-e2e.js'), gatewayScript({ version: '1.0.0' }));
   writeFileSync(path.join(pluginsDir, 'gateway-broken.js'), 'function config_schema( {');
-  // The suites' server configuration plus this suite's plugin directory.
-  const configFile = path.join(workDir, 'config.toml');
-  const base = readFileSync(path.join(REPO_ROOT, 'test', 'support', 'server.toml'), 'utf8');
-  writeFileSync(configFile, `${base}\n[plugins]\nplugins_dir = ${JSON.stringify(pluginsDir)}\n`);
 
   db = await createTestDatabase();
-  server = await startServer({ databaseUrl: db.url, workers: 2, env: { CONFIG_FILE: configFile }, localToml: COUNTERPARTS_ALLOW_TOML });
+  server = await startServer({ databaseUrl: db.url, workers: 2, config: { plugins: { plugins_dir: pluginsDir, outbound_allow: COUNTERPARTS_ALLOW } } });
   const admin = await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
   adminToken = admin.accessToken;
 

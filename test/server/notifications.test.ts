@@ -3,7 +3,7 @@ import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { NotificationService } from '../../src/gen/rustbill/notification_pb.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
-import { COUNTERPARTS_ALLOW_TOML } from '../support/counterparts/allow-list.ts';
+import { COUNTERPARTS_ALLOW } from '../support/counterparts/allow-list.ts';
 import { startSmtpServer, type SmtpCounterpart } from '../support/counterparts/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/counterparts/webhook-receiver.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   webhook = await startWebhookReceiver('hook-secret');
   // The server scans the shipped plugins/ directory at boot.
   // The counterparts listen on 127.0.0.1, which the outbound policy refuses unless allow-listed.
-  server = await startServer({ databaseUrl: db.url, workers: 2, localToml: COUNTERPARTS_ALLOW_TOML });
+  server = await startServer({ databaseUrl: db.url, workers: 2, config: { plugins: { outbound_allow: COUNTERPARTS_ALLOW } } });
   token = (await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
   const integration = grpcClient(IntegrationService, server.url, bearer(token));
   const plugins = (await integration.listPlugins({ pluginType: 'notifier' })).plugins;

@@ -4,7 +4,7 @@
  * calls spinning at once — and GetMe calls on the same worker are still answered before any of
  * them ends. The QuickJS sandboxes run in threads of their own, not on the worker's event loop.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Code } from '@connectrpc/connect';
@@ -16,7 +16,7 @@ import { bearer, grpcClient } from '../support/clients.ts';
 import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { expectCode } from '../support/expect-code.ts';
-import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
+import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 const CALL_TIMEOUT_MS = 2000;
 const SPINNING = 'query_price spinning';
@@ -36,12 +36,9 @@ beforeAll(async () => {
     path.join(pluginsDir, 'provider-spin.js'),
     `${providerScript()}\nfunction query_price(m, _u) { rustbill_host.log_info(${JSON.stringify(SPINNING)}); for (;;) {} }\n`,
   );
-  const configFile = path.join(workDir, 'config.toml');
-  const base = readFileSync(path.join(REPO_ROOT, 'test', 'support', 'server.toml'), 'utf8');
-  writeFileSync(configFile, `${base}\n[plugins]\nplugins_dir = ${JSON.stringify(pluginsDir)}\ncall_timeout_ms = ${CALL_TIMEOUT_MS}\n`);
 
   db = await createTestDatabase();
-  server = await startServer({ databaseUrl: db.url, workers: 1, env: { CONFIG_FILE: configFile } });
+  server = await startServer({ databaseUrl: db.url, workers: 1, config: { plugins: { plugins_dir: pluginsDir, call_timeout_ms: CALL_TIMEOUT_MS } } });
   const identity = grpcClient(IdentityService, server.url);
   adminToken = (await identity.login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
 

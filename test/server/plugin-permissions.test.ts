@@ -35,7 +35,7 @@ beforeAll(async () => {
   mkdirSync(pluginsDir);
   writeFileSync(path.join(pluginsDir, 'gateway-perm.js'), DUMPING_SCRIPT);
   db = await createTestDatabase();
-  server = await startServer({ databaseUrl: db.url, workers: 1, localToml: `[plugins]\nplugins_dir = ${JSON.stringify(pluginsDir)}\n` });
+  server = await startServer({ databaseUrl: db.url, workers: 1, config: { plugins: { plugins_dir: pluginsDir } } });
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query("insert into admin_users (id, username, password_hash, role) values ($1, 'oscar01', $2, 'operator')", [newId(), await hashPassword('Oscar-Pass-1', 4)]);

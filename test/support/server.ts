@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyToml } from 'smol-toml';
 
 /** The repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,13 +53,17 @@ export async function startServer(options: {
   workers?: number;
   env?: Record<string, string>;
   redis?: boolean;
-  /** Extra TOML appended to the server's config.local.toml, e.g. `[plugins]\noutbound_allow = ["127.0.0.1"]`. */
-  localToml?: string;
+  /**
+   * Settings written to the server's config.local.toml over the suites' test/support/server.toml,
+   * by section, e.g. `{ plugins: { plugins_dir: dir, outbound_allow: ['127.0.0.1'] } }`.
+   */
+  config?: Record<string, Record<string, unknown>>;
 }): Promise<RunningServer> {
   const port = await freePort();
   // A Redis key prefix of its own, so rate limits and caches of earlier runs do not leak in.
   const localConfig = path.join(mkdtempSync(path.join(tmpdir(), 'nodebill-test-')), 'config.local.toml');
-  writeFileSync(localConfig, `[redis]\nprefix = "nbtest-${randomUUID()}"\n${options.localToml ?? ''}\n`);
+  const local = { ...options.config, redis: { prefix: `nbtest-${randomUUID()}`, ...options.config?.redis } };
+  writeFileSync(localConfig, stringifyToml(local));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
