@@ -5,7 +5,8 @@ import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../cluster.config.ts';
 import { hashPassword } from '../domain/identity/passwords.ts';
 import { emailProblem, normalizeEmail, passwordProblem, usernameProblem } from '../domain/identity/validation.ts';
-import { ADMIN_ROLES, AdminUser, type AdminRole } from '../persistence/entities/admin-users.ts';
+import { ADMIN_ROLES, type AdminRole } from '../domain/identity/principal.ts';
+import { AdminUser } from '../persistence/entities/admin-users.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { rfc3339 } from '../lib/time.ts';
 

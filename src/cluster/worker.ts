@@ -17,6 +17,7 @@ import { registerServices } from '../grpc/services/index.ts';
 import { ALL_FILES, ALL_SERVICES } from '../grpc/services.ts';
 import { grpcWebRoutes, webContextValues } from '../grpc/web.ts';
 import { createGrpcWebHandler } from '../grpc/web-protocol.ts';
+import { createApplication } from '../application/index.ts';
 import { createIdentity } from '../identity/module.ts';
 import { PrincipalCache } from '../identity/principal-cache.ts';
 import { createOrm } from '../persistence/orm.ts';
@@ -95,6 +96,7 @@ export async function runWorker(): Promise<void> {
   const registry = new HandlerRegistry();
   registerServices(registry, {
     orm,
+    app: createApplication({ orm, identity }),
     config,
     identity,
     router,

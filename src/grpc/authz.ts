@@ -1,5 +1,5 @@
 import type { DescMethod } from '@bufbuild/protobuf';
-import type { Caller } from './context.ts';
+import type { Caller } from '../domain/identity/principal.ts';
 import { permissionDenied, unauthenticated } from './errors.ts';
 
 /**

@@ -3,15 +3,7 @@
  * and handed to every handler, whichever transport carried the call.
  */
 
-/** Admin roles of the RustBill handbook: `admin` may do everything, `operator` everything but admin-only RPCs. */
-export type AdminRole = 'admin' | 'operator';
-
-/** The authenticated principal of a call. */
-export type Caller =
-  | { kind: 'anonymous' }
-  | { kind: 'admin'; userId: string; username: string; role: AdminRole; sessionId: string }
-  | { kind: 'customer'; userId: string; username: string; customerId: string; tokenId: string }
-  | { kind: 'apikey'; keyId: string; customerId: string };
+import type { Caller } from '../domain/identity/principal.ts';
 
 /** Which wire protocol carried the call. */
 export type Transport = 'grpc' | 'grpc-web';

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
 
 /**
  * Errors a handler throws to answer with a gRPC status. Messages are meant for the person calling:
@@ -40,12 +41,32 @@ export function unavailable(message: string): ConnectError {
   return new ConnectError(message, Code.Unavailable);
 }
 
+/** The gRPC status of each {@link DomainErrorKind}. */
+const DOMAIN_CODES: Readonly<Record<DomainErrorKind, Code>> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  permission_denied: Code.PermissionDenied,
+  unauthenticated: Code.Unauthenticated,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+};
+
+/** The ConnectError of a refused use case (its message, at most 1,000 characters). */
+export function fromDomainError(error: DomainError): ConnectError {
+  const message = error.message.length > 1000 ? `${error.message.slice(0, 1000)}…` : error.message;
+  return new ConnectError(message, DOMAIN_CODES[error.kind]);
+}
+
 /**
- * Normalises anything thrown by a handler into a ConnectError safe to send to the caller.
+ * Normalises anything thrown by a handler into a ConnectError safe to send to the caller: a
+ * ConnectError as it is, a {@link DomainError} as the status of its kind.
  * Returns `{ error, internal }`, where `internal` is true when the original error was unexpected
  * (and must be logged with its stack by the caller of this function).
  */
 export function toPublicError(thrown: unknown, requestId: string): { error: ConnectError; internal: boolean } {
+  if (thrown instanceof DomainError) return { error: fromDomainError(thrown), internal: false };
   if (thrown instanceof ConnectError) {
     if (thrown.code === Code.Internal || thrown.code === Code.Unknown) {
       return { error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal), internal: true };

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse as parseCookies } from 'cookie';
 import { tokenHash } from '../domain/identity/secrets.ts';
 import type { TokenSigner } from '../domain/identity/tokens.ts';
-import type { Caller } from '../grpc/context.ts';
+import type { Caller } from '../domain/identity/principal.ts';
 import type { Authenticator } from '../grpc/dispatcher.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { ApiKey } from '../persistence/entities/api-keys.ts';

@@ -1,9 +1,9 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../cluster.config.ts';
 import type { TokenSigner } from '../domain/identity/tokens.ts';
 import { newId } from '../lib/ids.ts';
 import { RefreshToken } from '../persistence/entities/customer-users.ts';
-import type { PrincipalCache } from './principal-cache.ts';
+import type { Invalidation, PrincipalCache } from './principal-cache.ts';
 import type { InvalidationPublisher } from './profiles.ts';
 
 /** A pair handed to a customer at login or refresh. */
@@ -75,8 +75,20 @@ export class CustomerTokens {
 
   /** Revokes every token of a customer user (password change or reset, deactivation), except family `keep`. */
   async revokeAllOf(customerUserId: string, keep?: string): Promise<void> {
-    const rows = await this.orm.em.fork().find(RefreshToken, { customerUserId, revokedAt: null }, { fields: ['familyId'] });
-    await this.revokeFamilies([...new Set(rows.map((row) => row.familyId).filter((family) => family !== keep))]);
+    const event = await this.revokeAllWithin(this.orm.em.fork(), customerUserId, keep);
+    if (event) await this.invalidations.publish(event);
+  }
+
+  /**
+   * {@link revokeAllOf} as part of the caller's transaction `em`: returns the invalidation the
+   * caller must publish once it committed (null when there was nothing to revoke).
+   */
+  async revokeAllWithin(em: EntityManager, customerUserId: string, keep?: string): Promise<Invalidation | null> {
+    const rows = await em.find(RefreshToken, { customerUserId, revokedAt: null }, { fields: ['familyId'] });
+    const familyIds = [...new Set(rows.map((row) => row.familyId).filter((family) => family !== keep))];
+    if (familyIds.length === 0) return null;
+    await em.nativeUpdate(RefreshToken, { familyId: { $in: familyIds }, revokedAt: null }, { revokedAt: new Date() });
+    return { kind: 'token_families', familyIds };
   }
 
   /** True when the family was revoked (its access tokens no longer authenticate). */

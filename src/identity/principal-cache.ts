@@ -15,7 +15,7 @@
  * before querying and {@link PrincipalCache.store} drops the value when an invalidation came in
  * meanwhile.
  */
-import type { AdminRole } from '../grpc/context.ts';
+import type { AdminRole } from '../domain/identity/principal.ts';
 
 /** What can go stale, and the change that makes it so. */
 export type Invalidation =

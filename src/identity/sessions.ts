@@ -1,9 +1,9 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../cluster.config.ts';
 import { newOpaqueToken, tokenHash } from '../domain/identity/secrets.ts';
 import { Session } from '../persistence/entities/admin-users.ts';
-import type { AdminRole } from '../grpc/context.ts';
-import type { PrincipalCache, SessionRecord } from './principal-cache.ts';
+import type { AdminRole } from '../domain/identity/principal.ts';
+import type { Invalidation, PrincipalCache, SessionRecord } from './principal-cache.ts';
 import type { InvalidationPublisher, UserProfiles } from './profiles.ts';
 
 /** An admin session as authentication sees it. */
@@ -80,12 +80,20 @@ export class AdminSessions {
 
   /** Revokes every session of an admin user (password reset, deactivation, deletion), except `keep`. */
   async revokeAllOf(userId: string, keep?: string): Promise<void> {
-    const em = this.orm.em.fork();
+    const event = await this.revokeAllWithin(this.orm.em.fork(), userId, keep);
+    if (event) await this.invalidations.publish(event);
+  }
+
+  /**
+   * {@link revokeAllOf} as part of the caller's transaction `em`: returns the invalidation the
+   * caller must publish once it committed (null when there was nothing to revoke).
+   */
+  async revokeAllWithin(em: EntityManager, userId: string, keep?: string): Promise<Invalidation | null> {
     const rows = await em.find(Session, { adminUserId: userId, revokedAt: null }, { fields: ['id'] });
     const victims = rows.map((row) => row.id).filter((id) => id !== keep);
-    if (victims.length === 0) return;
+    if (victims.length === 0) return null;
     await em.nativeUpdate(Session, { id: { $in: victims } }, { revokedAt: new Date() });
-    await this.invalidations.publish({ kind: 'sessions', sessionIds: victims });
+    return { kind: 'sessions', sessionIds: victims };
   }
 
   /** The Set-Cookie value that stores `token` in the browser. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, permissionOf } from '../../src/grpc/authz.ts';
-import type { Caller } from '../../src/grpc/context.ts';
+import type { Caller } from '../../src/domain/identity/principal.ts';
 import { ALL_SERVICES } from '../../src/grpc/services.ts';
 
 const admin: Caller = { kind: 'admin', userId: 'a', username: 'admin', role: 'admin', sessionId: 's' };

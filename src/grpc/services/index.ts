@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Application } from '../../application/index.ts';
 import type { ShardRouter } from '../../actors/router.ts';
 import type { AppConfig } from '../../../cluster.config.ts';
 import { BalanceService } from '../../gen/rustbill/balance_pb.ts';
@@ -27,6 +28,8 @@ import { notificationHandlers } from './notification.ts';
 /** What service modules may use. */
 export interface ServiceDeps {
   orm: MikroORM;
+  /** The application services (src/application). */
+  app: Application;
   config: AppConfig;
   identity: Identity;
   router: ShardRouter;
@@ -44,7 +47,7 @@ export interface ServiceDeps {
  * (they answer UNIMPLEMENTED with that subject, never a fake success).
  */
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
-  registry.register(IdentityService, identityHandlers(deps));
+  registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router));
   registry.register(IntegrationService, integrationHandlers(deps));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));

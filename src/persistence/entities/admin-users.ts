@@ -1,10 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { createdAt, optionalTime, updatedAt, uuidPrimaryKey } from './columns.ts';
 
-/** Roles of an admin user: `admin` may do everything, `operator` everything except the admin-only RPCs. */
-export const ADMIN_ROLES = ['admin', 'operator'] as const;
-/** One of {@link ADMIN_ROLES}. */
-export type AdminRole = (typeof ADMIN_ROLES)[number];
+import { ADMIN_ROLES } from '../../domain/identity/principal.ts';
 
 /**
  * Table `admin_users`: staff accounts that log in to the admin UI with a session cookie

@@ -1,15 +1,17 @@
-/** Why a registry operation was refused; the service layer maps the kind to a gRPC status. */
+import { DomainError } from '../../domain/errors.ts';
+
+/** Why a registry operation was refused (the kinds of {@link DomainError} the registry uses). */
 export type RegistryErrorKind = 'invalid_argument' | 'not_found' | 'already_exists' | 'failed_precondition';
 
 /**
- * A refused plugin registry operation. `message` is written for the admin (says what is wrong and
- * what to do) and never contains secrets or stack traces.
+ * A refused plugin registry operation: a {@link DomainError}, so the call pipeline answers it with
+ * the status of its kind. `message` is written for the admin (says what is wrong and what to do)
+ * and never contains secrets or stack traces.
  */
-export class PluginRegistryError extends Error {
-  readonly kind: RegistryErrorKind;
+export class PluginRegistryError extends DomainError {
+  declare readonly kind: RegistryErrorKind;
   constructor(kind: RegistryErrorKind, message: string) {
-    super(message);
+    super(kind, message);
     this.name = 'PluginRegistryError';
-    this.kind = kind;
   }
 }

@@ -11,7 +11,8 @@ import {
   TogglePluginInterfaceRequestSchema, UpdatePluginInterfaceRequestSchema, UpstreamOrderRequestSchema,
 } from '../../../src/gen/rustbill/integration_pb.ts';
 import { SyncProductsRequestSchema } from '../../../src/gen/rustbill/product_pb.ts';
-import type { CallContext, Caller } from '../../../src/grpc/context.ts';
+import type { Caller } from '../../../src/domain/identity/principal.ts';
+import type { CallContext } from '../../../src/grpc/context.ts';
 import { integrationHandlers } from '../../../src/grpc/services/integration.ts';
 import { createIdentity } from '../../../src/identity/module.ts';
 import { newId } from '../../../src/lib/ids.ts';

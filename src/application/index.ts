@@ -1,0 +1,28 @@
+/**
+ * The application services of one worker (ARCHITECTURE.md "Layers"): each runs one use case in one
+ * transaction or actor command, audit row included, on the domain rules of src/domain. Built once
+ * per worker from the infrastructure it needs; the gRPC handlers call them.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Identity } from '../identity/module.ts';
+import { DatabaseAccountOpening } from './customers/account-opening.ts';
+import { Accounts } from './identity/accounts.ts';
+import { Registration } from './identity/registration.ts';
+import { UserAdministration } from './identity/user-administration.ts';
+
+/** Every application service. */
+export interface Application {
+  accounts: Accounts;
+  registration: Registration;
+  users: UserAdministration;
+}
+
+/** Builds the application services over `orm` and the identity components. */
+export function createApplication(deps: { orm: MikroORM; identity: Identity }): Application {
+  const { orm, identity } = deps;
+  return {
+    accounts: new Accounts({ orm, identity }),
+    registration: new Registration({ orm, identity, accounts: new DatabaseAccountOpening(orm) }),
+    users: new UserAdministration({ orm, identity }),
+  };
+}
