@@ -1,7 +1,8 @@
 import { query, spawn, start, stop, type Ref } from 'nact';
+import type { Logger } from 'pino';
 import { metrics } from '../metrics/metrics.ts';
 import { customerBehaviour, type CustomerActorState, type CustomerEnvelope } from './customer-actor.ts';
-import type { CustomerReply, CustomerRequest } from './messages.ts';
+import { requestKind, type CustomerReply, type CustomerRequest } from './messages.ts';
 import type { CustomerSnapshotStore } from './snapshot-store.ts';
 
 /**
@@ -13,11 +14,13 @@ export class ActorHost {
   private readonly system = start();
   private readonly actors = new Map<string, Ref<CustomerEnvelope>>();
   private pendingAsks = 0;
-  private readonly options: { store: CustomerSnapshotStore; slot: number; idleMs: number; askTimeoutMs: number };
+  private stopping = false;
+  private readonly options: { store: CustomerSnapshotStore; slot: number; idleMs: number; askTimeoutMs: number; log: Pick<Logger, 'error'> };
 
   constructor(options: ActorHost['options']) {
     this.options = options;
     metrics.actorsAlive.set({ kind: 'customer' }, 0);
+    metrics.mailboxDepth.set({ kind: 'customer' }, 0);
   }
 
   /** Customer actors alive now. */
@@ -30,20 +33,21 @@ export class ActorHost {
     const ref = this.actorFor(customerId);
     const started = performance.now();
     this.pendingAsks += 1;
-    metrics.mailboxDepth.set(this.pendingAsks);
+    metrics.mailboxDepth.set({ kind: 'customer' }, this.pendingAsks);
     try {
       return await query(ref, (replyTo: Ref<CustomerReply>): CustomerEnvelope => ({ request, replyTo }), this.options.askTimeoutMs);
     } catch {
       return { ok: false, error: 'unavailable', message: `customer ${customerId} did not answer within ${this.options.askTimeoutMs} ms` };
     } finally {
       this.pendingAsks -= 1;
-      metrics.mailboxDepth.set(this.pendingAsks);
-      metrics.actorCommandDuration.observe({ kind: request.type }, (performance.now() - started) / 1000);
+      metrics.mailboxDepth.set({ kind: 'customer' }, this.pendingAsks);
+      metrics.actorCommandDuration.observe({ kind: requestKind(request) }, (performance.now() - started) / 1000);
     }
   }
 
   /** Stops every actor and the system. */
   shutdown(): void {
+    this.stopping = true;
     for (const ref of this.actors.values()) stop(ref);
     this.actors.clear();
     stop(this.system);
@@ -54,11 +58,12 @@ export class ActorHost {
     const key = customerId.toLowerCase();
     const existing = this.actors.get(key);
     if (existing) return existing;
-    const ref = spawn(this.system, customerBehaviour(this.options.store, this.options.slot), key, {
+    const ref = spawn(this.system, customerBehaviour(this.options.store, this.options.slot, this.options.log), key, {
       initialState: { loaded: false } as CustomerActorState,
       shutdownAfter: this.options.idleMs,
       afterStop: () => {
         if (this.actors.get(key) === ref) this.actors.delete(key);
+        if (!this.stopping) metrics.passivations.inc({ kind: 'customer' });
         metrics.actorsAlive.set({ kind: 'customer' }, this.actors.size);
       },
     });

@@ -1,21 +1,43 @@
 /**
  * The customer actor's protocol. Requests are plain data (no actor refs) so they can cross
  * process boundaries over cluster IPC unchanged; every request kind has exactly one handler.
- * Money is a decimal string with two places.
+ * Money is a decimal string with two places, times RFC3339 strings.
  */
+import type { CustomerCommand, CustomerState } from '../domain/customers/customer.ts';
+import type { DomainErrorKind } from '../domain/errors.ts';
+import type { Origin } from '../domain/origin.ts';
 
 /** The customer's live state, as persisted in its `customers` row (the actor's snapshot). */
-export interface CustomerSnapshot {
-  id: string;
-  balance: string;
-  creditLimit: string;
-  isActive: boolean;
-  /** The optimistic-lock fence: every write is `UPDATE … WHERE version = $expected`. */
-  version: number;
+export type CustomerSnapshot = CustomerState;
+
+/**
+ * The first user of a self-registered customer, written in the `create` command's transaction
+ * together with the consumed verification code.
+ */
+export interface RegistrationAttachment {
+  verificationCodeId: string;
+  user: { id: string; username: string; email: string; displayName: string; passwordHash: string };
+}
+
+/** What a command's transaction writes besides the snapshot and its audit row. */
+export interface CommandAttachments {
+  /** Refuse the command (AlreadyExists) when another customer has the same name (case-insensitive). */
+  uniqueName?: boolean;
+  registration?: RegistrationAttachment;
 }
 
 /** Requests a customer actor answers. */
-export type CustomerRequest = { type: 'get_snapshot' };
+export type CustomerRequest =
+  | { type: 'get_snapshot' }
+  | {
+      type: 'command';
+      /** Scoped by customer: a command retried with the same key returns the first outcome. */
+      idempotencyKey: string;
+      /** Who asked (the audit row's caller, address and request id); null: not audited. */
+      origin: Origin | null;
+      command: CustomerCommand;
+      attachments?: CommandAttachments;
+    };
 
 /** Requests that change nothing and may be delivered again after their worker died. */
 const READ_ONLY: ReadonlySet<CustomerRequest['type']> = new Set(['get_snapshot']);
@@ -25,7 +47,20 @@ export function isReadOnly(request: CustomerRequest): boolean {
   return READ_ONLY.has(request.type);
 }
 
-/** Replies: either the result, or a domain error the gRPC edge maps to a status. */
+/** The metric label of a request: its type, or the command's type. */
+export function requestKind(request: CustomerRequest): string {
+  return request.type === 'command' ? request.command.type : request.type;
+}
+
+/** Replies: the result, or a refusal the application layer turns into a DomainError. */
 export type CustomerReply =
   | { ok: true; type: 'snapshot'; snapshot: CustomerSnapshot; servedBySlot: number }
-  | { ok: false; error: 'not_found' | 'unavailable'; message: string };
+  | {
+      ok: true;
+      type: 'applied';
+      /** The state after the command; null after a deletion. */
+      state: CustomerSnapshot | null;
+      /** True when this is the recorded outcome of an earlier attempt with the same key. */
+      replayed: boolean;
+    }
+  | { ok: false; error: DomainErrorKind; message: string };

@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OperationLog } from '../persistence/entities/operation-logs.ts';
-import type { Origin } from './origin.ts';
+import type { Origin } from '../domain/origin.ts';
 
 /** One field's change: the value before and after (never a secret). */
 export interface FieldChange {

@@ -5,24 +5,27 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../identity/module.ts';
-import { DatabaseAccountOpening } from './customers/account-opening.ts';
+import { CustomerAccounts, type CustomerActors } from './customers/customer-accounts.ts';
 import { Accounts } from './identity/accounts.ts';
 import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
 
 /** Every application service. */
 export interface Application {
+  customers: CustomerAccounts;
   accounts: Accounts;
   registration: Registration;
   users: UserAdministration;
 }
 
-/** Builds the application services over `orm` and the identity components. */
-export function createApplication(deps: { orm: MikroORM; identity: Identity }): Application {
-  const { orm, identity } = deps;
+/** Builds the application services over `orm`, the identity components and the customer actors. */
+export function createApplication(deps: { orm: MikroORM; identity: Identity; actors: CustomerActors }): Application {
+  const { orm, identity, actors } = deps;
+  const customers = new CustomerAccounts({ orm, actors });
   return {
+    customers,
     accounts: new Accounts({ orm, identity }),
-    registration: new Registration({ orm, identity, accounts: new DatabaseAccountOpening(orm) }),
+    registration: new Registration({ orm, identity, accounts: customers }),
     users: new UserAdministration({ orm, identity }),
   };
 }

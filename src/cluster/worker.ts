@@ -64,7 +64,7 @@ export async function runWorker(): Promise<void> {
   const redis = config.redis.enabled ? connectRedis(config) : null;
 
   let drain: () => void = () => undefined;
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS });
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
@@ -96,7 +96,7 @@ export async function runWorker(): Promise<void> {
   const registry = new HandlerRegistry();
   registerServices(registry, {
     orm,
-    app: createApplication({ orm, identity }),
+    app: createApplication({ orm, identity, actors: router }),
     config,
     identity,
     router,

@@ -87,11 +87,31 @@ export function permissionOf(method: DescMethod): Permission | undefined {
 }
 
 /**
- * Throws Unauthenticated or PermissionDenied when `caller` may not call `method`.
- * `credentialProblem` is why presented credentials were rejected (shown instead of "not logged in").
- * Spec: gRPC API 参考, 权限级别.
+ * The customer an `admin_or_own` call works on: a customer or API key always its own (whatever the
+ * request said: {@link authorize} already refused another customer's id); an admin the one it
+ * named, or undefined when it named none (all customers, for lists).
  */
-export function authorize(method: DescMethod, caller: Caller, credentialProblem?: string): void {
+export function scopedCustomerId(caller: Caller, requested: string | undefined): string | undefined {
+  if (caller.kind === 'customer' || caller.kind === 'apikey') return caller.customerId;
+  return requested === undefined || requested === '' ? undefined : requested;
+}
+
+/** The `customer_id` string field of a request, when its message has one. */
+function requestedCustomerId(method: DescMethod, request: object): string | undefined {
+  const field = method.input.fields.find((candidate) => candidate.name === 'customer_id');
+  if (!field) return undefined;
+  const value: unknown = (request as Record<string, unknown>)[field.localName];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Throws Unauthenticated or PermissionDenied when `caller` may not call `method` with `request`.
+ * `credentialProblem` is why presented credentials were rejected (shown instead of "not logged in").
+ * For `admin_or_own` RPCs a customer or API key naming another customer in the request's
+ * `customer_id` is refused here, one rule for every such RPC; handlers then scope by
+ * {@link scopedCustomerId}. Spec: gRPC API 参考, 权限级别.
+ */
+export function authorize(method: DescMethod, caller: Caller, credentialProblem?: string, request?: object): void {
   const permission = permissionOf(method) ?? 'admin_only';
   if (permission === 'public') return;
   if (caller.kind === 'anonymous') {
@@ -99,8 +119,15 @@ export function authorize(method: DescMethod, caller: Caller, credentialProblem?
   }
   switch (permission) {
     case 'authenticated':
-    case 'admin_or_own':
       return;
+    case 'admin_or_own': {
+      if (caller.kind !== 'customer' && caller.kind !== 'apikey') return;
+      const requested = request === undefined ? undefined : requestedCustomerId(method, request);
+      if (requested !== undefined && requested.toLowerCase() !== caller.customerId.toLowerCase()) {
+        throw permissionDenied(`${method.name}: you may only access your own customer account`);
+      }
+      return;
+    }
     case 'admin':
       if (caller.kind !== 'admin') throw permissionDenied(`${method.name} is for administrators only`);
       return;

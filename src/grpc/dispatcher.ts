@@ -101,7 +101,7 @@ export class Dispatcher {
       return await this.deps.limiter.run(async () => {
         const { caller, problem } = await this.deps.authenticator.authenticate(call.headers, clientAddress);
         if (problem) log().warn({ clientAddress, problem }, 'credentials rejected');
-        authorize(call.method, caller, problem);
+        authorize(call.method, caller, problem, call.request);
         const handler = this.deps.registry.lookup(call.method);
         const response = await handler(call.request, {
           requestId,

@@ -21,7 +21,11 @@ export const metrics = {
   inFlight: new Gauge({ name: 'nodebill_grpc_in_flight', help: 'RPCs running now (within max_concurrency)' }),
   queued: new Gauge({ name: 'nodebill_grpc_queued', help: 'RPCs waiting for a max_concurrency slot' }),
   actorsAlive: new Gauge({ name: 'nodebill_actors_alive', help: 'Customer actors alive in this worker', labelNames: ['kind'] as const }),
-  mailboxDepth: new Gauge({ name: 'nodebill_actor_mailbox_depth', help: 'Messages sent to actors of this worker and not yet answered' }),
+  mailboxDepth: new Gauge({
+    name: 'nodebill_actor_mailbox_depth',
+    help: 'Messages sent to actors of this worker and not yet answered (queued or being handled), by actor kind',
+    labelNames: ['kind'] as const,
+  }),
   actorMessages: new Counter({
     name: 'nodebill_actor_messages_total',
     help: 'Messages delivered to actors, by kind and route (local: the shard is owned here; forwarded: sent over IPC to the owner; received: forwarded here by another worker)',
@@ -32,6 +36,16 @@ export const metrics = {
     help: 'Time from sending a message to an actor to its reply, in seconds',
     labelNames: ['kind'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  }),
+  snapshotWrites: new Counter({
+    name: 'nodebill_actor_snapshot_writes_total',
+    help: 'Snapshot writes of actors, by actor kind and outcome (written, conflict: refused by the version fence, refused: by the transaction)',
+    labelNames: ['kind', 'outcome'] as const,
+  }),
+  passivations: new Counter({
+    name: 'nodebill_actor_passivations_total',
+    help: 'Actors stopped after being idle (their state is reloaded from the snapshot on the next message), by kind',
+    labelNames: ['kind'] as const,
   }),
   snapshotConflicts: new Counter({
     name: 'nodebill_actor_snapshot_conflicts_total',

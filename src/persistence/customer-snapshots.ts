@@ -1,12 +1,75 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { CustomerSnapshot } from '../actors/messages.ts';
-import type { CustomerSnapshotStore } from '../actors/snapshot-store.ts';
-import { Customer } from './entities/customers.ts';
-
 /**
  * Customer actor snapshots over the `customers` table (ARCHITECTURE.md: the persisted snapshot of
- * an actor is its row, fenced by `version`). Money stays a decimal string.
+ * an actor is its row, fenced by `version`). A command's snapshot write, its audit row, its
+ * attachments (a self-registration's user) and its recorded outcome are one transaction; the
+ * snapshot write is `UPDATE … WHERE id = $1 AND version = $expected`, so a writer holding a stale
+ * state updates nothing and learns it (a conflict), instead of overwriting a newer state.
  */
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
+import type { CustomerReply } from '../actors/messages.ts';
+import type { CommitResult, CustomerSnapshotStore, SnapshotWrite } from '../actors/snapshot-store.ts';
+import { recordAudit } from '../application/audit.ts';
+import type { CustomerState } from '../domain/customers/customer.ts';
+import { alreadyExists, DomainError, invalid, refused } from '../domain/errors.ts';
+import { moneyOf } from '../domain/money.ts';
+import { rfc3339 } from '../lib/time.ts';
+import { CustomerCommand } from './entities/customer-commands.ts';
+import { CustomerUser } from './entities/customer-users.ts';
+import { VerificationCode } from './entities/verification-codes.ts';
+
+/** The columns of a snapshot, as `select` lists them. */
+const COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
+  is_active, can_create_api_keys, version, created_at, updated_at`;
+
+interface SnapshotRow {
+  id: string;
+  name: string;
+  contact_person: string;
+  email: string;
+  phone: string;
+  company: string;
+  notes: string;
+  balance: string;
+  credit_limit: string;
+  is_active: boolean;
+  can_create_api_keys: boolean;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function stateOf(row: SnapshotRow): CustomerState {
+  return {
+    id: row.id,
+    name: row.name,
+    contactPerson: row.contact_person,
+    email: row.email,
+    phone: row.phone,
+    company: row.company,
+    notes: row.notes,
+    balance: moneyOf(row.balance),
+    creditLimit: moneyOf(row.credit_limit),
+    isActive: row.is_active,
+    canCreateApiKeys: row.can_create_api_keys,
+    version: row.version,
+    createdAt: rfc3339(new Date(row.created_at)),
+    updatedAt: rfc3339(new Date(row.updated_at)),
+  };
+}
+
+/** Thrown inside the transaction to end it with a refusal (rolled back, answered to the caller). */
+class Refusal extends Error {
+  readonly error: DomainError;
+  constructor(error: DomainError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+/** Thrown inside the transaction when the version fence did not match (rolled back). */
+class Conflict extends Error {}
+
+/** See the file comment. */
 export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
   private readonly orm: MikroORM;
   constructor(orm: MikroORM) {
@@ -14,9 +77,111 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
   }
 
   /** @see CustomerSnapshotStore.load */
-  async load(customerId: string): Promise<CustomerSnapshot | null> {
-    const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
-    if (!row) return null;
-    return { id: row.id, balance: row.balance, creditLimit: row.creditLimit, isActive: row.isActive, version: row.version };
+  async load(customerId: string): Promise<CustomerState | null> {
+    const rows = await this.orm.em.fork().execute<SnapshotRow[]>(`select ${COLUMNS} from customers where id = ?`, [customerId]);
+    const row = rows[0];
+    return row ? stateOf(row) : null;
+  }
+
+  /** @see CustomerSnapshotStore.recordedOutcome */
+  async recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null> {
+    const row = await this.orm.em.fork().findOne(CustomerCommand, { customerId, idempotencyKey });
+    return row ? (row.outcome as unknown as CustomerReply) : null;
+  }
+
+  /** @see CustomerSnapshotStore.commit */
+  async commit(write: SnapshotWrite): Promise<CommitResult> {
+    try {
+      const state = await this.orm.em.fork().transactional((tx) => this.write(tx, write));
+      return { ok: true, state };
+    } catch (error) {
+      if (error instanceof Conflict) return { ok: false, conflict: true };
+      if (error instanceof Refusal) return { ok: false, conflict: false, error: error.error };
+      if (error instanceof UniqueConstraintViolationException) {
+        // The customer id itself (a create racing another writer) is a conflict; anything else
+        // (an e-mail address, a username) a refusal.
+        if (/customers_pkey/.test(error.message)) return { ok: false, conflict: true };
+        return { ok: false, conflict: false, error: alreadyExists('this e-mail address or username is already used by another customer or user') };
+      }
+      if (error instanceof ForeignKeyConstraintViolationException) {
+        return { ok: false, conflict: false, error: refused('the customer still has orders, instances, invoices, payments or ledger entries; deactivate it instead') };
+      }
+      throw error;
+    }
+  }
+
+  private async write(tx: EntityManager, write: SnapshotWrite): Promise<CustomerState | null> {
+    const { next } = write;
+    if (write.attachments?.uniqueName && next) await this.refuseTakenName(tx, next);
+    let state: CustomerState | null = null;
+    switch (write.change) {
+      case 'insert': {
+        if (!next) throw new Error('an insert needs the new state');
+        const rows = await tx.execute<SnapshotRow[]>(
+          `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys, version, created_at, updated_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${COLUMNS}`,
+          [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys],
+        );
+        state = rows[0] ? stateOf(rows[0]) : null;
+        break;
+      }
+      case 'update': {
+        if (!next) throw new Error('an update needs the new state');
+        const rows = await tx.execute<SnapshotRow[]>(
+          `update customers set name = ?, contact_person = ?, email = ?, phone = ?, company = ?, notes = ?, credit_limit = ?,
+             is_active = ?, can_create_api_keys = ?, version = version + 1, updated_at = now()
+           where id = ? and version = ? returning ${COLUMNS}`,
+          [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys, write.customerId, write.expectedVersion],
+        );
+        if (!rows[0]) throw new Conflict();
+        state = stateOf(rows[0]);
+        break;
+      }
+      case 'delete': {
+        await this.refuseWhileReferenced(tx, write.customerId);
+        const deleted = await tx.execute<Array<{ id: string }>>('delete from customers where id = ? and version = ? returning id', [write.customerId, write.expectedVersion]);
+        if (!deleted[0]) throw new Conflict();
+        break;
+      }
+      case 'none':
+        return write.next;
+    }
+    if (write.attachments?.registration) await this.openRegistration(tx, write.customerId, write.attachments.registration);
+    if (write.audit) recordAudit(tx, write.audit.origin, { action: write.audit.action, targetType: 'customer', targetId: write.customerId, details: write.audit.details });
+    tx.create(CustomerCommand, {
+      customerId: write.customerId,
+      idempotencyKey: write.idempotencyKey,
+      commandType: write.commandType,
+      outcome: { ...write.outcome, state } as unknown as Record<string, unknown>,
+    });
+    await tx.flush();
+    return state;
+  }
+
+  /** Another customer with the same name (trimmed, case-insensitive)? Serialized by a lock on the name. */
+  private async refuseTakenName(tx: EntityManager, next: CustomerState): Promise<void> {
+    await tx.execute('select pg_advisory_xact_lock(?, hashtext(lower(?)))', [0x4355, next.name]);
+    const taken = await tx.execute<Array<{ id: string }>>('select id from customers where lower(btrim(name)) = lower(btrim(?)) and id <> ? limit 1', [next.name, next.id]);
+    if (taken[0]) throw new Refusal(alreadyExists(`a customer named "${next.name}" already exists (${taken[0].id})`));
+  }
+
+  /** A customer with money history is never deleted implicitly. */
+  private async refuseWhileReferenced(tx: EntityManager, customerId: string): Promise<void> {
+    const rows = await tx.execute<Array<{ what: string; n: string }>>(
+      `select 'order' as what, count(*)::text as n from orders where customer_id = ?
+       union all select 'instance', count(*)::text from instances where customer_id = ?
+       union all select 'invoice', count(*)::text from invoices where customer_id = ?
+       union all select 'payment', count(*)::text from payments where customer_id = ?
+       union all select 'ledger entry', count(*)::text from balance_transactions where customer_id = ?`,
+      [customerId, customerId, customerId, customerId, customerId],
+    );
+    const uses = rows.filter((row) => row.n !== '0').map((row) => `${row.n} ${row.what}${row.n === '1' ? '' : 's'}`);
+    if (uses.length > 0) throw new Refusal(refused(`the customer has ${uses.join(', ')}; it cannot be deleted — deactivate it instead`));
+  }
+
+  private async openRegistration(tx: EntityManager, customerId: string, registration: NonNullable<SnapshotWrite['attachments']>['registration'] & object): Promise<void> {
+    const consumed = await tx.nativeUpdate(VerificationCode, { id: registration.verificationCodeId, consumedAt: null }, { consumedAt: new Date() });
+    if (consumed === 0) throw new Refusal(invalid('the verification code was already used; request a new one'));
+    tx.create(CustomerUser, { ...registration.user, customerId, emailVerifiedAt: new Date() });
   }
 }

@@ -7,6 +7,7 @@ import { migratedTestDatabase, type MigratedTestDatabase } from '../support/db.t
 /** The customer-owned tables: each must carry `customer_id NOT NULL` (Citus distribution key). */
 const CUSTOMER_OWNED_TABLES = [
   'customer_users',
+  'customer_commands',
   'refresh_tokens',
   'api_keys',
   'orders',

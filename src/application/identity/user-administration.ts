@@ -16,7 +16,7 @@ import { AdminUser } from '../../persistence/entities/admin-users.ts';
 import { CustomerUser } from '../../persistence/entities/customer-users.ts';
 import { Customer } from '../../persistence/entities/customers.ts';
 import { changedFields, recordAudit } from '../audit.ts';
-import type { Origin } from '../origin.ts';
+import type { Origin } from '../../domain/origin.ts';
 import type { Page } from '../../domain/pagination.ts';
 
 /** A user of either kind, as a row. */

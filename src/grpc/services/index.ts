@@ -21,6 +21,7 @@ import type { NotificationDispatcher } from '../../plugins/notifications.ts';
 import type { PluginRegistry } from '../../plugins/registry/registry.ts';
 import type { HandlerRegistry } from '../handlers.ts';
 import { balanceHandlers } from './balance.ts';
+import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
@@ -49,6 +50,7 @@ export interface ServiceDeps {
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router));
+  registry.register(CustomerService, customerHandlers(deps.app.customers));
   registry.register(IntegrationService, integrationHandlers(deps));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
 
@@ -56,7 +58,6 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
     .pending(ProductService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(ProductCategoryService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(ProductGroupService, 'the catalog: products, groups and categories (after the plugin system)')
-    .pending(CustomerService, 'the catalog and customer management (after the plugin system)')
     .pending(OrderService, 'the money path: orders, payments and balances through the customer actors')
     .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
     .pending(BalanceService, 'the money path: orders, payments and balances through the customer actors')

@@ -21,6 +21,7 @@ import { BalanceTransaction } from './balance-transactions.ts';
 import { Product, ProductCategory, ProductGroup } from './catalog.ts';
 import { InstanceHeartbeat, LeaderRole } from './cluster.ts';
 import { CustomerUser, RefreshToken } from './customer-users.ts';
+import { CustomerCommand } from './customer-commands.ts';
 import { Customer } from './customers.ts';
 import { OutboxEvent } from './event-queue.ts';
 import { Instance } from './instances.ts';
@@ -38,6 +39,7 @@ export * from './balance-transactions.ts';
 export * from './catalog.ts';
 export * from './cluster.ts';
 export * from './customer-users.ts';
+export * from './customer-commands.ts';
 export * from './customers.ts';
 export * from './event-queue.ts';
 export * from './instances.ts';
@@ -54,6 +56,7 @@ export const ALL_ENTITIES = [
   AdminUser,
   Session,
   Customer,
+  CustomerCommand,
   CustomerUser,
   RefreshToken,
   VerificationCode,

@@ -11,6 +11,7 @@ import { Migration0002PluginsAndCatalog } from './0002-plugins-and-catalog.ts';
 import { Migration0003OrdersAndBilling } from './0003-orders-and-billing.ts';
 import { Migration0004SupportAndOperations } from './0004-support-and-operations.ts';
 import { Migration0005CacheInvalidationTriggers } from './0005-cache-invalidation-triggers.ts';
+import { Migration0006CustomerCommands } from './0006-customer-commands.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0003-orders-and-billing', class: Migration0003OrdersAndBilling },
   { name: '0004-support-and-operations', class: Migration0004SupportAndOperations },
   { name: '0005-cache-invalidation-triggers', class: Migration0005CacheInvalidationTriggers },
+  { name: '0006-customer-commands', class: Migration0006CustomerCommands },
 ];

@@ -1,4 +1,4 @@
-import type { Caller } from '../domain/identity/principal.ts';
+import type { Caller } from './identity/principal.ts';
 
 /**
  * Where a use case comes from, as the audit trail records it: the caller, its address and the

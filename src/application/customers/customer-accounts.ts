@@ -1,0 +1,177 @@
+/**
+ * Customer management (CustomerService, 5 RPCs; customer-service.md) and the opening of
+ * self-registered accounts. Every change of a customer is a command to that customer's actor —
+ * which decides on its live state and commits the snapshot, the audit row and the command's
+ * outcome in one transaction — so no code path writes a customer row around its actor. Reads go
+ * straight to PostgreSQL.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { CommandAttachments, CustomerReply, CustomerRequest } from '../../actors/messages.ts';
+import {
+  validateChanges, validateNewCustomer, type CustomerChanges, type CustomerCommand, type CustomerState, type NewCustomer,
+} from '../../domain/customers/customer.ts';
+import { DomainError, invalid, notFound } from '../../domain/errors.ts';
+import { clip } from '../../domain/input-limits.ts';
+import type { Origin } from '../../domain/origin.ts';
+import type { Page } from '../../domain/pagination.ts';
+import { moneyOf } from '../../domain/money.ts';
+import { newId } from '../../lib/ids.ts';
+import { rfc3339 } from '../../lib/time.ts';
+import { Customer } from '../../persistence/entities/customers.ts';
+import type { AccountOpening, RegisteredAccount } from '../identity/registration.ts';
+
+/** The customer actors, wherever they live (src/actors/router.ts ShardRouter). */
+export interface CustomerActors {
+  ask(customerId: string, request: CustomerRequest): Promise<CustomerReply>;
+}
+
+/** ListCustomers filters. */
+export interface CustomerFilter {
+  isActive?: boolean;
+  /** Matched case-insensitively against name and e-mail. */
+  search?: string;
+}
+
+/** A client-chosen idempotency key: printable ASCII, at most 128 characters. */
+const KEY = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The idempotency key of a command: the client's (`idempotency-key` header) or a new one.
+ * @throws DomainError invalid_argument for a malformed client key
+ */
+export function commandKey(clientKey: string | null | undefined): string {
+  if (clientKey === null || clientKey === undefined || clientKey === '') return `nb:${newId()}`;
+  if (!KEY.test(clientKey)) throw invalid('the idempotency-key header must be 1 to 128 printable ASCII characters without spaces');
+  return `client:${clientKey}`;
+}
+
+function stateOfRow(row: Customer): CustomerState {
+  return {
+    id: row.id,
+    name: row.name,
+    contactPerson: row.contactPerson,
+    email: row.email,
+    phone: row.phone,
+    company: row.company,
+    notes: row.notes,
+    balance: moneyOf(row.balance),
+    creditLimit: moneyOf(row.creditLimit),
+    isActive: row.isActive,
+    canCreateApiKeys: row.canCreateApiKeys,
+    version: row.version,
+    createdAt: rfc3339(row.createdAt),
+    updatedAt: rfc3339(row.updatedAt),
+  };
+}
+
+function refusalOf(reply: Extract<CustomerReply, { ok: false }>, customerId: string): DomainError {
+  return new DomainError(reply.error, reply.error === 'not_found' ? `customer ${customerId} does not exist` : reply.message);
+}
+
+/** See the file comment. Methods throw DomainError for refused requests. */
+export class CustomerAccounts implements AccountOpening {
+  private readonly orm: MikroORM;
+  private readonly actors: CustomerActors;
+
+  constructor(deps: { orm: MikroORM; actors: CustomerActors }) {
+    this.orm = deps.orm;
+    this.actors = deps.actors;
+  }
+
+  /**
+   * Creates a customer (CreateCustomer); another customer of the same name (case-insensitive) is
+   * refused.
+   * @throws DomainError invalid_argument (a field), already_exists (name or e-mail taken)
+   */
+  async create(origin: Origin, input: NewCustomer, clientKey?: string | null): Promise<CustomerState> {
+    const customer = validateNewCustomer(input);
+    const key = commandKey(clientKey);
+    // A retried create with the client's key finds the customer its first attempt made.
+    const earlier = clientKey ? await this.customerOfKey(key) : null;
+    const customerId = earlier ?? newId();
+    return this.applied(await this.command(customerId, key, origin, { type: 'create', customer }, { uniqueName: true }), customerId);
+  }
+
+  /**
+   * Changes the fields given (UpdateCustomer); activity, credit limit and API-key permission too.
+   * @throws DomainError invalid_argument, not_found, already_exists (name or e-mail taken)
+   */
+  async update(origin: Origin, customerId: string, changes: CustomerChanges, clientKey?: string | null): Promise<CustomerState> {
+    const valid = validateChanges(changes);
+    const key = commandKey(clientKey);
+    const reply = await this.command(customerId, key, origin, { type: 'update', changes: valid }, valid.name !== undefined ? { uniqueName: true } : undefined);
+    return this.applied(reply, customerId);
+  }
+
+  /**
+   * Deletes a customer (DeleteCustomer): refused while its balance is not zero or orders,
+   * instances, invoices, payments or ledger entries reference it — never a silent cascade.
+   * @throws DomainError not_found, failed_precondition
+   */
+  async remove(origin: Origin, customerId: string, clientKey?: string | null): Promise<void> {
+    const reply = await this.command(customerId, commandKey(clientKey), origin, { type: 'delete' });
+    if (!reply.ok) throw refusalOf(reply, customerId);
+  }
+
+  /** One customer (GetCustomer). @throws DomainError not_found */
+  async get(customerId: string): Promise<CustomerState> {
+    const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
+    if (!row) throw notFound(`customer ${customerId} does not exist`);
+    return stateOfRow(row);
+  }
+
+  /** A page of customers, newest first (ListCustomers). */
+  async list(filter: CustomerFilter, page: Page): Promise<{ customers: CustomerState[]; total: number }> {
+    const like = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const [rows, total] = await this.orm.em.fork().findAndCount(
+      Customer,
+      {
+        ...(filter.isActive !== undefined ? { isActive: filter.isActive } : {}),
+        ...(like ? { $or: [{ name: { $ilike: like } }, { email: { $ilike: like } }] } : {}),
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.pageSize, offset: page.offset },
+    );
+    return { customers: rows.map(stateOfRow), total };
+  }
+
+  /**
+   * Opens a self-registered account through a `create` command of the new customer's actor, whose
+   * transaction also consumes the code and creates the user (see AccountOpening).
+   */
+  async open(account: RegisteredAccount): Promise<{ customerId: string; userId: string }> {
+    const customerId = newId();
+    const userId = newId();
+    const customer = validateNewCustomer({ ...account.customer, phone: '', company: '', notes: '', creditLimit: '' });
+    const reply = await this.command(customerId, commandKey(null), null, { type: 'create', customer }, {
+      registration: { verificationCodeId: account.verificationCodeId, user: { id: userId, ...account.user } },
+    });
+    this.applied(reply, customerId);
+    return { customerId, userId };
+  }
+
+  /**
+   * Sends a command; an ask that timed out is sent again with the same key (the actor answers a
+   * key it applied with the recorded outcome, so "maybe applied" never becomes "applied twice").
+   */
+  private async command(customerId: string, key: string, origin: Origin | null, command: CustomerCommand, attachments?: CommandAttachments): Promise<CustomerReply> {
+    const request: CustomerRequest = { type: 'command', idempotencyKey: key, origin, command, ...(attachments ? { attachments } : {}) };
+    const first = await this.actors.ask(customerId, request);
+    if (first.ok || first.error !== 'unavailable') return first;
+    return this.actors.ask(customerId, request);
+  }
+
+  /** The state an applied command left, or its refusal as a DomainError. */
+  private applied(reply: CustomerReply, customerId: string): CustomerState {
+    if (!reply.ok) throw refusalOf(reply, customerId);
+    if (reply.type !== 'applied' || reply.state === null) throw new DomainError('unavailable', `customer ${clip(customerId)} answered out of turn; try again`);
+    return reply.state;
+  }
+
+  private async customerOfKey(key: string): Promise<string | null> {
+    const rows = await this.orm.em.fork().execute<Array<{ customer_id: string }>>(
+      "select customer_id from customer_commands where idempotency_key = ? and command_type = 'create' limit 1",
+      [key],
+    );
+    return rows[0]?.customer_id ?? null;
+  }
+}
