@@ -14,7 +14,7 @@ import { createHttpHandler } from '../grpc/http.ts';
 import { OnePortListener } from '../grpc/listener.ts';
 import { createNativeServer } from '../grpc/native.ts';
 import { registerServices } from '../grpc/services/index.ts';
-import { ALL_FILES, ALL_SERVICES } from '../grpc/services.ts';
+import { ALL_FILES, ALL_SERVICES } from '../grpc/service-list.ts';
 import { grpcWebRoutes, webContextValues } from '../grpc/web.ts';
 import { createGrpcWebHandler } from '../grpc/web-protocol.ts';
 import { createApplication } from '../application/index.ts';

@@ -6,7 +6,7 @@
  *   an error's stack follows on indented lines.
  */
 import pino from 'pino';
-import type { AppConfig } from '../../cluster.config.ts';
+import type { AppConfig } from './schema.ts';
 
 const LEVEL_COLORS: Readonly<Record<string, string>> = {
   trace: '\x1b[90m',

@@ -2,7 +2,7 @@
  * The rules a configuration must meet before the server may start (RustBill's security checklist):
  * a real JWT secret, and a way to create the first admin.
  */
-import type { AppConfig } from '../../cluster.config.ts';
+import type { AppConfig } from './schema.ts';
 import { configErrorFromProblems } from './errors.ts';
 
 /** The shortest JWT secret accepted, in characters. */

@@ -14,7 +14,7 @@ import { create, createFileRegistry, ScalarType } from '@bufbuild/protobuf';
 import type { DescField, DescMessage, FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
-import { ALL_FILES, ALL_SERVICES } from '../../src/grpc/services.ts';
+import { ALL_FILES, ALL_SERVICES } from '../../src/grpc/service-list.ts';
 import {
   loadSpec,
   parseLooseFieldTables,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SERVICES } from '../../src/grpc/services.ts';
+import { ALL_SERVICES } from '../../src/grpc/service-list.ts';
 import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 import { createTestDatabase } from '../support/db.ts';
 

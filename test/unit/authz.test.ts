@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, permissionOf } from '../../src/grpc/authz.ts';
 import type { Caller } from '../../src/domain/identity/principal.ts';
-import { ALL_SERVICES } from '../../src/grpc/services.ts';
+import { ALL_SERVICES } from '../../src/grpc/service-list.ts';
 
 const admin: Caller = { kind: 'admin', userId: 'a', username: 'admin', role: 'admin', sessionId: 's' };
 const operator: Caller = { kind: 'admin', userId: 'o', username: 'op', role: 'operator', sessionId: 's' };

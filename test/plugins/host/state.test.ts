@@ -73,7 +73,8 @@ describe('host stateGet/stateSet on plugin_state', () => {
 
   it('handles concurrent sets of one key without errors (last write wins)', async () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => host.stateSet(first, 'race', String(i))));
-    expect(Number(await host.stateGet(first, 'race'))).toBeGreaterThanOrEqual(0);
+    // One of the values written (an empty answer would mean every write was lost).
+    expect(Array.from({ length: 10 }, (_, i) => String(i))).toContain(await host.stateGet(first, 'race'));
     expect(await orm.em.fork().count(PluginState, { interfaceId: first, key: 'race' })).toBe(1);
   });
 

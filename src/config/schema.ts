@@ -1,0 +1,246 @@
+/**
+ * The schema of NodeBill's configuration: every setting, its type, its default and its limits, in
+ * one place (sections and keys of RustBill's operations manual, plus NodeBill's own). Loaded by
+ * src/config/load.ts; the entry point is cluster.config.ts.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import { parseAddressRange } from '../domain/address-ranges.ts';
+import { isAllowListEntry } from '../plugins/host/outbound-policy.ts';
+
+/** The number of actor shards; fixed in this version (the shard map is `hash(customer_id) mod 64`). */
+export const SHARD_COUNT = 64;
+
+const positiveInt = (what: string) => z.int({ error: `must be a whole number (${what})` }).min(1, { error: `must be at least 1 (${what})` });
+const nonNegativeInt = (what: string) => z.int({ error: `must be a whole number (${what})` }).min(0, { error: `must not be negative (${what})` });
+
+const corsOrigin = z.string().refine(
+  (value) => {
+    if (value === '*') return true;
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be "*" or an origin such as "https://shop.example.com" (scheme, host and optional port; no path, no trailing slash)' },
+);
+
+const addressOrCidr = z.string().refine((value) => parseAddressRange(value) !== null, {
+  error: 'must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8"',
+});
+
+const serverSchema = z
+  .strictObject({
+    /** Listening address. Keep 127.0.0.1 behind a reverse proxy. */
+    host: z.string().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+    /** Port for gRPC, gRPC-Web and the HTTP routes. */
+    port: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be between 1 and 65535' }).max(65535, { error: 'must be between 1 and 65535' }).default(50051),
+    /** Requests handled at once per worker; more wait in FIFO order. */
+    max_concurrency: positiveInt('requests').default(30),
+    /** Address that receives system notifications (new orders etc.); empty = none. */
+    notify_email: z.string().default(''),
+    /** URL path of the admin web app. */
+    admin_path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, { error: 'must start with "/", not end with "/", and contain only URL-safe characters, e.g. "/admin"' })
+      .default('/admin'),
+    /** Origins allowed to call the API from a browser. [] = same origin only; "*" = any (explicitly). */
+    cors_allowed_origins: z.array(corsOrigin).default(() => []),
+    /**
+     * NodeBill: reverse proxies (IP addresses or CIDR ranges, e.g. "127.0.0.1", "10.0.0.0/8") whose
+     * `X-Forwarded-For` is believed. The client address — for rate limits, logs and audit — is the
+     * last address in that header not itself a trusted proxy. [] = the header is ignored.
+     */
+    trusted_proxies: z.array(addressOrCidr).default(() => []),
+  })
+  .prefault({});
+
+const dbSchema = z
+  .strictObject({
+    /** PostgreSQL connection string; "" = start the embedded PostgreSQL under data_dir. */
+    url: z
+      .string()
+      .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), {
+        error: 'must be a PostgreSQL URL such as "postgres://user:password@host:5432/nodebill", or "" for the embedded database',
+      })
+      .default(''),
+    max_connections: positiveInt('connections').default(20),
+    min_connections: nonNegativeInt('connections').default(2),
+    idle_timeout_secs: positiveInt('seconds').default(300),
+    max_lifetime_secs: positiveInt('seconds').default(1800),
+    acquire_timeout_secs: positiveInt('seconds').default(5),
+    /** Run `SELECT 1` before handing out a pooled connection. */
+    test_before_acquire: z.boolean().default(true),
+  })
+  .superRefine((db, ctx) => {
+    if (db.min_connections > db.max_connections) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_connections'],
+        message: `must not exceed [db] max_connections (${db.max_connections})`,
+      });
+    }
+  })
+  .prefault({});
+
+const jwtSchema = z
+  .strictObject({
+    /** HMAC key for customer tokens. Required (≥ 32 characters) unless generated on the embedded path. */
+    secret: z.string().default(''),
+    expiry_hours: positiveInt('hours').default(24),
+    refresh_expiry_days: positiveInt('days').default(30),
+  })
+  .prefault({});
+
+const sessionSchema = z
+  .strictObject({
+    cookie_name: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, { error: 'must be a valid cookie name (letters, digits and !#$%&\'*+-.^_`|~)' })
+      .default('rustbill_session'),
+    idle_timeout_minutes: positiveInt('minutes').default(1440),
+    absolute_timeout_hours: positiveInt('hours').default(168),
+    /** Set to true in production behind HTTPS. */
+    cookie_secure: z.boolean().default(false),
+    cookie_same_site: z.enum(['Lax', 'Strict', 'None'], { error: 'must be "Lax", "Strict" or "None"' }).default('Lax'),
+  })
+  .superRefine((session, ctx) => {
+    if (session.cookie_same_site === 'None' && !session.cookie_secure) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cookie_same_site'],
+        message: 'browsers drop SameSite=None cookies that are not Secure: set [session] cookie_secure = true (and serve over HTTPS), or use "Lax"',
+      });
+    }
+  })
+  .prefault({});
+
+const bootstrapSchema = z
+  .strictObject({
+    /** Username of the first admin, created at startup when no admin exists. */
+    admin_username: z.string().min(1, { error: 'must not be empty' }).default('admin'),
+    /** Password of that first admin (stored as a bcrypt hash). */
+    admin_password: z.string().default(''),
+  })
+  .prefault({});
+
+const rateLimitSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    login_per_sec: positiveInt('requests per second').default(5),
+    register_per_sec: positiveInt('requests per second').default(1),
+    /** NodeBill: verification codes one client address may request per hour (one per e-mail address per minute regardless). */
+    verification_per_hour: positiveInt('requests per hour').default(10),
+    /** NodeBill: ChangePassword calls one signed-in user may make per minute. */
+    change_password_per_min: positiveInt('requests per minute').default(5),
+    /** NodeBill: consecutive wrong passwords of one account (login or ChangePassword) that cost nothing. */
+    login_free_failures: positiveInt('failures').default(5),
+    /** NodeBill: how long the account is locked after the next wrong password; doubles with each further one. */
+    login_backoff_base_secs: positiveInt('seconds').default(1),
+    /** NodeBill: the longest lock of an account after wrong passwords. */
+    login_backoff_max_secs: positiveInt('seconds').default(900),
+  })
+  .prefault({});
+
+const redisSchema = z
+  .strictObject({
+    /** Without Redis the server runs degraded (see src/bootstrap/redis.ts). */
+    enabled: z.boolean().default(false),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, { error: 'must be a Redis URL such as "redis://127.0.0.1:6379" (or rediss:// for TLS)' })
+      .default('redis://127.0.0.1:6379'),
+    max_connections: positiveInt('connections').default(10),
+    /** Prefix of every key and queue name, so environments can share one Redis. */
+    prefix: z.string().min(1, { error: 'must not be empty' }).default('rustbill'),
+  })
+  .prefault({});
+
+const pluginsSchema = z
+  .strictObject({
+    plugins_dir: z.string().min(1, { error: 'must not be empty' }).default('./plugins'),
+    /** Time limit of one plugin call. */
+    call_timeout_ms: positiveInt('milliseconds').default(5000),
+    /** Memory limit of one plugin call. */
+    memory_limit_mb: positiveInt('megabytes').default(64),
+    /** How often the plugin directory is rescanned. */
+    scan_interval_secs: positiveInt('seconds').default(300),
+    /** How often enabled plugin interfaces are health-checked. */
+    health_check_interval_secs: positiveInt('seconds').default(300),
+    /** Consecutive failures of one outbound host that open its circuit breaker. */
+    breaker_failure_threshold: positiveInt('failures').default(5),
+    /** How long an open breaker waits before letting one probe through. */
+    breaker_reset_timeout_ms: positiveInt('milliseconds').default(30_000),
+    /** Retries of an outbound request after a transient error (exponential backoff). */
+    http_retries: z.number().int().min(0).max(10).default(3),
+    /** First backoff delay; doubles on each retry. */
+    http_retry_base_ms: positiveInt('milliseconds').default(200),
+    /** Time limit of one outbound HTTP request. */
+    http_timeout_ms: positiveInt('milliseconds').default(10_000),
+    /**
+     * Largest response body a plugin's HTTP request accepts; a larger one is cut off as soon as it
+     * passes the limit and fails the host call. At most 256 MiB.
+     */
+    max_response_bytes: positiveInt('bytes')
+      .max(256 * 1024 * 1024, { error: 'must be at most 268435456 (256 MiB)' })
+      .default(4 * 1024 * 1024),
+    /**
+     * Destinations plugins may reach although the outbound policy refuses them by default
+     * (loopback, private, link-local, unspecified and other special addresses): host names
+     * ("incus.lan"), IP addresses ("10.0.0.5") or CIDR ranges ("10.0.0.0/8", "fd00::/8").
+     */
+    outbound_allow: z
+      .array(
+        z.string().refine(isAllowListEntry, {
+          error: 'must be a host name, an IP address or a CIDR range, e.g. "incus.lan", "10.0.0.5" or "10.0.0.0/8"',
+        }),
+      )
+      .default(() => []),
+    /** Largest value one `state_set` may store (UTF-8). */
+    state_max_value_bytes: positiveInt('bytes').default(64 * 1024),
+    /** Most keys one plugin interface may hold in its state. */
+    state_max_keys: positiveInt('keys').default(1000),
+  })
+  .prefault({});
+
+const clusterSchema = z
+  .strictObject({
+    /** Worker processes; defaults to the number of CPUs available. */
+    workers: positiveInt('processes').default(() => os.availableParallelism()),
+    shards: z
+      .literal(SHARD_COUNT, { error: `is fixed at ${SHARD_COUNT} in this version; remove the key or set it to ${SHARD_COUNT}` })
+      .default(SHARD_COUNT),
+    /** How long a stopping worker may finish in-flight work before it is killed. */
+    shutdown_grace_ms: nonNegativeInt('milliseconds').default(10_000),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { error: 'must be one of trace, debug, info, warn, error, fatal' })
+      .default('info'),
+    /** "json": one JSON object per line; "pretty": one readable text line per entry. */
+    format: z.enum(['pretty', 'json'], { error: 'must be "pretty" or "json"' }).default('pretty'),
+  })
+  .prefault({});
+
+/** The schema of the whole configuration (the parsed result has every default filled in). */
+export const AppConfigSchema = z.strictObject({
+  server: serverSchema,
+  db: dbSchema,
+  jwt: jwtSchema,
+  session: sessionSchema,
+  bootstrap: bootstrapSchema,
+  rate_limit: rateLimitSchema,
+  redis: redisSchema,
+  plugins: pluginsSchema,
+  cluster: clusterSchema,
+  log: logSchema,
+  /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */
+  data_dir: z.string().min(1, { error: 'must not be empty' }).default('./.data'),
+});
+
+/** The validated configuration; paths (`data_dir`, `plugins.plugins_dir`) are absolute. */
+export type AppConfig = z.output<typeof AppConfigSchema>;
