@@ -8,6 +8,8 @@
  * - GetMe: transport + authentication (admin bearer token → session) + the caller's user.
  * - GetBalance: the same plus a customer actor query, local or forwarded over IPC to the owning worker.
  * - ratio: NodeBill's GetMe requests/s over the bare server's, per pair of runs (issue 6's target: ≥ 0.5).
+ * - CreateCustomer, UpdateCustomer: commands of the customer actors (2-worker cluster);
+ *   GetProduct, ListProducts/20: a page of 20 of 10,000 products, anonymous.
  *
  * The load: BENCH_CONCURRENCY callers (default 32) in closed loops over BENCH_CONNECTIONS grpc-js
  * connections (default 4), BENCH_RUNS runs (default 5) of BENCH_SECONDS (default 2) each.
@@ -20,6 +22,8 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import pg from 'pg';
 import { BalanceService, GetBalanceRequestSchema } from '../src/gen/rustbill/balance_pb.ts';
+import { CreateCustomerRequestSchema, CustomerService, UpdateCustomerRequestSchema } from '../src/gen/rustbill/customer_pb.ts';
+import { GetProductRequestSchema, ListProductsRequestSchema, ProductService } from '../src/gen/rustbill/product_pb.ts';
 import { GetMeRequestSchema, IdentityService } from '../src/gen/rustbill/identity_pb.ts';
 import { newId } from '../src/lib/ids.ts';
 import { createTestDatabase } from '../test/support/db.ts';
@@ -98,20 +102,31 @@ async function startBareServer(): Promise<{ child: ChildProcess; url: string }> 
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/** A NodeBill cluster with 200 customers and an admin token. */
-async function startNodeBill(workers: number, redis: boolean): Promise<{ server: RunningServer; token: string; customers: string[]; close(): Promise<void> }> {
+/** A NodeBill cluster with 200 customers, 10,000 products and an admin token. */
+async function startNodeBill(workers: number, redis: boolean): Promise<{ server: RunningServer; token: string; customers: string[]; products: string[]; close(): Promise<void> }> {
   const db = await createTestDatabase();
   const server = await startServer({ databaseUrl: db.url, workers, redis });
   const login = await createClient(IdentityService, createGrpcTransport({ baseUrl: server.url })).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   const customers = Array.from({ length: 200 }, () => newId());
-  for (const id of customers) await client.query("insert into customers (id, name, balance) values ($1, 'bench', '100.00')", [id]);
+  for (const id of customers) await client.query("insert into customers (id, name, balance) values ($1, $2, '100.00')", [id, `bench ${id}`]);
+  const products = Array.from({ length: 10_000 }, () => newId());
+  for (let start = 0; start < products.length; start += 1000) {
+    const batch = products.slice(start, start + 1000);
+    await client.query(
+      `insert into products (id, name, description, price_per_month, billing_cycles, specs)
+       select id, 'VPS ' || n, 'bench product', 5 + n % 50, '{"monthly":"5.00","yearly":"50.00"}', jsonb_build_object('region', 'r' || n % 5)
+       from unnest($1::uuid[]) with ordinality as t(id, n)`,
+      [batch],
+    );
+  }
   await client.end();
   return {
     server,
     token: login.accessToken,
     customers,
+    products,
     close: async () => {
       await server.stop();
       await db.drop();
@@ -121,14 +136,51 @@ async function startNodeBill(workers: number, redis: boolean): Promise<{ server:
 
 interface ClusterResult {
   label: string;
-  bare: Figures;
-  getMe: Figures;
-  getBalance: Figures;
+  /** Figures by RPC, in the order printed. */
+  rows: Array<[string, Figures]>;
   /** Median of NodeBill GetMe req/s over bare req/s, per pair of alternating runs. */
   ratio: number;
 }
 
-async function benchCluster(label: string, workers: number, redis: boolean, bareUrl: string): Promise<ClusterResult> {
+/** Medians over RUNS runs of `call` (after a warm-up run). */
+async function runs(call: (i: number) => Promise<unknown>): Promise<Figures> {
+  await measure(call);
+  const all = [];
+  for (let run = 0; run < RUNS; run += 1) all.push(await measure(call));
+  return summarize(all);
+}
+
+/**
+ * Customers and the catalog through the real server: CreateCustomer and UpdateCustomer (commands of
+ * the customer actors: decide, fenced snapshot write, audit row, outcome), GetProduct and
+ * ListProducts (a page of 20 of 10,000 products, anonymous).
+ */
+async function catalogRows(cluster: Awaited<ReturnType<typeof startNodeBill>>): Promise<Array<[string, Figures]>> {
+  const auth = { authorization: `Bearer ${cluster.token}` };
+  const creating = clients(CustomerService, 'createCustomer', cluster.server.url, auth);
+  const updating = clients(CustomerService, 'updateCustomer', cluster.server.url, auth);
+  const getting = clients(ProductService, 'getProduct', cluster.server.url);
+  const listing = clients(ProductService, 'listProducts', cluster.server.url);
+  const pick = <T>(items: T[], i: number): T => items[i % items.length] as T;
+  const run = newId().slice(-8);
+  let created = 0;
+  const createCustomer = (i: number): Promise<unknown> =>
+    pick(creating, i)(create(CreateCustomerRequestSchema, { name: `bench ${run} ${created++}`, creditLimit: '100.00' }));
+  const updateCustomer = (i: number): Promise<unknown> =>
+    pick(updating, i)(create(UpdateCustomerRequestSchema, { id: pick(cluster.customers, i), notes: `n ${i}` }));
+  const getProduct = (i: number): Promise<unknown> => pick(getting, i)(create(GetProductRequestSchema, { id: pick(cluster.products, i * 7919) }));
+  const pages = Math.ceil(cluster.products.length / 20);
+  const listProducts = (i: number): Promise<unknown> =>
+    pick(listing, i)(create(ListProductsRequestSchema, { pagination: { page: 1 + ((i * 31) % pages), pageSize: 20 } }));
+  return [
+    ['CreateCustomer', await runs(createCustomer)],
+    ['UpdateCustomer', await runs(updateCustomer)],
+    ['GetProduct', await runs(getProduct)],
+    ['ListProducts/20', await runs(listProducts)],
+  ];
+}
+
+async function benchCluster(label: string, workers: number, redis: boolean, bareUrl: string, withCatalog: boolean): Promise<ClusterResult> {
   const cluster = await startNodeBill(workers, redis);
   try {
     const auth = { authorization: `Bearer ${cluster.token}` };
@@ -142,7 +194,7 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
     const getMe = (i: number): Promise<unknown> => pick(identity, i)(getMeRequest);
     const getBalance = (i: number): Promise<unknown> => pick(balances, i)(pick(balanceRequests, i));
     // Warm-up: connections, sessions, actors, JIT.
-    for (const call of [bareCall, getMe, getBalance]) await measure(call);
+    for (const call of [bareCall, getMe]) await measure(call);
     const bareRuns = [];
     const getMeRuns = [];
     const ratios = [];
@@ -153,9 +205,9 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
       getMeRuns.push(n);
       ratios.push(n.rps / b.rps);
     }
-    const balanceRuns = [];
-    for (let run = 0; run < RUNS; run += 1) balanceRuns.push(await measure(getBalance));
-    return { label, bare: summarize(bareRuns), getMe: summarize(getMeRuns), getBalance: summarize(balanceRuns), ratio: median(ratios) };
+    const rows: Array<[string, Figures]> = [['bare grpc-js GetMe', summarize(bareRuns)], ['GetMe', summarize(getMeRuns)], ['GetBalance', await runs(getBalance)]];
+    if (withCatalog) rows.push(...(await catalogRows(cluster)));
+    return { label, rows, ratio: median(ratios) };
   } finally {
     await cluster.close();
   }
@@ -164,8 +216,8 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
 const bareServer = await startBareServer();
 const results: ClusterResult[] = [];
 try {
-  results.push(await benchCluster('2 workers, no Redis', 2, false, bareServer.url));
-  results.push(await benchCluster('1 worker, Redis', 1, true, bareServer.url));
+  results.push(await benchCluster('2 workers, no Redis', 2, false, bareServer.url, true));
+  results.push(await benchCluster('1 worker, Redis', 1, true, bareServer.url, false));
 } finally {
   bareServer.child.kill();
 }
@@ -174,8 +226,7 @@ const out = process.stdout;
 out.write(`\nRequest path: ${RUNS} runs × ${SECONDS} s, ${CONCURRENCY} concurrent callers over ${CONNECTIONS} connections (medians)\n`);
 out.write('cluster                 rpc                req/s    p50 ms   p99 ms\n');
 for (const result of results) {
-  const rows: Array<[string, Figures]> = [['bare grpc-js GetMe', result.bare], ['GetMe', result.getMe], ['GetBalance', result.getBalance]];
-  for (const [name, figures] of rows) {
+  for (const [name, figures] of result.rows) {
     out.write(`${result.label.padEnd(23)} ${name.padEnd(18)} ${figures.rps.toFixed(0).padStart(6)}  ${figures.p50.toFixed(2).padStart(7)}  ${figures.p99.toFixed(2).padStart(7)}\n`);
   }
 }
