@@ -1,10 +1,13 @@
 /**
  * `npm run spec:snapshot`: extracts the spec's API tables (field names, numbers, types; no prose)
- * into test/contract/spec-snapshot.json, which the contract test uses where the spec directory is absent.
+ * into test/contract/spec-snapshot.json, and the grpcurl examples of the customer and product
+ * references into test/contract/spec-examples.json, which the tests use where the spec directory
+ * is absent.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLES_SNAPSHOT, examplesFrom } from './spec-examples.ts';
 import { loadSpec, parseLooseFieldTables, SPEC_FILES, type SpecField } from './spec-tables.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,3 +18,5 @@ for (const file of Object.keys(SPEC_FILES.loose)) loose[file] = parseLooseFieldT
 const out = join(repo, 'test/contract/spec-snapshot.json');
 writeFileSync(out, `${JSON.stringify({ spec: loadSpec(dir), loose }, null, 1)}\n`);
 process.stdout.write(`wrote ${out}\n`);
+writeFileSync(EXAMPLES_SNAPSHOT, `${JSON.stringify(examplesFrom(dir), null, 1)}\n`);
+process.stdout.write(`wrote ${EXAMPLES_SNAPSHOT}\n`);
