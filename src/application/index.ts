@@ -5,10 +5,15 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../identity/module.ts';
+import type { PluginRegistry } from '../plugins/registry/registry.ts';
 import { DatabaseAccountOpening } from './customers/account-opening.ts';
 import { Accounts } from './identity/accounts.ts';
 import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
+import { InterfaceAdministration } from './plugins/interface-administration.ts';
+import { InterfaceOperations } from './plugins/interface-operations.ts';
+import { UpstreamInstanceImport } from './provisioning/upstream-instance-import.ts';
+import { ServerRestart, type ClusterControl } from './system/server-restart.ts';
 
 /** Every application service. */
 export interface Application {
@@ -24,5 +29,24 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity }): 
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: new DatabaseAccountOpening(orm) }),
     users: new UserAdministration({ orm, identity }),
+  };
+}
+
+/** The application services over the plugin system and the cluster (IntegrationService). */
+export interface IntegrationApplication {
+  interfaces: InterfaceAdministration;
+  operations: InterfaceOperations;
+  upstreamImport: UpstreamInstanceImport;
+  restart: ServerRestart;
+}
+
+/** Builds them over `orm`, the worker's plugin registry and the cluster port. */
+export function createIntegrationApplication(deps: { orm: MikroORM; registry: PluginRegistry; cluster: ClusterControl }): IntegrationApplication {
+  const { orm, registry, cluster } = deps;
+  return {
+    interfaces: new InterfaceAdministration({ orm, registry }),
+    operations: new InterfaceOperations({ orm, registry }),
+    upstreamImport: new UpstreamInstanceImport({ orm, source: registry.providers }),
+    restart: new ServerRestart({ orm, cluster, log: registry.log }),
   };
 }

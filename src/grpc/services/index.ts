@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Application } from '../../application/index.ts';
+import { createIntegrationApplication, type Application } from '../../application/index.ts';
 import type { ShardRouter } from '../../actors/router.ts';
 import type { AppConfig } from '../../../cluster.config.ts';
 import { BalanceService } from '../../gen/rustbill/balance_pb.ts';
@@ -49,7 +49,8 @@ export interface ServiceDeps {
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router));
-  registry.register(IntegrationService, integrationHandlers(deps));
+  const plugins = deps.plugins.registry;
+  registry.register(IntegrationService, integrationHandlers({ registry: plugins, app: createIntegrationApplication({ orm: deps.orm, registry: plugins, cluster: deps.cluster }) }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
 
   registry

@@ -6,7 +6,7 @@
  */
 import { Decimal } from 'decimal.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ProductInfoSchema, SpecFieldSchema, SpecGroupSchema, SpecTemplateSchema } from '../../gen/rustbill/product_pb.ts';
+import type { ProductInfoSchema, SpecField, SpecFieldSchema, SpecGroup, SpecGroupSchema } from '../../gen/rustbill/product_pb.ts';
 import { PluginError } from '../types.ts';
 
 type Json = { [key: string]: unknown };
@@ -222,15 +222,22 @@ export function readSyncedProducts(value: unknown, interfaceId: string, groupId:
   });
 }
 
-type SpecFieldInit = MessageInitShape<typeof SpecFieldSchema>;
-type SpecGroupInit = MessageInitShape<typeof SpecGroupSchema>;
+/** A spec field as read from a script (a `SpecField` init, plain data). */
+export type SpecFieldData = Exclude<MessageInitShape<typeof SpecFieldSchema>, SpecField>;
+/** A spec group as read from a script (a `SpecGroup` init, plain data). */
+export type SpecGroupData = Omit<Exclude<MessageInitShape<typeof SpecGroupSchema>, SpecGroup>, 'fields'> & { fields: SpecFieldData[] };
+/** A spec template as read from a script (a `SpecTemplate` init, plain data). */
+export interface SpecTemplateData {
+  fields: SpecFieldData[];
+  groups: SpecGroupData[];
+}
 
 function optionalBig(source: Json, key: string): bigint | undefined {
   const value = integer(source, key);
   return value === undefined ? undefined : BigInt(value);
 }
 
-function readSpecField(item: unknown): SpecFieldInit | null {
+function readSpecField(item: unknown): SpecFieldData | null {
   if (!isObject(item) || text(item, 'key') === '') return null;
   const options = Array.isArray(item.options) ? item.options.filter(isObject) : [];
   const impact = isObject(item.price_impact) ? item.price_impact : null;
@@ -265,11 +272,11 @@ function readSpecField(item: unknown): SpecFieldInit | null {
  * `spec_template()`: `{"groups":[…],"fields":[…]}` (guide: spec_template — 规格模板). Fields without
  * a `key` are dropped.
  */
-export function readSpecTemplate(value: unknown): MessageInitShape<typeof SpecTemplateSchema> {
+export function readSpecTemplate(value: unknown): SpecTemplateData {
   const data = asData(value);
   if (!isObject(data)) throw bad('spec_template', '{"groups":[…],"fields":[…]}', value);
   const fields = Array.isArray(data.fields) ? data.fields.map(readSpecField).filter((field) => field !== null) : [];
-  const groups: SpecGroupInit[] = (Array.isArray(data.groups) ? data.groups.filter(isObject) : []).map((group) => ({
+  const groups: SpecGroupData[] = (Array.isArray(data.groups) ? data.groups.filter(isObject) : []).map((group) => ({
     key: text(group, 'key'),
     label: text(group, 'label'),
     icon: text(group, 'icon'),
