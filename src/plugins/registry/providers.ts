@@ -14,7 +14,7 @@ import { PluginRegistryError } from './errors.ts';
 import type { InterfaceScripts } from './interface-scripts.ts';
 import type { PluginInterfaces } from './interfaces.ts';
 import {
-  readCreatedInstance, readImportedInstance, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
+  flattenSpecTemplate, readCreatedInstance, readImportedInstance, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
   readUpstreamBalance, readUpstreamInstances, type ProviderInstance, type SpecTemplateData, type SyncedProduct,
 } from './results.ts';
 import { describeInterface, PROVIDER_TYPES, providerRefusal } from './rules.ts';
@@ -26,7 +26,7 @@ export const SPEC_TEMPLATE_TTL_MS = 60_000;
 /** How many spec templates are remembered (the cache is emptied when full). */
 const SPEC_TEMPLATE_CACHE_SIZE = 200;
 
-/** A spec template as ListProviders sends it. */
+/** A spec template as ListProviders sends it ({@link flattenSpecTemplate}). */
 export type SpecTemplate = SpecTemplateData;
 
 /** An enabled provider interface and its spec template (empty when spec_template() failed). */
@@ -93,15 +93,16 @@ export class ProviderCalls {
   }
 
   /**
-   * `spec_template()` of a provider interface, cached for {@link SPEC_TEMPLATE_TTL_MS} per
-   * interface, script and config (customers list providers often).
+   * `spec_template()` of a provider interface, flattened for the wire ({@link flattenSpecTemplate}:
+   * every field in `fields` with its group key, `groups` kept), cached for
+   * {@link SPEC_TEMPLATE_TTL_MS} per interface, script and config (customers list providers often).
    * @throws PluginError; PluginRegistryError (no script)
    */
   async specTemplate(row: PluginInterface): Promise<SpecTemplate> {
     const key = `${row.id}/${row.scriptHash}/${scriptHash(JSON.stringify(row.config))}`;
     const cached = this.specTemplates.get(key);
     if (cached && cached.expires > Date.now()) return cached.template;
-    const template = readSpecTemplate(await this.scripts.call(row, 'spec_template'));
+    const template = flattenSpecTemplate(readSpecTemplate(await this.scripts.call(row, 'spec_template')));
     if (this.specTemplates.size >= SPEC_TEMPLATE_CACHE_SIZE) this.specTemplates.clear();
     this.specTemplates.set(key, { template, expires: Date.now() + SPEC_TEMPLATE_TTL_MS });
     return template;

@@ -295,3 +295,33 @@ export function toResultJson(value: unknown): string {
     return JSON.stringify(String(data));
   }
 }
+
+/** `items` ordered by `displayOrder`, equal ones keeping their order. */
+function byDisplayOrder<T extends { displayOrder?: number }>(items: readonly T[]): T[] {
+  return items.map((item, index) => ({ item, index }))
+    .sort((a, b) => (a.item.displayOrder ?? 0) - (b.item.displayOrder ?? 0) || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/**
+ * A spec template as ListProviders sends it: every field in the top-level `fields`, each with
+ * its `group` key set — the fields of the groups first (groups by display order, their fields by
+ * display order; `display_order` values unchanged), then the template's own top-level fields that
+ * no group already holds — and `groups` kept as they are (their fields' `group` set too) for the
+ * group labels, icons and layout. Front-ends that read only `fields` (the flat mode of the guide)
+ * then see every field of a grouped template; those that render groups see them as before. Pure.
+ */
+export function flattenSpecTemplate(template: SpecTemplateData): SpecTemplateData {
+  const groups = template.groups.map((group) => ({ ...group, fields: group.fields.map((field) => ({ ...field, group: group.key ?? '' })) }));
+  const fields: SpecFieldData[] = [];
+  const seen = new Set<string>();
+  const add = (field: SpecFieldData): void => {
+    const key = field.key ?? '';
+    if (seen.has(key)) return;
+    seen.add(key);
+    fields.push(field);
+  };
+  for (const group of byDisplayOrder(groups)) for (const field of byDisplayOrder(group.fields)) add(field);
+  for (const field of template.fields) add(field);
+  return { fields, groups };
+}

@@ -306,6 +306,8 @@ describe('provider operations', () => {
     expect(products).toEqual([expect.objectContaining({ name: 'VPS-1C1G', pricePerMonth: '5.00', costPrice: '3.00', interfaceId: local.id, specs: { cpu_cores: '1' } })]);
     const template = await registry.providers.specTemplate(local);
     expect(template.groups?.[0]?.fields?.[0]).toMatchObject({ key: 'cpu_cores', min: 1n, max: 64n });
+    // The group's fields are also sent at the top level, with their group key (ListProviders).
+    expect(template.fields).toEqual([expect.objectContaining({ key: 'cpu_cores', group: 'compute', min: 1n, max: 64n })]);
   });
 
   it('runs upstream-only functions on upstream providers only', async () => {

@@ -3,7 +3,7 @@ import {
   ConfigValidator, InvalidConfigSchemaError, keepMaskedSecrets, maskSecrets, secretPaths,
 } from '../../../src/plugins/registry/config-schema.ts';
 import {
-  readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
+  flattenSpecTemplate, readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
   readUpstreamBalance, readUpstreamInstances, toResultJson,
 } from '../../../src/plugins/registry/results.ts';
 import { pluginFailure, PluginRegistryError } from '../../../src/plugins/registry/errors.ts';
@@ -282,5 +282,42 @@ describe('registry rules', () => {
       expect(pluginFailure(new PluginError(kind, 'm')).message).toBe(`the plugin script cannot run (${kind}): m; fix the script`);
     }
     expect(pluginFailure(new PluginError('script_error', 'x'.repeat(600))).message).toBe(`the plugin reported an error: ${'x'.repeat(500)}…`);
+  });
+});
+
+describe('spec templates as ListProviders sends them', () => {
+  const field = (key: string, displayOrder: number, group = '') => ({ key, displayOrder, group, label: key });
+
+  it('sends the fields of every group at the top level with the group key, groups and fields in display order', () => {
+    const template = flattenSpecTemplate({
+      groups: [
+        { key: 'system', label: 'System', displayOrder: 2, fields: [field('os', 1)] },
+        { key: 'compute', label: 'Compute', displayOrder: 1, fields: [field('memory_gb', 2), field('cpu_cores', 1), field('disk_gb', 2)] },
+      ],
+      fields: [],
+    });
+    expect(template.fields.map((item) => [item.key, item.group, item.displayOrder])).toEqual([
+      ['cpu_cores', 'compute', 1], ['memory_gb', 'compute', 2], ['disk_gb', 'compute', 2], ['os', 'system', 1],
+    ]);
+    // The groups stay, in their own order, for labels and layout; their fields carry the key too.
+    expect(template.groups.map((group) => [group.key, group.label, group.fields.map((item) => `${item.key}@${item.group}`)])).toEqual([
+      ['system', 'System', ['os@system']], ['compute', 'Compute', ['memory_gb@compute', 'cpu_cores@compute', 'disk_gb@compute']],
+    ]);
+  });
+
+  it('keeps top-level fields after the grouped ones, once per key, and a flat template as it is', () => {
+    const template = flattenSpecTemplate({
+      groups: [{ key: 'compute', label: 'C', displayOrder: 1, fields: [field('cpu_cores', 1)] }],
+      fields: [field('region', 5, 'location'), field('cpu_cores', 1, 'compute')],
+    });
+    expect(template.fields.map((item) => `${item.key}@${item.group}`)).toEqual(['cpu_cores@compute', 'region@location']);
+    const flat = { groups: [], fields: [field('b', 2), field('a', 1)] };
+    expect(flattenSpecTemplate(flat)).toEqual(flat);
+  });
+
+  it('leaves the reader of spec_template() unchanged: it reads what the script returned', () => {
+    const read = readSpecTemplate('{"groups":[{"key":"g","fields":[{"key":"x"}]}]}');
+    expect(read.fields).toEqual([]);
+    expect(flattenSpecTemplate(read).fields.map((item) => `${item.key}@${item.group}`)).toEqual(['x@g']);
   });
 });
