@@ -5,10 +5,15 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../identity/module.ts';
+import type { PluginRegistry } from '../plugins/registry/registry.ts';
 import { CustomerAccounts, type CustomerActors } from './customers/customer-accounts.ts';
 import { Accounts } from './identity/accounts.ts';
 import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
+import { InterfaceAdministration } from './plugins/interface-administration.ts';
+import { InterfaceOperations } from './plugins/interface-operations.ts';
+import { UpstreamInstanceImport } from './provisioning/upstream-instance-import.ts';
+import { ServerRestart, type ClusterControl } from './system/server-restart.ts';
 
 /** Every application service. */
 export interface Application {
@@ -16,10 +21,14 @@ export interface Application {
   accounts: Accounts;
   registration: Registration;
   users: UserAdministration;
+  integration: IntegrationApplication;
 }
 
-/** Builds the application services over `orm`, the identity components and the customer actors. */
-export function createApplication(deps: { orm: MikroORM; identity: Identity; actors: CustomerActors }): Application {
+/**
+ * Builds the application services over `orm`, the identity components, the customer actors, the
+ * worker's plugin registry and the cluster port.
+ */
+export function createApplication(deps: { orm: MikroORM; identity: Identity; actors: CustomerActors; plugins: PluginRegistry; cluster: ClusterControl }): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
   return {
@@ -27,5 +36,25 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity; act
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: customers }),
     users: new UserAdministration({ orm, identity }),
+    integration: createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
+  };
+}
+
+/** The application services over the plugin system and the cluster (IntegrationService). */
+export interface IntegrationApplication {
+  interfaces: InterfaceAdministration;
+  operations: InterfaceOperations;
+  upstreamImport: UpstreamInstanceImport;
+  restart: ServerRestart;
+}
+
+/** Builds them over `orm`, the worker's plugin registry and the cluster port. */
+export function createIntegrationApplication(deps: { orm: MikroORM; registry: PluginRegistry; cluster: ClusterControl }): IntegrationApplication {
+  const { orm, registry, cluster } = deps;
+  return {
+    interfaces: new InterfaceAdministration({ orm, registry }),
+    operations: new InterfaceOperations({ orm, registry }),
+    upstreamImport: new UpstreamInstanceImport({ orm, source: registry.providers }),
+    restart: new ServerRestart({ orm, cluster, log: registry.log }),
   };
 }

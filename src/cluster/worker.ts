@@ -93,14 +93,15 @@ export async function runWorker(): Promise<void> {
   const notifications = new NotificationDispatcher(pluginRegistry, pluginLog);
   const identity = createIdentity({ orm, config, redis, log, notifications, cache: principalCache, broadcast: (event) => ipc.broadcastInvalidation(event, INVALIDATION_WAIT_MS) });
 
+  const clusterControl = { restartServer: (requestedBy: string) => ipc.requestRollingRestart(requestedBy) };
   const registry = new HandlerRegistry();
   registerServices(registry, {
     orm,
-    app: createApplication({ orm, identity, actors: router }),
+    app: createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl }),
     config,
     identity,
     router,
-    cluster: { restartServer: (requestedBy) => ipc.requestRollingRestart(requestedBy) },
+    cluster: clusterControl,
     plugins: { registry: pluginRegistry, notifications },
   });
 

@@ -59,7 +59,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreatePluginInterface: 'admin', UpdatePluginInterface: 'admin', TogglePluginInterface: 'admin',
     DeletePluginInterface: 'admin', CheckPluginHealth: 'admin', GetPluginAdminPage: 'admin',
     // A script function sees the interface's whole config, secrets included (issue 6): admins only.
-    // Create/UpdatePluginInterface with script_source are refused to operators in the handler.
+    // Create/UpdatePluginInterface with script_source are refused to operators by the application
+    // service (src/application/plugins/interface-administration.ts).
     CallPluginAction: 'admin_only', RestartServer: 'admin', SyncProducts: 'authenticated', QueryPrice: 'authenticated',
     // The spec says 已认证, but until the money path charges the caller's balance for it, a customer
     // or API key creating upstream servers would get them for free: admin only for now.

@@ -1,5 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
+import { pluginFailure } from '../plugins/registry/errors.ts';
+import { PluginError } from '../plugins/types.ts';
 
 /**
  * Errors a handler throws to answer with a gRPC status. Messages are meant for the person calling:
@@ -61,12 +63,14 @@ export function fromDomainError(error: DomainError): ConnectError {
 
 /**
  * Normalises anything thrown by a handler into a ConnectError safe to send to the caller: a
- * ConnectError as it is, a {@link DomainError} as the status of its kind.
+ * ConnectError as it is, a {@link DomainError} as the status of its kind, a failing plugin
+ * ({@link PluginError}) as the DomainError {@link pluginFailure} makes of it.
  * Returns `{ error, internal }`, where `internal` is true when the original error was unexpected
  * (and must be logged with its stack by the caller of this function).
  */
 export function toPublicError(thrown: unknown, requestId: string): { error: ConnectError; internal: boolean } {
   if (thrown instanceof DomainError) return { error: fromDomainError(thrown), internal: false };
+  if (thrown instanceof PluginError) return { error: fromDomainError(pluginFailure(thrown)), internal: false };
   if (thrown instanceof ConnectError) {
     if (thrown.code === Code.Internal || thrown.code === Code.Unknown) {
       return { error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal), internal: true };

@@ -16,6 +16,32 @@ function maxBodyBytes(textMode: boolean): number {
   return textMode ? Math.ceil(binary / 3) * 4 + 4096 : binary;
 }
 
+/**
+ * A `grpc-message` value as the gRPC spec (PROTOCOL-HTTP2, "Status-Message") writes it: the UTF-8
+ * bytes of `message`, each byte outside printable ASCII (0x20–0x7E) and `%` itself as `%XX`;
+ * spaces and punctuation as they are. Clients decode it with `decodeURIComponent`.
+ */
+export function encodeGrpcMessage(message: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(message, 'utf8')) {
+    encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
+/**
+ * A `grpc-message` value as connect-es writes it (`encodeURIComponent`: every character but
+ * letters, digits and `-_.!~*'()` percent-encoded), re-encoded with {@link encodeGrpcMessage}. A
+ * value that is not valid percent-encoding is kept as it is.
+ */
+export function respellGrpcMessage(value: string): string {
+  try {
+    return encodeGrpcMessage(decodeURIComponent(value));
+  } catch {
+    return value;
+  }
+}
+
 /** A request refused before reaching connect: its gRPC status and message. */
 interface Refusal {
   code: Code;
@@ -62,7 +88,7 @@ function refuse(request: IncomingMessage, response: ServerResponse, refusal: Ref
   const headers: Record<string, string> = {
     'content-type': contentType,
     'grpc-status': String(refusal.code),
-    'grpc-message': encodeURIComponent(refusal.message),
+    'grpc-message': encodeGrpcMessage(refusal.message),
   };
   if (unreadBody) {
     headers.connection = 'close';
@@ -115,7 +141,9 @@ export function parseTrailer(data: Uint8Array): Array<[string, string]> {
  * - `application/grpc-web(+proto)` and `application/grpc-web-text(+proto)`: connect-es supports only
  *   the binary variant, so a text body is base64-decoded, served as binary, and re-encoded.
  * - An error before any response message is sent as a trailers-only response: `grpc-status` and
- *   `grpc-message` become HTTP response headers (what RustBill clients read), with an empty body.
+ *   `grpc-message` become HTTP response headers (what RustBill clients read), with an empty body;
+ *   `grpc-message` percent-encodes only what the gRPC spec requires ({@link encodeGrpcMessage}).
+ * - A path that names no method answers UNIMPLEMENTED (12) the same way, as native gRPC does.
  * Unary RPCs only, which is all the RustBill API has.
  * @returns a Node request handler that answers gRPC-Web calls and returns false for anything else
  */
@@ -129,17 +157,22 @@ export function createGrpcWebHandler(
     const match = /^application\/grpc-web(-text)?(\+proto)?\s*(;|$)/i.exec(contentType);
     if (!match) return false;
     const textMode = match[1] !== undefined;
+    const answerType = textMode ? (contentType.split(';')[0]?.trim() ?? 'application/grpc-web-text') : 'application/grpc-web+proto';
     const path = (request.url ?? '').split('?')[0] ?? '';
     const handler = handlers.get(path);
-    if (!handler || request.method !== 'POST') {
-      response.writeHead(handler ? 405 : 404).end();
+    if (!handler) {
+      // As native gRPC answers it (grpc-js's wording): a status, never an empty "success".
+      refuse(request, response, { code: Code.Unimplemented, message: `The server does not implement the method ${path.slice(0, 200)}` }, answerType, false);
+      return true;
+    }
+    if (request.method !== 'POST') {
+      response.writeHead(405).end();
       return true;
     }
     const abort = new AbortController();
     request.once('close', () => {
       if (!response.writableFinished) abort.abort();
     });
-    const answerType = textMode ? (contentType.split(';')[0]?.trim() ?? 'application/grpc-web-text') : 'application/grpc-web+proto';
     void (async () => {
       const received: Buffer[] = [];
       const limit = maxBodyBytes(textMode);
@@ -200,8 +233,10 @@ export function createGrpcWebHandler(
       if (setCookies.length > 0) headers['set-cookie'] = setCookies;
       const frames = parseFrames(payload);
       if (frames.length === 1 && frames[0]?.trailer) {
-        // Trailers-only: the status travels in the HTTP headers, readable by browser scripts.
-        for (const [key, value] of parseTrailer(frames[0].data)) headers[key] = value;
+        // Trailers-only: the status travels in the HTTP headers, readable by browser scripts. A
+        // unary call's error always comes before any message, so this is where errors are sent;
+        // their message is re-encoded as the gRPC spec asks (connect encodes every non-alphanumeric).
+        for (const [key, value] of parseTrailer(frames[0].data)) headers[key] = key === 'grpc-message' ? respellGrpcMessage(value) : value;
         payload = new Uint8Array();
       }
       if (universal.status === 200) headers['content-type'] = answerType;

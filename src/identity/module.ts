@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../cluster.config.ts';
 import { TokenSigner } from '../domain/identity/tokens.ts';
-import { AuditLog } from './audit.ts';
 import { RequestAuthenticator } from './authenticator.ts';
 import { CustomerTokens } from './customer-tokens.ts';
 import { PrincipalCache, type Invalidation } from './principal-cache.ts';
@@ -21,7 +20,6 @@ export interface Identity {
   codes: VerificationCodes;
   signer: TokenSigner;
   rateLimits: RateLimits;
-  audit: AuditLog;
   /** The users behind callers (cached). */
   profiles: UserProfiles;
   /** This process's principal cache; invalidations from other workers are applied to it. */
@@ -64,7 +62,6 @@ export function createIdentity(deps: {
     codes,
     signer,
     rateLimits: new RateLimits(config.rate_limit, redis),
-    audit: new AuditLog(orm),
     profiles,
     cache,
     invalidations,

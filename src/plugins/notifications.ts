@@ -58,7 +58,7 @@ export class NotificationDispatcher {
 
   /** The enabled notifier interfaces with their supported events. */
   async channels(): Promise<NotificationChannel[]> {
-    const rows = await this.registry.listInterfaces({ pluginTypes: ['notifier'], enabledOnly: true });
+    const rows = await this.registry.interfaces.list({ pluginTypes: ['notifier'], enabledOnly: true });
     return Promise.all(rows.map(async (row) => ({ id: row.id, name: row.displayName, pluginId: row.pluginId, supportedEvents: await this.eventsOf(row), isHealthy: row.isHealthy })));
   }
 
@@ -67,7 +67,7 @@ export class NotificationDispatcher {
    * that accept its event. Unknown or disabled channel ids are reported as failed results.
    */
   async send(notification: Notification, channelIds: readonly string[] = []): Promise<DeliveryResult[]> {
-    const rows = await this.registry.listInterfaces({ pluginTypes: ['notifier'], enabledOnly: true });
+    const rows = await this.registry.interfaces.list({ pluginTypes: ['notifier'], enabledOnly: true });
     const wanted = channelIds.length > 0 ? new Set(channelIds) : null;
     const results: DeliveryResult[] = [];
     if (wanted) {
@@ -84,7 +84,7 @@ export class NotificationDispatcher {
           return;
         }
         try {
-          await this.registry.callInterface(row, 'send', {
+          await this.registry.scripts.call(row, 'send', {
             event_type: notification.eventType,
             title: notification.title,
             body: notification.body,
@@ -105,7 +105,7 @@ export class NotificationDispatcher {
 
   private async eventsOf(row: PluginInterface): Promise<string[]> {
     try {
-      return readEvents(await this.registry.callInterface(row, 'supported_events'));
+      return readEvents(await this.registry.scripts.call(row, 'supported_events'));
     } catch {
       return [];
     }

@@ -111,7 +111,7 @@ export function startPluginSchedules(deps: PluginScheduleDeps): { stop(): void }
     await scanner.scan();
   });
   every({ ...PLUGIN_JOBS.health, intervalSecs: config.health_check_interval_secs }, 'health check', async () => {
-    const { checked, healthy } = await registry.checkAllEnabled();
+    const { checked, healthy } = await registry.health.checkAllEnabled();
     log.info({ checked, healthy }, 'plugin health checks finished');
   });
 

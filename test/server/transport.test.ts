@@ -1,8 +1,13 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { create, type DescMessage, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetPluginRequestSchema, IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
+import { IdentityService, LoginRequestSchema } from '../../src/gen/rustbill/identity_pb.ts';
 import { ALL_SERVICES } from '../../src/grpc/service-list.ts';
+import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { REPO_ROOT, type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 import { createTestDatabase } from '../support/db.ts';
 
@@ -100,5 +105,63 @@ describe('without Redis', () => {
     const line = await server.waitForLog((entry) => typeof entry.msg === 'string' && entry.msg.includes('running degraded'));
     expect(line.level).toBe('warn');
     expect(String(line.msg)).toMatch(/rate limits/);
+  });
+});
+
+/** A unary gRPC-Web request body: one uncompressed data frame holding `init` as `schema`. */
+function frame<S extends DescMessage>(schema: S, init: MessageInitShape<S>): Buffer {
+  const message = toBinary(schema, create(schema, init));
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message]);
+}
+
+/** POSTs `body` to `path` with a gRPC-Web content type; the raw answer. */
+async function postWeb(path: string, body: Buffer | string, options: { contentType?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': options.contentType ?? 'application/grpc-web+proto', 'x-grpc-web': '1', ...options.headers },
+    body,
+  });
+}
+
+describe('gRPC-Web statuses as browsers read them', () => {
+  it('sends grpc-message with spaces and punctuation as they are', async () => {
+    const response = await postWeb('/rustbill.identity.IdentityService/Login', frame(LoginRequestSchema, { username: 'admin', password: 'wrong-password', userType: 'admin' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('grpc-status')).toBe(String(Code.InvalidArgument));
+    expect(response.headers.get('grpc-message')).toBe('wrong username or password');
+    const typed = await postWeb('/rustbill.identity.IdentityService/Login', frame(LoginRequestSchema, { username: 'admin', password: 'x', userType: 'robot' }));
+    expect(typed.headers.get('grpc-message')).toBe('user_type must be "admin" or "customer"');
+  });
+
+  it('percent-encodes only "%" and the UTF-8 bytes outside printable ASCII, which clients decode back', async () => {
+    const token = (await grpcClient(IdentityService, server.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
+    const response = await postWeb('/rustbill.integration.IntegrationService/GetPlugin', frame(GetPluginRequestSchema, { id: 'ü 100%' }), { headers: bearer(token) });
+    expect(response.headers.get('grpc-status')).toBe(String(Code.InvalidArgument));
+    expect(response.headers.get('grpc-message')).toBe('id "%C3%BC 100%25" is not a UUID');
+    const error = await grpcWebClient(IntegrationService, server.url, bearer(token)).getPlugin({ id: 'ü 100%' }).then(() => null, (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).rawMessage).toBe('id "ü 100%" is not a UUID');
+  });
+
+  it('sends the refusals of the gRPC-Web layer itself unencoded too', async () => {
+    const response = await postWeb('/rustbill.identity.IdentityService/Login', Buffer.from([0, 0]));
+    expect(response.headers.get('grpc-status')).toBe(String(Code.InvalidArgument));
+    expect(response.headers.get('grpc-message')).toBe('the request body is not a gRPC-Web message frame');
+  });
+
+  it('answers a path that names no method UNIMPLEMENTED, trailers-only, naming the path', async () => {
+    for (const path of ['/rustbill.nothing.NoService/Nothing', '/rustbill.identity.IdentityService/NoSuchMethod']) {
+      const response = await postWeb(path, frame(LoginRequestSchema, {}));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/grpc-web+proto');
+      expect(response.headers.get('grpc-status')).toBe(String(Code.Unimplemented));
+      expect(response.headers.get('grpc-message')).toBe(`The server does not implement the method ${path}`);
+      expect((await response.arrayBuffer()).byteLength).toBe(0);
+    }
+    const text = await postWeb('/rustbill.nothing.NoService/Nothing', frame(LoginRequestSchema, {}).toString('base64'), { contentType: 'application/grpc-web-text' });
+    expect(text.headers.get('content-type')).toBe('application/grpc-web-text');
+    expect(text.headers.get('grpc-status')).toBe(String(Code.Unimplemented));
   });
 });

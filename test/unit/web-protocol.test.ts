@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWebText, parseFrames, parseTrailer } from '../../src/grpc/web-protocol.ts';
+import { decodeWebText, encodeGrpcMessage, parseFrames, parseTrailer, respellGrpcMessage } from '../../src/grpc/web-protocol.ts';
 
 describe('gRPC-Web-text decoding', () => {
   it('decodes one base64 body', () => {
@@ -22,5 +22,32 @@ describe('gRPC-Web frames', () => {
     expect(frames.map((frame) => frame.trailer)).toEqual([false, true]);
     expect([...(frames[0]?.data ?? [])]).toEqual([7]);
     expect(parseTrailer(frames[1]?.data ?? new Uint8Array())).toEqual([['grpc-status', '16'], ['grpc-message', 'log%20in']]);
+  });
+});
+
+describe('grpc-message encoding (gRPC spec: percent-encode bytes outside 0x20-0x7E, and "%")', () => {
+  it('keeps every printable ASCII character but "%" as it is', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, index) => String.fromCharCode(0x20 + index)).join('');
+    expect(encodeGrpcMessage(printable)).toBe(printable.replace('%', '%25'));
+    expect(encodeGrpcMessage('wrong username or password')).toBe('wrong username or password');
+  });
+
+  it('percent-encodes control characters, DEL and each UTF-8 byte of other text, in upper-case hex', () => {
+    expect(encodeGrpcMessage('a\tb\nc\u007f')).toBe('a%09b%0Ac%7F');
+    expect(encodeGrpcMessage('ü')).toBe('%C3%BC');
+    expect(encodeGrpcMessage('余额不足')).toBe('%E4%BD%99%E9%A2%9D%E4%B8%8D%E8%B6%B3');
+    expect(encodeGrpcMessage('100% 🙂')).toBe('100%25 %F0%9F%99%82');
+  });
+
+  it('is what decodeURIComponent (every gRPC-Web client) turns back into the message', () => {
+    for (const message of ['wrong username or password', 'id "ü 100%" is not a UUID', '余额不足: 0.00 < 9.90', 'line\nbreak']) {
+      expect(decodeURIComponent(encodeGrpcMessage(message))).toBe(message);
+    }
+  });
+
+  it('re-encodes what connect-es wrote (encodeURIComponent), keeping a value that is not percent-encoding', () => {
+    expect(respellGrpcMessage(encodeURIComponent('wrong username or password'))).toBe('wrong username or password');
+    expect(respellGrpcMessage(encodeURIComponent('id "ü 100%"'))).toBe('id "%C3%BC 100%25"');
+    expect(respellGrpcMessage('50%')).toBe('50%');
   });
 });

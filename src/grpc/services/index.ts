@@ -51,7 +51,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router));
   registry.register(CustomerService, customerHandlers(deps.app.customers));
-  registry.register(IntegrationService, integrationHandlers(deps));
+  registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
 
   registry

@@ -3,11 +3,10 @@ import { createdAt, jsonColumn, optionalTime, updatedAt, uuidPrimaryKey } from '
 import { Customer } from './customers.ts';
 import { Product } from './catalog.ts';
 import { Order } from './orders.ts';
+import { INSTANCE_STATUSES } from '../../domain/provisioning/instances.ts';
 
-/** Instance states; `terminated` is final. */
-export const INSTANCE_STATUSES = ['provisioning', 'running', 'stopped', 'suspended', 'terminated', 'error'] as const;
-/** One of {@link INSTANCE_STATUSES}. */
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+/** Instance states (src/domain/provisioning); `terminated` is final. */
+export { INSTANCE_STATUSES, type InstanceStatus } from '../../domain/provisioning/instances.ts';
 
 /**
  * Table `instances` (`InstanceInfo`): provisioned servers. Customer-owned (`customerId` NOT NULL).

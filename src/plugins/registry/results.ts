@@ -6,7 +6,7 @@
  */
 import { Decimal } from 'decimal.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ProductInfoSchema, SpecFieldSchema, SpecGroupSchema, SpecTemplateSchema } from '../../gen/rustbill/product_pb.ts';
+import type { ProductInfoSchema, SpecField, SpecFieldSchema, SpecGroup, SpecGroupSchema } from '../../gen/rustbill/product_pb.ts';
 import { PluginError } from '../types.ts';
 
 type Json = { [key: string]: unknown };
@@ -222,15 +222,22 @@ export function readSyncedProducts(value: unknown, interfaceId: string, groupId:
   });
 }
 
-type SpecFieldInit = MessageInitShape<typeof SpecFieldSchema>;
-type SpecGroupInit = MessageInitShape<typeof SpecGroupSchema>;
+/** A spec field as read from a script (a `SpecField` init, plain data). */
+export type SpecFieldData = Exclude<MessageInitShape<typeof SpecFieldSchema>, SpecField>;
+/** A spec group as read from a script (a `SpecGroup` init, plain data). */
+export type SpecGroupData = Omit<Exclude<MessageInitShape<typeof SpecGroupSchema>, SpecGroup>, 'fields'> & { fields: SpecFieldData[] };
+/** A spec template as read from a script (a `SpecTemplate` init, plain data). */
+export interface SpecTemplateData {
+  fields: SpecFieldData[];
+  groups: SpecGroupData[];
+}
 
 function optionalBig(source: Json, key: string): bigint | undefined {
   const value = integer(source, key);
   return value === undefined ? undefined : BigInt(value);
 }
 
-function readSpecField(item: unknown): SpecFieldInit | null {
+function readSpecField(item: unknown): SpecFieldData | null {
   if (!isObject(item) || text(item, 'key') === '') return null;
   const options = Array.isArray(item.options) ? item.options.filter(isObject) : [];
   const impact = isObject(item.price_impact) ? item.price_impact : null;
@@ -265,11 +272,11 @@ function readSpecField(item: unknown): SpecFieldInit | null {
  * `spec_template()`: `{"groups":[…],"fields":[…]}` (guide: spec_template — 规格模板). Fields without
  * a `key` are dropped.
  */
-export function readSpecTemplate(value: unknown): MessageInitShape<typeof SpecTemplateSchema> {
+export function readSpecTemplate(value: unknown): SpecTemplateData {
   const data = asData(value);
   if (!isObject(data)) throw bad('spec_template', '{"groups":[…],"fields":[…]}', value);
   const fields = Array.isArray(data.fields) ? data.fields.map(readSpecField).filter((field) => field !== null) : [];
-  const groups: SpecGroupInit[] = (Array.isArray(data.groups) ? data.groups.filter(isObject) : []).map((group) => ({
+  const groups: SpecGroupData[] = (Array.isArray(data.groups) ? data.groups.filter(isObject) : []).map((group) => ({
     key: text(group, 'key'),
     label: text(group, 'label'),
     icon: text(group, 'icon'),
@@ -287,4 +294,34 @@ export function toResultJson(value: unknown): string {
   } catch {
     return JSON.stringify(String(data));
   }
+}
+
+/** `items` ordered by `displayOrder`, equal ones keeping their order. */
+function byDisplayOrder<T extends { displayOrder?: number }>(items: readonly T[]): T[] {
+  return items.map((item, index) => ({ item, index }))
+    .sort((a, b) => (a.item.displayOrder ?? 0) - (b.item.displayOrder ?? 0) || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/**
+ * A spec template as ListProviders sends it: every field in the top-level `fields`, each with
+ * its `group` key set — the fields of the groups first (groups by display order, their fields by
+ * display order; `display_order` values unchanged), then the template's own top-level fields that
+ * no group already holds — and `groups` kept as they are (their fields' `group` set too) for the
+ * group labels, icons and layout. Front-ends that read only `fields` (the flat mode of the guide)
+ * then see every field of a grouped template; those that render groups see them as before. Pure.
+ */
+export function flattenSpecTemplate(template: SpecTemplateData): SpecTemplateData {
+  const groups = template.groups.map((group) => ({ ...group, fields: group.fields.map((field) => ({ ...field, group: group.key ?? '' })) }));
+  const fields: SpecFieldData[] = [];
+  const seen = new Set<string>();
+  const add = (field: SpecFieldData): void => {
+    const key = field.key ?? '';
+    if (seen.has(key)) return;
+    seen.add(key);
+    fields.push(field);
+  };
+  for (const group of byDisplayOrder(groups)) for (const field of byDisplayOrder(group.fields)) add(field);
+  for (const field of template.fields) add(field);
+  return { fields, groups };
 }

@@ -3,9 +3,13 @@ import {
   ConfigValidator, InvalidConfigSchemaError, keepMaskedSecrets, maskSecrets, secretPaths,
 } from '../../../src/plugins/registry/config-schema.ts';
 import {
-  readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
+  flattenSpecTemplate, readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
   readUpstreamBalance, readUpstreamInstances, toResultJson,
 } from '../../../src/plugins/registry/results.ts';
+import { pluginFailure, PluginRegistryError } from '../../../src/plugins/registry/errors.ts';
+import {
+  BRIDGE_REFUSED_FUNCTIONS, bridgeRefusal, checkDisplayName, checkFunctionName, parseJsonObject, providerRefusal, scriptAuthorRefusal, seesSecrets, usageRefusal,
+} from '../../../src/plugins/registry/rules.ts';
 import { compareVersions, parseVersion, scriptHash } from '../../../src/plugins/registry/scripts.ts';
 import { PluginError } from '../../../src/plugins/types.ts';
 
@@ -206,5 +210,114 @@ describe('contract function results', () => {
     expect(toResultJson('{"a":1}')).toBe('{"a":1}');
     expect(toResultJson('plain')).toBe('"plain"');
     expect(toResultJson(undefined)).toBe('null');
+  });
+});
+
+describe('registry rules', () => {
+  const gateway = { displayName: 'Main pay', pluginType: 'gateway', pluginId: 'yipay' } as const;
+  const firstParty = { displayName: 'Incus', pluginType: 'first_party_provider', pluginId: 'incus' } as const;
+  const upstreamProvider = { displayName: 'Up', pluginType: 'upstream_provider', pluginId: 'rustbill' } as const;
+
+  it('refuses deleting an interface while anything uses it, listing every use with its count', () => {
+    expect(usageRefusal(gateway, { openOrders: 0, liveInstances: 0, pendingPayments: 0 })).toBeNull();
+    expect(usageRefusal(gateway, { openOrders: 1, liveInstances: 0, pendingPayments: 0 })?.message)
+      .toBe('plugin interface "Main pay" (gateway/yipay) is still used by 1 open order; finish or move them first, or disable the interface instead');
+    const all = usageRefusal(gateway, { openOrders: 2, liveInstances: 1, pendingPayments: 3 });
+    expect(all).toBeInstanceOf(PluginRegistryError);
+    expect(all?.kind).toBe('failed_precondition');
+    expect(all?.message).toMatch(/is still used by 2 open orders, 1 instance not terminated, 3 pending payments;/);
+    expect(usageRefusal(gateway, { openOrders: 0, liveInstances: 2, pendingPayments: 1 })?.message).toMatch(/used by 2 instances not terminated, 1 pending payment;/);
+  });
+
+  it('lets providers run provider functions, and upstream-only ones only upstream providers', () => {
+    expect(providerRefusal(firstParty, 'query_price')).toBeNull();
+    expect(providerRefusal(upstreamProvider, 'get_upstream_balance')).toBeNull();
+    expect(providerRefusal(gateway, 'query_price')?.message).toBe('plugin interface "Main pay" (gateway/yipay) is not a provider; query_price needs a first-party or upstream provider interface');
+    for (const fn of ['sync_upstream_instances', 'import_upstream_instance', 'get_upstream_balance']) {
+      expect(providerRefusal(firstParty, fn)?.message).toMatch(new RegExp(`is a first-party provider; ${fn} is for upstream providers only$`));
+    }
+  });
+
+  it('lets the admin bridge call functions the script defines, never those moving money or servers', () => {
+    const functions = ['admin_echo', 'refund', 'create_instance', 'health_check'];
+    expect(bridgeRefusal(gateway, functions, 'admin_echo')).toBeNull();
+    expect(bridgeRefusal(gateway, functions, 'health_check')).toBeNull();
+    expect(bridgeRefusal(gateway, functions, 'nope')).toMatchObject({ kind: 'not_found', message: 'the script of plugin interface "Main pay" (gateway/yipay) defines no function "nope"' });
+    for (const fn of BRIDGE_REFUSED_FUNCTIONS) {
+      expect(bridgeRefusal(gateway, [...functions, fn], fn)).toMatchObject({ kind: 'failed_precondition', message: expect.stringMatching(/cannot be called from the admin page/) });
+    }
+    expect(checkFunctionName('admin_list')).toBe('admin_list');
+    expect(() => checkFunctionName('')).toThrow(/function is required/);
+    expect(() => checkFunctionName('a.b')).toThrow(/"a.b" is not a function name/);
+    expect(() => checkFunctionName('x'.repeat(129))).toThrow(/is not a function name/);
+  });
+
+  it('shows secrets to and takes scripts from admins with the admin role only', () => {
+    const admin = { kind: 'admin', userId: 'u', username: 'root', role: 'admin', sessionId: 's' } as const;
+    const operator = { ...admin, role: 'operator' } as const;
+    const customer = { kind: 'customer', userId: 'u', username: 'c', customerId: 'c', tokenId: 't' } as const;
+    expect([admin, operator, customer].map(seesSecrets)).toEqual([true, false, false]);
+    expect(scriptAuthorRefusal(admin)).toBeNull();
+    for (const caller of [operator, customer]) {
+      expect(scriptAuthorRefusal(caller)).toMatchObject({ kind: 'permission_denied', message: expect.stringMatching(/^script_source may only be set by users with the admin role/) });
+    }
+  });
+
+  it('parses JSON object fields and display names, naming the field', () => {
+    expect(parseJsonObject('args_json', '')).toEqual({});
+    expect(parseJsonObject('args_json', '{"a":1}')).toEqual({ a: 1 });
+    expect(() => parseJsonObject('args_json', '[]')).toThrow('args_json must be a JSON object, got an array');
+    expect(() => parseJsonObject('config_json', 'null')).toThrow('config_json must be a JSON object, got object');
+    expect(checkDisplayName('  Pay  ')).toBe('Pay');
+    expect(() => checkDisplayName('x'.repeat(256))).toThrow('display_name must be at most 255 characters, got 256');
+    expect(() => checkDisplayName('a\nb')).toThrow('display_name must not contain control characters');
+  });
+
+  it('makes a failing plugin a refusal of the matching kind, the script\'s message clipped to 500 characters', () => {
+    expect(pluginFailure(new PluginError('timeout', 'after 5000 ms'))).toMatchObject({ kind: 'unavailable', message: 'the plugin did not finish within its time limit (after 5000 ms); try again later' });
+    expect(pluginFailure(new PluginError('host_error', 'GET x failed')).kind).toBe('unavailable');
+    expect(pluginFailure(new PluginError('script_error', 'no such instance'))).toMatchObject({ kind: 'failed_precondition', message: 'the plugin reported an error: no such instance' });
+    expect(pluginFailure(new PluginError('memory', 'out of memory')).kind).toBe('failed_precondition');
+    for (const kind of ['syntax', 'contract', 'forbidden'] as const) {
+      expect(pluginFailure(new PluginError(kind, 'm')).message).toBe(`the plugin script cannot run (${kind}): m; fix the script`);
+    }
+    expect(pluginFailure(new PluginError('script_error', 'x'.repeat(600))).message).toBe(`the plugin reported an error: ${'x'.repeat(500)}…`);
+  });
+});
+
+describe('spec templates as ListProviders sends them', () => {
+  const field = (key: string, displayOrder: number, group = '') => ({ key, displayOrder, group, label: key });
+
+  it('sends the fields of every group at the top level with the group key, groups and fields in display order', () => {
+    const template = flattenSpecTemplate({
+      groups: [
+        { key: 'system', label: 'System', displayOrder: 2, fields: [field('os', 1)] },
+        { key: 'compute', label: 'Compute', displayOrder: 1, fields: [field('memory_gb', 2), field('cpu_cores', 1), field('disk_gb', 2)] },
+      ],
+      fields: [],
+    });
+    expect(template.fields.map((item) => [item.key, item.group, item.displayOrder])).toEqual([
+      ['cpu_cores', 'compute', 1], ['memory_gb', 'compute', 2], ['disk_gb', 'compute', 2], ['os', 'system', 1],
+    ]);
+    // The groups stay, in their own order, for labels and layout; their fields carry the key too.
+    expect(template.groups.map((group) => [group.key, group.label, group.fields.map((item) => `${item.key}@${item.group}`)])).toEqual([
+      ['system', 'System', ['os@system']], ['compute', 'Compute', ['memory_gb@compute', 'cpu_cores@compute', 'disk_gb@compute']],
+    ]);
+  });
+
+  it('keeps top-level fields after the grouped ones, once per key, and a flat template as it is', () => {
+    const template = flattenSpecTemplate({
+      groups: [{ key: 'compute', label: 'C', displayOrder: 1, fields: [field('cpu_cores', 1)] }],
+      fields: [field('region', 5, 'location'), field('cpu_cores', 1, 'compute')],
+    });
+    expect(template.fields.map((item) => `${item.key}@${item.group}`)).toEqual(['cpu_cores@compute', 'region@location']);
+    const flat = { groups: [], fields: [field('b', 2), field('a', 1)] };
+    expect(flattenSpecTemplate(flat)).toEqual(flat);
+  });
+
+  it('leaves the reader of spec_template() unchanged: it reads what the script returned', () => {
+    const read = readSpecTemplate('{"groups":[{"key":"g","fields":[{"key":"x"}]}]}');
+    expect(read.fields).toEqual([]);
+    expect(flattenSpecTemplate(read).fields.map((item) => `${item.key}@${item.group}`)).toEqual(['x@g']);
   });
 });

@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Plugin, PluginInterface } from '../../../src/persistence/entities/plugins.ts';
-import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
+import type { IntegrationApplication } from '../../../src/application/index.ts';
+import type { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
 import { scriptHash } from '../../../src/plugins/registry/scripts.ts';
 import { PluginScanner } from '../../../src/plugins/scanner.ts';
-import { gatewayScript, pluginTestBed, type PluginTestBed, writePlugin } from './support.ts';
+import { adminOrigin, gatewayScript, pluginTestBed, type PluginTestBed, registryServices, writePlugin } from './support.ts';
 
 let bed: PluginTestBed;
 let registry: PluginRegistry;
+let app: IntegrationApplication;
+const ADMIN = adminOrigin();
 
 beforeAll(async () => {
   bed = await pluginTestBed();
-  registry = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log });
+  ({ registry, app } = registryServices(bed));
 });
 afterAll(async () => {
   await bed?.close();
@@ -74,9 +77,9 @@ describe('PluginScanner', () => {
     writePlugin(dir, 'gateway-cascade.js', v1);
     await scannerFor(dir).scan();
     const def = await plugin('gateway', 'cascade');
-    const plain = await registry.createInterface({ pluginDefId: def.id, displayName: 'plain', configJson: '{}' });
+    const plain = await app.interfaces.create(ADMIN, { pluginDefId: def.id, displayName: 'plain', configJson: '{}' });
     const editedSource = gatewayScript({ version: '1.0.0', marker: 'edited' });
-    const edited = await registry.createInterface({ pluginDefId: def.id, displayName: 'edited', configJson: '{}', scriptSource: editedSource });
+    const edited = await app.interfaces.create(ADMIN, { pluginDefId: def.id, displayName: 'edited', configJson: '{}', scriptSource: editedSource });
 
     const v2 = gatewayScript({ version: '1.1.0', marker: 'v2', extraProperties: { region: { type: 'string', enum: ['eu', 'us'] } } });
     writePlugin(dir, 'gateway-cascade.js', v2);
@@ -93,8 +96,8 @@ describe('PluginScanner', () => {
     expect(plainRow).toMatchObject({ scriptSource: v2, pluginVersion: '1.1.0' });
     expect(editedRow).toMatchObject({ scriptSource: editedSource, pluginVersion: '1.0.0' });
     // The cascaded script is what runs now (the engine cache of the interface was evicted).
-    expect(JSON.parse(await registry.callAction(plain.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'v2' });
-    expect(JSON.parse(await registry.callAction(edited.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'edited' });
+    expect(JSON.parse(await registry.adminPages.callAction(plain.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'v2' });
+    expect(JSON.parse(await registry.adminPages.callAction(edited.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'edited' });
   });
 
   it('on an equal or lower version only updates the definition source, keeping interface edits', async () => {
@@ -102,7 +105,7 @@ describe('PluginScanner', () => {
     writePlugin(dir, 'gateway-steady.js', gatewayScript({ version: '2.0.0', marker: 'first' }));
     await scannerFor(dir).scan();
     const def = await plugin('gateway', 'steady');
-    const iface = await registry.createInterface({ pluginDefId: def.id, displayName: 'main', configJson: '{}' });
+    const iface = await app.interfaces.create(ADMIN, { pluginDefId: def.id, displayName: 'main', configJson: '{}' });
     const schemaBefore = iface.configSchema;
 
     for (const version of ['2.0.0', '1.9.0']) {
@@ -114,7 +117,7 @@ describe('PluginScanner', () => {
       const row = await bed.orm.em.fork().findOneOrFail(PluginInterface, { id: iface.id });
       expect(row.configSchema).toEqual(schemaBefore);
       expect(row.pluginVersion).toBe('2.0.0');
-      expect(JSON.parse(await registry.callAction(iface.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'first' });
+      expect(JSON.parse(await registry.adminPages.callAction(iface.id, 'admin_echo', '{}'))).toMatchObject({ marker: 'first' });
     }
   });
 

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderRole } from '../../../src/persistence/entities/cluster.ts';
 import { Plugin, PluginInterface } from '../../../src/persistence/entities/plugins.ts';
 import { createOrm } from '../../../src/persistence/orm.ts';
-import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
 import { PluginScanner } from '../../../src/plugins/scanner.ts';
 import { runExclusive, startPluginSchedules } from '../../../src/plugins/schedules.ts';
-import { gatewayScript, pluginTestBed, type PluginTestBed, writePlugin } from './support.ts';
+import { adminOrigin, gatewayScript, pluginTestBed, type PluginTestBed, registryServices, writePlugin } from './support.ts';
 
 let bed: PluginTestBed;
 
@@ -59,13 +58,14 @@ describe('startPluginSchedules', () => {
   it('rescans the plugin directory and health-checks the enabled interfaces on their intervals', async () => {
     const dir = bed.tempDir();
     const scanner = new PluginScanner({ orm: bed.orm, engine: bed.engine, pluginsDir: dir, log: bed.log });
-    const registry = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log });
+    const { registry, app } = registryServices(bed);
+    const ADMIN = adminOrigin();
     writePlugin(dir, 'gateway-first.js', gatewayScript({ version: '1.0.0' }));
     await scanner.scan();
     const def = await bed.orm.em.fork().findOneOrFail(Plugin, { pluginId: 'first' });
-    const enabled = await registry.createInterface({ pluginDefId: def.id, displayName: 'on', configJson: '{"api_url":"https://a.example"}' });
-    await registry.setEnabled(enabled.id, true);
-    const disabled = await registry.createInterface({ pluginDefId: def.id, displayName: 'off', configJson: '{"api_url":"https://a.example"}' });
+    const enabled = await app.interfaces.create(ADMIN, { pluginDefId: def.id, displayName: 'on', configJson: '{"api_url":"https://a.example"}' });
+    await app.interfaces.setEnabled(ADMIN, enabled.id, true);
+    const disabled = await app.interfaces.create(ADMIN, { pluginDefId: def.id, displayName: 'off', configJson: '{"api_url":"https://a.example"}' });
     writePlugin(dir, 'gateway-second.js', gatewayScript({ version: '1.0.0' }));
 
     const schedules = startPluginSchedules({

@@ -2,7 +2,6 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode } from '../../support/expect-code.ts';
-import { AppConfigSchema } from '../../../cluster.config.ts';
 import { EmptyRequestSchema } from '../../../src/gen/rustbill/common_pb.ts';
 import {
   CallPluginActionRequestSchema, CheckPluginHealthRequestSchema, CreatePluginInterfaceRequestSchema, DeletePluginInterfaceRequestSchema,
@@ -13,14 +12,13 @@ import {
 import { SyncProductsRequestSchema } from '../../../src/gen/rustbill/product_pb.ts';
 import type { Caller } from '../../../src/domain/identity/principal.ts';
 import type { CallContext } from '../../../src/grpc/context.ts';
+import { toPublicError } from '../../../src/grpc/errors.ts';
 import { integrationHandlers } from '../../../src/grpc/services/integration.ts';
-import { createIdentity } from '../../../src/identity/module.ts';
 import { newId } from '../../../src/lib/ids.ts';
 import { OperationLog } from '../../../src/persistence/entities/operation-logs.ts';
 import { Plugin } from '../../../src/persistence/entities/plugins.ts';
-import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
 import { PluginScanner } from '../../../src/plugins/scanner.ts';
-import { gatewayScript, pluginTestBed, type PluginTestBed, providerScript, writePlugin } from './support.ts';
+import { gatewayScript, pluginTestBed, type PluginTestBed, providerScript, registryServices, writePlugin } from './support.ts';
 
 let bed: PluginTestBed;
 let handlers: ReturnType<typeof integrationHandlers>;
@@ -38,7 +36,10 @@ function callAs(caller: Caller): CallContext {
   };
 }
 
-/** Calls a handler with a request built from `init`. */
+/**
+ * Calls a handler with a request built from `init`; what it throws is answered as the call
+ * pipeline answers it (src/grpc/errors.ts: DomainError and PluginError become their statuses).
+ */
 async function invoke<I extends DescMessage, O>(
   handler: ((request: MessageShape<I>, call: CallContext) => Promise<O>) | undefined,
   schema: I,
@@ -46,7 +47,14 @@ async function invoke<I extends DescMessage, O>(
   caller: Caller = ADMIN,
 ): Promise<O> {
   if (!handler) throw new Error('handler missing');
-  return handler(create(schema, init), callAs(caller));
+  const call = callAs(caller);
+  try {
+    return await handler(create(schema, init), call);
+  } catch (thrown) {
+    const { error, internal } = toPublicError(thrown, call.requestId);
+    if (internal) throw thrown;
+    throw error;
+  }
 }
 
 
@@ -58,18 +66,12 @@ beforeAll(async () => {
   writePlugin(dir, 'provider-rustbill.js', providerScript({ upstream: true }));
   await new PluginScanner({ orm: bed.orm, engine: bed.engine, pluginsDir: dir, log: bed.log }).scan();
   for (const row of await bed.orm.em.fork().find(Plugin, {})) defs[row.pluginId] = row.id;
-  const config = AppConfigSchema.parse({ jwt: { secret: 'x'.repeat(40) } });
-  const identity = createIdentity({ orm: bed.orm, config, redis: null, log: bed.log });
-  handlers = integrationHandlers({
-    identity,
-    plugins: { registry: new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log }) },
-    cluster: {
-      restartServer: async (requestedBy) => {
-        restarts.push(requestedBy);
-        return { alreadyRunning: false };
-      },
+  handlers = integrationHandlers(registryServices(bed, {
+    restartServer: async (requestedBy) => {
+      restarts.push(requestedBy);
+      return { alreadyRunning: false };
     },
-  });
+  }));
 });
 afterAll(async () => {
   await bed?.close();

@@ -1,6 +1,7 @@
 /**
  * Shared set-up of the plugin registry suites: a migrated database, the ORM, the real host
- * services and QuickJS engine, a capturing logger, and small plugin scripts written inline.
+ * services and QuickJS engine, a capturing logger, small plugin scripts written inline, and the
+ * registry with the application services over it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { AppConfigSchema, type AppConfig } from '../../../cluster.config.ts';
+import { createIntegrationApplication, type IntegrationApplication } from '../../../src/application/index.ts';
+import type { Origin } from '../../../src/domain/origin.ts';
+import type { ClusterControl } from '../../../src/application/system/server-restart.ts';
+import { newId } from '../../../src/lib/ids.ts';
+import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
 import { createPluginEngine } from '../../../src/plugins/engine/index.ts';
 import { createHostServices } from '../../../src/plugins/host/index.ts';
 import type { PluginEngine } from '../../../src/plugins/types.ts';
@@ -74,3 +80,17 @@ export function writePlugin(dir: string, file: string, source: string): void {
 }
 
 export { gatewayScript, providerScript, type GatewayScriptOptions } from './scripts.ts';
+
+/** An admin's origin (role admin unless `role` says otherwise), as a gRPC call would give it. */
+export function adminOrigin(role: 'admin' | 'operator' = 'admin', username = role === 'admin' ? 'root' : 'op'): Origin {
+  return { caller: { kind: 'admin', userId: newId(), username, role, sessionId: newId() }, clientAddress: '127.0.0.1', requestId: newId() };
+}
+
+/** The plugin registry and the application services over it, built as a worker builds them. */
+export function registryServices(bed: PluginTestBed, cluster: ClusterControl = { restartServer: async () => ({ alreadyRunning: false }) }): {
+  registry: PluginRegistry;
+  app: IntegrationApplication;
+} {
+  const registry = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log });
+  return { registry, app: createIntegrationApplication({ orm: bed.orm, registry, cluster }) };
+}
