@@ -5,6 +5,11 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../identity/module.ts';
+import { ProductCategories } from './catalog/product-categories.ts';
+import { ProductGroups } from './catalog/product-groups.ts';
+import { ProductSync } from './catalog/product-sync.ts';
+import { ProductCatalog } from './catalog/products.ts';
+import type { ProviderProducts } from './catalog/provider-products.ts';
 import { DatabaseAccountOpening } from './customers/account-opening.ts';
 import { Accounts } from './identity/accounts.ts';
 import { Registration } from './identity/registration.ts';
@@ -24,5 +29,25 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity }): 
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: new DatabaseAccountOpening(orm) }),
     users: new UserAdministration({ orm, identity }),
+  };
+}
+
+/** The catalog's application services (ProductService, ProductGroupService, ProductCategoryService). */
+export interface Catalog {
+  products: ProductCatalog;
+  /** SyncProducts and ImportUpstreamProducts (also for IntegrationService/SyncProducts). */
+  sync: ProductSync;
+  groups: ProductGroups;
+  categories: ProductCategories;
+}
+
+/** Builds the catalog's services over `orm`, getting providers' products through `providers` (the plugin registry). */
+export function createCatalog(deps: { orm: MikroORM; providers: ProviderProducts }): Catalog {
+  const { orm, providers } = deps;
+  return {
+    products: new ProductCatalog({ orm }),
+    sync: new ProductSync({ orm, providers }),
+    groups: new ProductGroups({ orm }),
+    categories: new ProductCategories({ orm }),
   };
 }
