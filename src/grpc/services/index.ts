@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Application } from '../../application/index.ts';
+import { createCatalog, type Application } from '../../application/index.ts';
 import type { ShardRouter } from '../../actors/router.ts';
 import type { AppConfig } from '../../../cluster.config.ts';
 import { BalanceService } from '../../gen/rustbill/balance_pb.ts';
@@ -24,6 +24,9 @@ import { balanceHandlers } from './balance.ts';
 import { identityHandlers } from './identity.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
+import { productHandlers } from './product.ts';
+import { productCategoryHandlers } from './product-category.ts';
+import { productGroupHandlers } from './product-group.ts';
 
 /** What service modules may use. */
 export interface ServiceDeps {
@@ -51,11 +54,12 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(BalanceService, balanceHandlers(deps.router));
   registry.register(IntegrationService, integrationHandlers(deps));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
+  const catalog = createCatalog({ orm: deps.orm, providers: deps.plugins.registry });
+  registry.register(ProductService, productHandlers(catalog));
+  registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
+  registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
 
   registry
-    .pending(ProductService, 'the catalog: products, groups and categories (after the plugin system)')
-    .pending(ProductCategoryService, 'the catalog: products, groups and categories (after the plugin system)')
-    .pending(ProductGroupService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(CustomerService, 'the catalog and customer management (after the plugin system)')
     .pending(OrderService, 'the money path: orders, payments and balances through the customer actors')
     .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
