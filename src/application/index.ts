@@ -6,6 +6,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../identity/module.ts';
 import type { PluginRegistry } from '../plugins/registry/registry.ts';
+import { ProductCategories } from './catalog/product-categories.ts';
+import { ProductGroups } from './catalog/product-groups.ts';
+import { ProductSync } from './catalog/product-sync.ts';
+import { ProductCatalog } from './catalog/products.ts';
+import type { ProviderProducts } from './catalog/provider-products.ts';
 import { CustomerAccounts, type CustomerActors } from './customers/customer-accounts.ts';
 import { Accounts } from './identity/accounts.ts';
 import { Registration } from './identity/registration.ts';
@@ -22,6 +27,7 @@ export interface Application {
   registration: Registration;
   users: UserAdministration;
   integration: IntegrationApplication;
+  catalog: Catalog;
 }
 
 /**
@@ -37,6 +43,7 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity; act
     registration: new Registration({ orm, identity, accounts: customers }),
     users: new UserAdministration({ orm, identity }),
     integration: createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
+    catalog: createCatalog({ orm, providers: deps.plugins.providers }),
   };
 }
 
@@ -56,5 +63,25 @@ export function createIntegrationApplication(deps: { orm: MikroORM; registry: Pl
     operations: new InterfaceOperations({ orm, registry }),
     upstreamImport: new UpstreamInstanceImport({ orm, source: registry.providers }),
     restart: new ServerRestart({ orm, cluster, log: registry.log }),
+  };
+}
+
+/** The catalog's application services (ProductService, ProductGroupService, ProductCategoryService). */
+export interface Catalog {
+  products: ProductCatalog;
+  /** SyncProducts and ImportUpstreamProducts (also for IntegrationService/SyncProducts). */
+  sync: ProductSync;
+  groups: ProductGroups;
+  categories: ProductCategories;
+}
+
+/** Builds the catalog's services over `orm`, getting providers' products through `providers` (the plugin registry). */
+export function createCatalog(deps: { orm: MikroORM; providers: ProviderProducts }): Catalog {
+  const { orm, providers } = deps;
+  return {
+    products: new ProductCatalog({ orm }),
+    sync: new ProductSync({ orm, providers }),
+    groups: new ProductGroups({ orm }),
+    categories: new ProductCategories({ orm }),
   };
 }

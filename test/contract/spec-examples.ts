@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { grpcurlCommands } from '../support/grpcurl.ts';
 
 /** One example: `grpcurl -plaintext [-H "authorization: Bearer <token>"] -d '<body>' localhost:50051 <method>`. */
 export interface SpecExample {
@@ -23,16 +24,14 @@ export interface SpecExample {
 /** The spec files whose examples are run. */
 export const EXAMPLE_FILES = ['customer-service.md', 'product-service.md'] as const;
 
-const GRPCURL = /grpcurl -plaintext((?: -H "[^"]*")*)\s*\\\s*\n\s*-d '([^']*)'\s*\\\s*\n\s*localhost:50051 (\S+)/g;
-
-/** The examples of one spec file, in the order they appear. */
+/** The examples of one spec file, in the order they appear (parsed by test/support/grpcurl.ts). */
 export function parseExamples(markdown: string, file: string): SpecExample[] {
-  const examples: SpecExample[] = [];
-  for (const match of markdown.matchAll(GRPCURL)) {
-    const [, headers = '', body = '', method = ''] = match;
-    examples.push({ file, method, authenticated: /authorization: Bearer/.test(headers), body: JSON.parse(body) as Record<string, unknown> });
-  }
-  return examples;
+  return grpcurlCommands(markdown).map((command) => ({
+    file,
+    method: command.path,
+    authenticated: command.authorized,
+    body: JSON.parse(command.body) as Record<string, unknown>,
+  }));
 }
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -25,6 +25,9 @@ import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
+import { productHandlers } from './product.ts';
+import { productCategoryHandlers } from './product-category.ts';
+import { productGroupHandlers } from './product-group.ts';
 
 /** What service modules may use. */
 export interface ServiceDeps {
@@ -51,13 +54,14 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router));
   registry.register(CustomerService, customerHandlers(deps.app.customers));
-  registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration }));
+  registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
+  const { catalog } = deps.app;
+  registry.register(ProductService, productHandlers(catalog));
+  registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
+  registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
 
   registry
-    .pending(ProductService, 'the catalog: products, groups and categories (after the plugin system)')
-    .pending(ProductCategoryService, 'the catalog: products, groups and categories (after the plugin system)')
-    .pending(ProductGroupService, 'the catalog: products, groups and categories (after the plugin system)')
     .pending(OrderService, 'the money path: orders, payments and balances through the customer actors')
     .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
     .pending(BalanceService, 'the money path: orders, payments and balances through the customer actors')

@@ -15,11 +15,15 @@ import { seesSecrets } from '../../plugins/registry/rules.ts';
 import { PLUGIN_TYPES } from '../../plugins/types.ts';
 import { oneOf, optionalUuidField, uuidField } from '../fields.ts';
 import type { ServiceHandlers } from '../handlers.ts';
+import { productInfo } from './product.ts';
+import type { ProductSync } from '../../application/catalog/product-sync.ts';
 
 /** What IntegrationService calls: the registry for reads and provider calls, the application services for changes. */
 export interface IntegrationDeps {
   registry: PluginRegistry;
   app: IntegrationApplication;
+  /** SyncProducts stores the provider's products through the catalog. */
+  productSync: ProductSync;
 }
 
 /** A request's server spec, checked (fields named with `prefix`). @throws DomainError invalid_argument */
@@ -184,11 +188,12 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
       return {};
     },
 
-    async syncProducts(request) {
+    async syncProducts(request, call) {
+      // Stores the provider's products in the catalog, exactly like ProductService/SyncProducts.
       const interfaceId = uuidField('interface_id', request.interfaceId);
-      const groupId = optionalUuidField('group_id', request.groupId) ?? '';
-      const synced = await registry.providers.syncProducts(interfaceId, groupId);
-      return { synced, count: synced.length };
+      const groupId = optionalUuidField('group_id', request.groupId) ?? null;
+      const synced = await deps.productSync.sync(call, interfaceId, groupId);
+      return { synced: synced.map(productInfo), count: synced.length };
     },
 
     async queryPrice(request) {

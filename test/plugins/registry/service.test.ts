@@ -16,6 +16,7 @@ import { toPublicError } from '../../../src/grpc/errors.ts';
 import { integrationHandlers } from '../../../src/grpc/services/integration.ts';
 import { newId } from '../../../src/lib/ids.ts';
 import { OperationLog } from '../../../src/persistence/entities/operation-logs.ts';
+import { Product } from '../../../src/persistence/entities/catalog.ts';
 import { Plugin } from '../../../src/persistence/entities/plugins.ts';
 import { PluginScanner } from '../../../src/plugins/scanner.ts';
 import { gatewayScript, pluginTestBed, type PluginTestBed, providerScript, registryServices, writePlugin } from './support.ts';
@@ -182,6 +183,10 @@ describe('IntegrationService handlers', () => {
     await expectCode(invoke(handlers.importUpstreamInstance, ImportUpstreamInstanceRequestSchema, { interfaceId: id, instanceId: 'up-1' }), Code.FailedPrecondition, /owning customer/);
     const synced = await invoke(handlers.syncProducts, SyncProductsRequestSchema, { interfaceId: id, groupId: '' });
     expect(synced.count).toBe(1);
+    // Stored in the catalog: a second sync updates the same product instead of adding one.
+    const again = await invoke(handlers.syncProducts, SyncProductsRequestSchema, { interfaceId: id, groupId: '' });
+    expect(again.synced?.map((product) => product.id)).toEqual(synced.synced?.map((product) => product.id));
+    expect(await bed.orm.em.fork().count(Product, { interfaceId: id })).toBe(1);
     await expectCode(invoke(handlers.syncProducts, SyncProductsRequestSchema, { interfaceId: id, groupId: 'x' }), Code.InvalidArgument, /group_id/);
     const providers = await invoke(handlers.listProviders, EmptyRequestSchema, {}, CUSTOMER);
     const provider = providers.providers?.find((item) => item.interfaceId === id);

@@ -10,6 +10,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { AppConfigSchema, type AppConfig } from '../../../cluster.config.ts';
+import { ProductSync } from '../../../src/application/catalog/product-sync.ts';
 import { createIntegrationApplication, type IntegrationApplication } from '../../../src/application/index.ts';
 import type { Origin } from '../../../src/domain/origin.ts';
 import type { ClusterControl } from '../../../src/application/system/server-restart.ts';
@@ -90,7 +91,12 @@ export function adminOrigin(role: 'admin' | 'operator' = 'admin', username = rol
 export function registryServices(bed: PluginTestBed, cluster: ClusterControl = { restartServer: async () => ({ alreadyRunning: false }) }): {
   registry: PluginRegistry;
   app: IntegrationApplication;
+  productSync: ProductSync;
 } {
   const registry = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log });
-  return { registry, app: createIntegrationApplication({ orm: bed.orm, registry, cluster }) };
+  return {
+    registry,
+    app: createIntegrationApplication({ orm: bed.orm, registry, cluster }),
+    productSync: new ProductSync({ orm: bed.orm, providers: registry.providers }),
+  };
 }

@@ -2,12 +2,15 @@
  * provider-rustbill through the real engine and host services, speaking binary gRPC-Web with a
  * hand-written protobuf codec:
  * - against a second, real NodeBill server (own database, a customer with a known balance and an
- *   API key inserted directly): health_check (GetMe), get_upstream_balance (GetBalance), a refused
- *   key, and a clear error for an RPC NodeBill does not implement yet;
+ *   API key inserted directly): health_check (GetMe), get_upstream_balance (GetBalance),
+ *   sync_products (ListProducts: the active products only), a refused key, and a clear error for
+ *   an RPC NodeBill does not implement yet;
  * - against a RustBill-protocol upstream built on connect-node and the generated schemas (so
  *   protobuf-es decodes what the plugin encodes and vice versa): the other 13 functions.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../../src/lib/ids.ts';
 import type { PluginTarget } from '../../../src/plugins/types.ts';
 import {
   readCreatedInstance, readImportedInstance, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts, readUpstreamBalance,
@@ -49,12 +52,29 @@ describe('provider-rustbill against a second NodeBill server', () => {
     expect(readUpstreamBalance(value)).toEqual({ balance: '1234.56', currency: 'CNY' });
   });
 
+  it('syncs the upstream\'s active products, as its API key sees them through ListProducts', async () => {
+    const client = new pg.Client({ connectionString: upstream.databaseUrl });
+    await client.connect();
+    const activeId = newId();
+    try {
+      await client.query(
+        `insert into products (id, name, description, price_per_month, cost_price, billing_cycles, specs, is_active) values
+          ($1, 'Upstream VPS', '2 vCPU', 20.00, 12.00, '{"monthly":"20.00","yearly":"200.00"}', '{"region":"hk"}', true),
+          ($2, 'Withdrawn VPS', '', 9.00, 0, '{"monthly":"9.00"}', '{}', false)`,
+        [activeId, newId()],
+      );
+    } finally {
+      await client.end();
+    }
+    const products = readSyncedProducts(await bed.call(provider, 'sync_products'), provider.interfaceId, '');
+    expect(products).toEqual([expect.objectContaining({
+      name: 'Upstream VPS', description: '2 vCPU', pricePerMonth: '20.00', costPrice: '20.00',
+      specs: { region: 'hk', upstream_product_id: activeId }, billingCycles: { monthly: '20.00', yearly: '200.00' },
+    })]);
+  });
+
   it('reports an RPC the upstream does not implement as an upstream error naming the RPC', async () => {
-    const error = await failure(bed.call(provider, 'sync_products'), 'script_error');
     // NodeBill sends this error trailers-only: grpc-status and grpc-message are HTTP headers.
-    expect(error.message).toMatch(
-      /^upstream ProductService\/ListProducts failed: UNIMPLEMENTED \(grpc-status 12\): rustbill\.product\.ProductService\/ListProducts is not implemented yet: .+/,
-    );
     for (const fn of ['get_instance_status', 'sync_upstream_instances', 'terminate_instance', 'instance_actions']) {
       const failed = await failure(bed.call(provider, fn, { instance_id: 'x' }), 'script_error');
       expect(failed.message).toMatch(/^upstream InstanceService\/\w+ failed: UNIMPLEMENTED \(grpc-status 12\): rustbill\.instance\.InstanceService\/\w+ is not implemented yet/);

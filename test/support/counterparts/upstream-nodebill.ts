@@ -14,6 +14,8 @@ export interface UpstreamNodeBill {
   /** Base URL (gRPC-Web and native gRPC on the same port). */
   url: string;
   server: RunningServer;
+  /** Its database (to insert what a test needs, e.g. products). */
+  databaseUrl: string;
   customerId: string;
   /** The full API key (`authorization: Bearer <apiKey>`). */
   apiKey: string;
@@ -53,6 +55,7 @@ export async function startUpstreamNodeBill(options: { balance: string; creditLi
     return {
       url: running.url,
       server: running,
+      databaseUrl: database.url,
       customerId,
       apiKey,
       balance: options.balance,
