@@ -115,12 +115,15 @@ async function startNodeBill(workers: number, redis: boolean): Promise<{ server:
   for (let start = 0; start < products.length; start += 1000) {
     const batch = products.slice(start, start + 1000);
     await client.query(
-      `insert into products (id, name, description, price_per_month, billing_cycles, specs)
-       select id, 'VPS ' || n, 'bench product', 5 + n % 50, '{"monthly":"5.00","yearly":"50.00"}', jsonb_build_object('region', 'r' || n % 5)
+      `insert into products (id, name, description, price_per_month, billing_cycles, specs, created_at)
+       select id, 'VPS ' || n, 'bench product', 5 + n % 50, '{"monthly":"5.00","yearly":"50.00"}', jsonb_build_object('region', 'r' || n % 5),
+              now() - make_interval(secs => $2 + n)
        from unnest($1::uuid[]) with ordinality as t(id, n)`,
-      [batch],
+      [batch, start],
     );
   }
+  // A catalog that has been there a while: statistics and the visibility map are current.
+  await client.query('vacuum analyze products');
   await client.end();
   return {
     server,

@@ -59,7 +59,11 @@ export const Customer = defineEntity({
       expression: "create unique index customers_email_lower_unique on customers (lower(email)) where email <> ''",
     },
   ],
-  indexes: [{ name: 'customers_created_at_index', properties: ['createdAt'] }],
+  indexes: [
+    { name: 'customers_created_at_index', properties: ['createdAt'] },
+    // CreateCustomer's name check: "another customer with this name, trimmed, in any case".
+    { name: 'customers_name_lower_index', expression: 'create index customers_name_lower_index on customers (lower(btrim(name)))' },
+  ],
   checks: [
     { name: 'customers_credit_limit_check', expression: 'credit_limit >= 0' },
     { name: 'customers_payment_terms_days_check', expression: 'payment_terms_days >= 0' },

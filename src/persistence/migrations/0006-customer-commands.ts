@@ -1,7 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The outcomes of customer-actor commands by idempotency key (see entities/customer-commands.ts).
+ * The outcomes of customer-actor commands by idempotency key (see entities/customer-commands.ts),
+ * and an index for CreateCustomer's "another customer has this name" check (trimmed, any case).
  */
 export class Migration0006CustomerCommands extends Migration {
   override up(): void {
@@ -15,9 +16,11 @@ export class Migration0006CustomerCommands extends Migration {
         constraint customer_commands_pkey primary key (customer_id, idempotency_key)
       )`);
     this.addSql(`create index customer_commands_idempotency_key_index on customer_commands (idempotency_key)`);
+    this.addSql(`create index customers_name_lower_index on customers (lower(btrim(name)))`);
   }
 
   override down(): void {
+    this.addSql(`drop index if exists customers_name_lower_index`);
     this.addSql(`drop table if exists customer_commands`);
   }
 }
