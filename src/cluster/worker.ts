@@ -7,7 +7,7 @@ import { AppConfigSchema, type AppConfig } from '../../cluster.config.ts';
 import { createLogger } from '../config/logger.ts';
 import { parseAddressRange, type AddressRange } from '../domain/address-ranges.ts';
 import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics, metricsRegistry } from '../metrics/metrics.ts';
 import { Dispatcher } from '../grpc/dispatcher.ts';
 import { HandlerRegistry } from '../grpc/handlers.ts';
 import { createHttpHandler } from '../grpc/http.ts';
@@ -52,6 +52,9 @@ export async function runWorker(): Promise<void> {
   const shardMap = JSON.parse(rawShardMap) as number[];
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
   const log = createLogger(config.log, { role: 'worker', worker: slot });
+  // Every series of this worker carries its slot, so the primary's aggregate keeps them apart
+  // (actors alive, mailbox depth… per worker; sum them in queries for the whole server).
+  metricsRegistry.setDefaultLabels({ worker: String(slot) });
 
   const orm = await createOrm({
     url: config.db.url,

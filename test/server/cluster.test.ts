@@ -75,7 +75,10 @@ describe('the actor cluster', () => {
     expect(count('received')).toBe(count('forwarded'));
     expect(count('local')).toBeGreaterThan(0);
     expect(count('local') + count('forwarded')).toBeGreaterThanOrEqual(customers.length * 3);
-    expect(metrics).toMatch(/nodebill_actors_alive\{kind="customer"\} [1-9]/);
+    // Actors alive, per worker: both workers own shards, so both hold actors now.
+    const alive = [...metrics.matchAll(/nodebill_actors_alive\{kind="customer",worker="(\d+)"\} (\d+)/g)];
+    expect(alive.map((m) => m[1]).sort()).toEqual(['0', '1']);
+    expect(alive.every((m) => Number(m[2]) > 0)).toBe(true);
   });
 
   it('scopes a customer to its own balance', async () => {

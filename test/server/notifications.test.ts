@@ -79,7 +79,7 @@ describe('notifications through notifier plugins', () => {
     // The webhook interface got a circuit breaker of its own for its host, exported (closed) on the cluster's /metrics.
     const hookHost = new URL(webhook.url).host;
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain(`nodebill_plugin_breaker_state{host="${hookHost}",interface_id="${channels.webhook}"} 0`);
+    expect(metrics).toMatch(new RegExp(`nodebill_plugin_breaker_state\\{host="${hookHost.replaceAll('.', '\\.')}",interface_id="${channels.webhook}",worker="\\d+"\\} 0`));
     expect(metrics).toMatch(new RegExp(`nodebill_plugin_outbound_requests_total\\{host="${hookHost.replaceAll('.', '\\.')}"[^}]*\\} [1-9]`));
     const mail = smtp.messages.at(-1);
     expect(mail?.to).toEqual(['ops@example.com']);
