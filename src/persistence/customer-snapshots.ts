@@ -15,9 +15,10 @@ import { moneyOf } from '../domain/money.ts';
 import { rfc3339 } from '../lib/time.ts';
 import { CustomerCommand } from './entities/customer-commands.ts';
 import { CustomerUser } from './entities/customer-users.ts';
+import { Customer } from './entities/customers.ts';
 import { VerificationCode } from './entities/verification-codes.ts';
 
-/** The columns of a snapshot, as `select` lists them. */
+/** The columns of a snapshot, as a write's `returning` lists them. */
 const COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
   is_active, can_create_api_keys, version, created_at, updated_at`;
 
@@ -38,6 +39,27 @@ interface SnapshotRow {
   updated_at: Date;
 }
 
+/** A customer's state from its row as MikroORM loads it (GetCustomer, ListCustomers, the actors' load). */
+export function customerStateOf(row: Customer): CustomerState {
+  return {
+    id: row.id,
+    name: row.name,
+    contactPerson: row.contactPerson,
+    email: row.email,
+    phone: row.phone,
+    company: row.company,
+    notes: row.notes,
+    balance: moneyOf(row.balance),
+    creditLimit: moneyOf(row.creditLimit),
+    isActive: row.isActive,
+    canCreateApiKeys: row.canCreateApiKeys,
+    version: row.version,
+    createdAt: rfc3339(row.createdAt),
+    updatedAt: rfc3339(row.updatedAt),
+  };
+}
+
+/** A customer's state from a row a snapshot write's `returning` gave (snake_case columns). */
 function stateOf(row: SnapshotRow): CustomerState {
   return {
     id: row.id,
@@ -78,9 +100,8 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
 
   /** @see CustomerSnapshotStore.load */
   async load(customerId: string): Promise<CustomerState | null> {
-    const rows = await this.orm.em.fork().execute<SnapshotRow[]>(`select ${COLUMNS} from customers where id = ?`, [customerId]);
-    const row = rows[0];
-    return row ? stateOf(row) : null;
+    const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
+    return row ? customerStateOf(row) : null;
   }
 
   /** @see CustomerSnapshotStore.recordedOutcome */

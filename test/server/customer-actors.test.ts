@@ -12,7 +12,7 @@ import { BalanceService } from '../../src/gen/rustbill/balance_pb.ts';
 import { CustomerService } from '../../src/gen/rustbill/customer_pb.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, queryRows, type TestDatabase } from '../support/db.ts';
 import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let db: TestDatabase;
@@ -35,14 +35,8 @@ async function adminOf(server: RunningServer): Promise<Client<typeof CustomerSer
   return grpcClient(CustomerService, server.url, bearer(token));
 }
 
-async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+  return queryRows<T>(db.url, text, params);
 }
 
 /** The sum of a counter over every series with `labels` in a server's /metrics. */

@@ -14,7 +14,7 @@ import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { registerCustomer } from '../support/customers.ts';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { loadExamples } from '../contract/spec-examples.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, queryRows, type TestDatabase } from '../support/db.ts';
 import { callJson } from '../support/grpcurl.ts';
 import { expectCode } from '../support/expect-code.ts';
 import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -36,14 +36,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+  return queryRows<T>(db.url, text, params);
 }
 
 const ACME = { name: 'ACME Corp', contactPerson: 'John Doe', email: 'john@acme.example', phone: '1234567890', company: 'ACME Inc.', notes: 'VIP客户', creditLimit: '10000.00' };

@@ -7,7 +7,7 @@
  * CREATE/DROP DATABASE.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, escapeIdentifier } from 'pg';
+import pg, { Client, escapeIdentifier } from 'pg';
 import { migrateWithLock } from '../../src/persistence/migrate.ts';
 
 /** The server used by the tests: `TEST_DATABASE_URL`, or the local trust-auth default. */
@@ -82,5 +82,17 @@ export async function migratedTestDatabase(): Promise<MigratedTestDatabase> {
   } catch (error) {
     await database.drop().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Runs one query on the database at `url` (its own connection) and returns the rows. */
+export async function queryRows<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

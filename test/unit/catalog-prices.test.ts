@@ -1,18 +1,9 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.ts';
+import { refusal } from '../support/refusal.ts';
 import { markedUpPrices, parseMarkupRatio } from '../../src/domain/catalog/markup.ts';
 import { BILLING_CYCLES, changedPrices, isBillingCycle, newPrices, parseCycles, storedCycles, storedPrices, type ProductPrices } from '../../src/domain/catalog/prices.ts';
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 const d = (text: string) => new Decimal(text);
 /** Prices in wire form: `{ pricePerMonth, ...cycles }`, for readable assertions. */

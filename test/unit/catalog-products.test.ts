@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.ts';
+import { refusal } from '../support/refusal.ts';
 import { catalogName, groupSortOrder, MAX_SORT_ORDER, parseSpecs } from '../../src/domain/catalog/fields.ts';
 import { storedCycles } from '../../src/domain/catalog/prices.ts';
 import { changedProductFields, isProviderType, productFields, seesInactiveProducts, type ProductFields, type ProductInput } from '../../src/domain/catalog/products.ts';
@@ -8,15 +8,6 @@ import { categoryDeletionRefusal, groupDeletionRefusal } from '../../src/domain/
 import type { Caller } from '../../src/domain/identity/principal.ts';
 import { uuidListField } from '../../src/grpc/fields.ts';
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 function summary(fields: ProductFields): Record<string, unknown> {
   return { name: fields.name, description: fields.description, price: fields.prices.pricePerMonth.toFixed(2), cycles: storedCycles(fields.prices), cost: fields.costPrice.toFixed(2), specs: fields.specs };

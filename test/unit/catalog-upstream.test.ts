@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.ts';
+import { refusal } from '../support/refusal.ts';
 import { storedCycles } from '../../src/domain/catalog/prices.ts';
 import { firstDuplicate, importedPrices, importedProducts, syncedProducts, upstreamIdentity, type ImportItem } from '../../src/domain/catalog/upstream.ts';
 import { Decimal } from 'decimal.js';
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('upstreamIdentity', () => {
   it('is the upstream product id spec when there is one, else the trimmed name', () => {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../support/refusal.ts';
 import { decide, validateChanges, validateNewCustomer, type CustomerState } from '../../src/domain/customers/customer.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 
 const at = { customerId: 'c1', now: '2026-12-01T10:00:00Z' };
 const fields = { name: 'ACME', contactPerson: 'John', email: 'j@acme.example', phone: '123', company: 'ACME Inc', notes: '', creditLimit: '100.00' };
 const state: CustomerState = { id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('decide: create', () => {
   it('makes a new active customer at version 1 with a zero balance', () => {

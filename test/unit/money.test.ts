@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.ts';
+import { refusal } from '../support/refusal.ts';
 import { formatMoney, moneyOf, parseMoney } from '../../src/domain/money.ts';
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError && error.kind === 'invalid_argument') return error.message;
-    throw error;
-  }
-  throw new Error('expected a refusal');
+/** The message of the invalid_argument refusal `run` throws. */
+function refusalMessage(run: () => unknown): string {
+  const error = refusal(run);
+  if (error.kind !== 'invalid_argument') throw new Error(`expected invalid_argument, got ${error.kind}`);
+  return error.message;
 }
 
 describe('parseMoney', () => {
@@ -23,10 +20,10 @@ describe('parseMoney', () => {
 
   it('refuses anything else, naming the field', () => {
     for (const bad of ['', ' 29', '29 ', '+1', '1e3', '29.505', '.5', '5.', '01', 'NaN', 'Infinity', '1,00', '10000000000']) {
-      expect(refusal(() => parseMoney('price_per_month', bad)), bad).toMatch(/^price_per_month /);
+      expect(refusalMessage(() => parseMoney('price_per_month', bad)), bad).toMatch(/^price_per_month /);
     }
-    expect(refusal(() => parseMoney('credit_limit', '-1'))).toMatch(/must not be negative/);
-    expect(refusal(() => parseMoney('amount', '0', { allowZero: false }))).toMatch(/greater than 0/);
+    expect(refusalMessage(() => parseMoney('credit_limit', '-1'))).toMatch(/must not be negative/);
+    expect(refusalMessage(() => parseMoney('amount', '0', { allowZero: false }))).toMatch(/greater than 0/);
   });
 });
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.ts';
+import { refusal } from '../support/refusal.ts';
 import { importedStatus, INSTANCE_STATUSES, instanceSpec, localStatus, refreshedInstance, unownedImportRefusal } from '../../src/domain/provisioning/instances.ts';
 import { checkProviderInstanceId, checkServerSpec } from '../../src/domain/provisioning/server-spec.ts';
 
-function refusalOf(work: () => unknown): DomainError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    return error as DomainError;
-  }
-  throw new Error('expected a refusal');
-}
+
 
 describe('provider status words as local instance statuses', () => {
   it('maps every local status to itself, whatever its case and spacing', () => {
@@ -68,17 +60,17 @@ describe('server specs and provider instance ids in requests', () => {
   });
 
   it('names the missing field, with the prefix', () => {
-    expect(refusalOf(() => checkServerSpec('server_spec.', { ...spec, cpuCores: 0 }))).toMatchObject({ kind: 'invalid_argument', message: 'server_spec.cpu_cores must be at least 1' });
-    expect(refusalOf(() => checkServerSpec('', { ...spec, memoryGb: 0 })).message).toBe('memory_gb must be at least 1');
-    expect(refusalOf(() => checkServerSpec('', { ...spec, region: '  ' })).message).toBe('region is required');
-    expect(refusalOf(() => checkServerSpec('', { ...spec, os: '' })).message).toBe('os is required');
+    expect(refusal(() => checkServerSpec('server_spec.', { ...spec, cpuCores: 0 }))).toMatchObject({ kind: 'invalid_argument', message: 'server_spec.cpu_cores must be at least 1' });
+    expect(refusal(() => checkServerSpec('', { ...spec, memoryGb: 0 })).message).toBe('memory_gb must be at least 1');
+    expect(refusal(() => checkServerSpec('', { ...spec, region: '  ' })).message).toBe('region is required');
+    expect(refusal(() => checkServerSpec('', { ...spec, os: '' })).message).toBe('os is required');
   });
 
   it('takes a provider instance id trimmed, refusing empty, overlong and control characters', () => {
     expect(checkProviderInstanceId(' i-1 ')).toBe('i-1');
-    expect(refusalOf(() => checkProviderInstanceId(' ')).message).toMatch(/instance_id is required/);
-    expect(refusalOf(() => checkProviderInstanceId('x'.repeat(256))).message).toBe('instance_id must be at most 255 characters, got 256');
+    expect(refusal(() => checkProviderInstanceId(' ')).message).toMatch(/instance_id is required/);
+    expect(refusal(() => checkProviderInstanceId('x'.repeat(256))).message).toBe('instance_id must be at most 255 characters, got 256');
     expect(checkProviderInstanceId('x'.repeat(255))).toHaveLength(255);
-    expect(refusalOf(() => checkProviderInstanceId('a\u0007b')).message).toBe('instance_id must not contain control characters');
+    expect(refusal(() => checkProviderInstanceId('a\u0007b')).message).toBe('instance_id must not contain control characters');
   });
 });

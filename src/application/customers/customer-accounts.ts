@@ -14,9 +14,8 @@ import { DomainError, invalid, notFound } from '../../domain/errors.ts';
 import { clip } from '../../domain/input-limits.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { Page } from '../../domain/pagination.ts';
-import { moneyOf } from '../../domain/money.ts';
 import { newId } from '../../lib/ids.ts';
-import { rfc3339 } from '../../lib/time.ts';
+import { customerStateOf } from '../../persistence/customer-snapshots.ts';
 import { Customer } from '../../persistence/entities/customers.ts';
 import type { AccountOpening, RegisteredAccount } from '../identity/registration.ts';
 
@@ -45,24 +44,6 @@ export function commandKey(clientKey: string | null | undefined): string {
   return `client:${clientKey}`;
 }
 
-function stateOfRow(row: Customer): CustomerState {
-  return {
-    id: row.id,
-    name: row.name,
-    contactPerson: row.contactPerson,
-    email: row.email,
-    phone: row.phone,
-    company: row.company,
-    notes: row.notes,
-    balance: moneyOf(row.balance),
-    creditLimit: moneyOf(row.creditLimit),
-    isActive: row.isActive,
-    canCreateApiKeys: row.canCreateApiKeys,
-    version: row.version,
-    createdAt: rfc3339(row.createdAt),
-    updatedAt: rfc3339(row.updatedAt),
-  };
-}
 
 function refusalOf(reply: Extract<CustomerReply, { ok: false }>, customerId: string): DomainError {
   return new DomainError(reply.error, reply.error === 'not_found' ? `customer ${customerId} does not exist` : reply.message);
@@ -117,7 +98,7 @@ export class CustomerAccounts implements AccountOpening {
   async get(customerId: string): Promise<CustomerState> {
     const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
     if (!row) throw notFound(`customer ${customerId} does not exist`);
-    return stateOfRow(row);
+    return customerStateOf(row);
   }
 
   /** A page of customers, newest first (ListCustomers). */
@@ -131,7 +112,7 @@ export class CustomerAccounts implements AccountOpening {
       },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.pageSize, offset: page.offset },
     );
-    return { customers: rows.map(stateOfRow), total };
+    return { customers: rows.map(customerStateOf), total };
   }
 
   /**
