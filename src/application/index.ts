@@ -6,6 +6,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { createMoneyPath, type MoneyPath } from './money-path.ts';
+import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
 import type { Identity } from '../identity/module.ts';
 import type { PluginRegistry } from '../plugins/registry/registry.ts';
@@ -51,19 +52,28 @@ export function createApplication(deps: {
 }): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
+  const money = createMoneyPath({ pool: deps.pool, actors, gateways: deps.gateways });
   return {
     customers,
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: customers }),
     users: new UserAdministration({ orm, identity }),
-    integration: createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
+    integration: {
+      ...createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
+      purchases: new UpstreamPurchases({ pool: deps.pool, accounts: money.accounts, quotes: deps.plugins.providers, reads: money.reads, waitMs: UPSTREAM_WAIT_MS }),
+    },
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
-    money: createMoneyPath({ pool: deps.pool, actors, gateways: deps.gateways }),
+    money,
   };
 }
 
+/** How long CreateUpstreamInstance for a customer waits for its instance (ms). */
+const UPSTREAM_WAIT_MS = 60_000;
+
 /** The application services over the plugin system and the cluster (IntegrationService). */
 export interface IntegrationApplication {
+  /** CreateUpstreamInstance for customers and API keys, paid through the money path (absent in plugin-only setups). */
+  purchases?: UpstreamPurchases;
   interfaces: InterfaceAdministration;
   operations: InterfaceOperations;
   upstreamImport: UpstreamInstanceImport;

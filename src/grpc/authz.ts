@@ -65,9 +65,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     // SyncProducts stores the provider's products in the catalog (the spec says 已认证, but a
     // catalog change is an admin's): admins, like ProductService/SyncProducts.
     CallPluginAction: 'admin_only', RestartServer: 'admin', SyncProducts: 'admin', QueryPrice: 'authenticated',
-    // The spec says 已认证, but until the money path charges the caller's balance for it, a customer
-    // or API key creating upstream servers would get them for free: admin only for now.
-    CreateUpstreamInstance: 'admin', GetInstanceStatus: 'admin', SyncUpstreamInstances: 'admin',
+    // 已认证 as the spec says: a customer or API key is charged through the money path (issue 8).
+    CreateUpstreamInstance: 'authenticated', GetInstanceStatus: 'admin', SyncUpstreamInstances: 'admin',
     ImportUpstreamInstance: 'admin', GetUpstreamBalance: 'admin',
   },
   'rustbill.notification.NotificationService': { ListNotifiers: 'admin', SendNotification: 'admin' },

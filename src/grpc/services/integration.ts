@@ -204,7 +204,14 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
     async createUpstreamInstance(request, call) {
       const interfaceId = uuidField('interface_id', request.interfaceId);
       if (!request.serverSpec) throw invalid('server_spec is required');
-      const created = await app.operations.createUpstreamInstance(call, interfaceId, serverSpec('server_spec.', request.serverSpec));
+      const spec = serverSpec('server_spec.', request.serverSpec);
+      // A customer or API key pays for the server through the money path; an admin creates it for
+      // the reseller itself (nobody's balance is charged).
+      if ((call.caller.kind === 'customer' || call.caller.kind === 'apikey') && app.purchases) {
+        const bought = await app.purchases.purchase(call, call.caller.customerId, interfaceId, spec, call.requestHeaders.get('idempotency-key'));
+        return { providerInstanceId: bought.providerInstanceId, status: bought.status, ipAddress: bought.ipAddress };
+      }
+      const created = await app.operations.createUpstreamInstance(call, interfaceId, spec);
       return { providerInstanceId: created.instanceId, status: created.status, ipAddress: created.ipAddress };
     },
 
