@@ -17,18 +17,23 @@
 //
 // State (per interface): `order:<payment_id>` = expected amount (checked against the notify),
 // `notify:<payment_id>` = the gateway's trade_no once a notify was accepted (duplicate suppression).
+//
+// Reports (query_payment, handle_callback) carry `amount`: the money the gateway says was paid, so
+// that the host can refuse a notify whose amount differs from the payment's even when this
+// interface's state does not know the order. `notify_url` comes from the host (NodeBill's
+// `/callback/{interface_id}` when `[server] public_url` is set) or else from the config.
 
 // ── Contract: metadata ──────────────────────────────────────────────────────────────────────────
 
 function config_schema(_config, _unused) {
   return {
     type: 'object',
-    required: ['api_url', 'pid', 'key', 'notify_url'],
+    required: ['api_url', 'pid', 'key'],
     properties: {
       api_url: { type: 'string', description: 'EPay base URL, e.g. https://pay.example.com/' },
       pid: { type: 'string', description: 'Merchant id (商户ID)' },
       key: { type: 'string', format: 'password', description: 'Merchant key (商户密钥)' },
-      notify_url: { type: 'string', description: 'Async notify URL the gateway calls (异步通知地址)' },
+      notify_url: { type: 'string', description: "Async notify URL the gateway calls (异步通知地址); empty: NodeBill's /callback/{interface_id} under [server] public_url" },
       return_url: { type: 'string', description: 'Where the customer returns after paying (同步跳转地址)' },
       pay_type: { type: 'string', enum: ['alipay', 'wxpay', 'qqpay', 'bank'], default_value: 'alipay', description: 'Payment channel' },
       sitename: { type: 'string', description: 'Site name shown on the payment page (optional)' },
@@ -38,11 +43,11 @@ function config_schema(_config, _unused) {
 }
 
 function version(_config, _unused) {
-  return '1.0.0';
+  return '1.1.0';
 }
 
 function initialize(config, _unused) {
-  for (const key of ['api_url', 'pid', 'key', 'notify_url']) {
+  for (const key of ['api_url', 'pid', 'key']) {
     if (text(config[key]) === '') return `ERROR: yipay is not configured: ${key} is missing`;
   }
   return 'OK';
@@ -65,6 +70,7 @@ async function create_payment(merged, _unused) {
   if (paymentId === '') return 'ERROR: payment_id is required';
   const cents = toCents(merged.amount !== undefined ? merged.amount : merged.money);
   if (cents === null || cents <= 0) return `ERROR: invalid amount ${JSON.stringify(merged.amount !== undefined ? merged.amount : merged.money)}`;
+  if (text(merged.notify_url) === '') return 'ERROR: no notify_url: set it in the interface config, or set [server] public_url so that NodeBill passes its callback URL';
 
   const params = {
     pid: text(merged.pid),
@@ -109,6 +115,7 @@ async function query_payment(merged, _unused) {
     gateway_tx_id: text(answer.trade_no) || null,
     status: paid ? 'success' : 'pending',
     paid_at: paid ? isoTime(text(answer.endtime), text(merged.utc_offset) || '+08:00') : null,
+    amount: amountText(answer.money),
     raw_response: body,
   };
 }
@@ -131,7 +138,7 @@ async function handle_callback(merged, _unused) {
 
   // 2. Only TRADE_SUCCESS means paid.
   if (text(params.trade_status) !== 'TRADE_SUCCESS') {
-    return { payment_id: paymentId, gateway_tx_id: text(params.trade_no) || null, status: 'pending', paid_at: null, raw_response: text(merged.payload) };
+    return { payment_id: paymentId, gateway_tx_id: text(params.trade_no) || null, status: 'pending', paid_at: null, amount: amountText(params.money), raw_response: text(merged.payload) };
   }
 
   // 3. The amount must be the one the payment was created with (when this interface created it).
@@ -148,6 +155,8 @@ async function handle_callback(merged, _unused) {
     gateway_tx_id: text(params.trade_no) || null,
     status: 'success',
     paid_at: null,
+    // The amount the gateway notified (the host compares it with the payment's).
+    amount: amountText(params.money),
     raw_response: typeof merged.payload === 'string' ? merged.payload : JSON.stringify(merged.payload),
     // What the notify endpoint must answer the gateway.
     ack: 'success',
@@ -181,7 +190,9 @@ async function refund(merged, _unused) {
   if (answer === null) return `ERROR: EPay refund answered something that is not JSON: ${body.slice(0, 200)}`;
   if (Number(answer.code) !== 1) return `ERROR: EPay refused the refund: ${text(answer.msg) || body.slice(0, 200)}`;
   rustbill_host.log_info(`yipay refund of ${fromCents(cents)} for ${paymentId} accepted`);
-  return { payment_id: paymentId, gateway_tx_id: tradeNo !== '' && tradeNo !== '1' ? tradeNo : null, status: 'refunded', paid_at: null, raw_response: body };
+  return {
+    payment_id: paymentId, gateway_tx_id: tradeNo !== '' && tradeNo !== '1' ? tradeNo : null, status: 'refunded', paid_at: null, amount: fromCents(cents), raw_response: body,
+  };
 }
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
@@ -265,6 +276,12 @@ function toCents(value) {
   if (!match) return null;
   const fraction = match[2] === undefined ? '00' : match[2].length === 1 ? `${match[2]}0` : match[2];
   return Number(match[1]) * 100 + Number(fraction);
+}
+
+// A gateway amount as "12.30", or null when it is missing or not an amount.
+function amountText(value) {
+  const cents = toCents(value);
+  return cents === null ? null : fromCents(cents);
 }
 
 // 1230 → "12.30"

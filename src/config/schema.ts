@@ -26,6 +26,19 @@ const corsOrigin = z.string().refine(
   { error: 'must be "*" or an origin such as "https://shop.example.com" (scheme, host and optional port; no path, no trailing slash)' },
 );
 
+const publicUrl = z.string().refine(
+  (value) => {
+    if (value === '') return true;
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be "" or an http(s) base URL such as "https://bill.example.com" (no query, fragment or credentials)' },
+);
+
 const addressOrCidr = z.string().refine((value) => parseAddressRange(value) !== null, {
   error: 'must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8"',
 });
@@ -53,6 +66,13 @@ const serverSchema = z
      * last address in that header not itself a trusted proxy. [] = the header is ignored.
      */
     trusted_proxies: z.array(addressOrCidr).default(() => []),
+    /**
+     * NodeBill: the base URL at which payment gateways reach this server from outside (behind the
+     * reverse proxy), e.g. "https://bill.example.com". When set, create_payment is given
+     * `{public_url}/callback/{interface_id}` as its `notify_url` (src/domain/payments/callback-url.ts);
+     * "" = each gateway interface's own configured `notify_url` is used, as in RustBill.
+     */
+    public_url: publicUrl.default(''),
   })
   .prefault({});
 

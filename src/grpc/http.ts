@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cors as connectCors } from '@connectrpc/connect';
 import { newId } from '../lib/ids.ts';
+import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
 export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
@@ -14,6 +15,11 @@ export interface HttpRoutesOptions {
   readiness: () => Promise<boolean>;
   /** Prometheus text of the whole cluster for `GET /metrics`. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * The payment gateways' notify endpoint, `GET|POST /callback/{interface_id}`
+   * (payment-callback-route.ts); without it those paths go to `next` like any other.
+   */
+  paymentCallbacks?: PaymentCallbacks;
   /** Called with failures of the routes above (logged by the caller; never sent to the client). */
   onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
@@ -23,7 +29,8 @@ export interface HttpRoutesOptions {
 /**
  * The HTTP/1.1 request handler: CORS (preflight and response headers), `GET /health` (200 `OK`
  * without touching the database), `GET /ready` (200 or 503 after a database ping), `GET /metrics`
- * (Prometheus text aggregated from all workers), then gRPC-Web. Every response carries
+ * (Prometheus text aggregated from all workers), `GET|POST /callback/{interface_id}` (gateway
+ * notifications, when `paymentCallbacks` is given), then gRPC-Web. Every response carries
  * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
  */
 export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -55,7 +62,11 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
       response.end();
       return;
     }
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    if (options.paymentCallbacks && isCallbackPath(path)) {
+      servePaymentCallback(request, response, options.paymentCallbacks, options.onError);
+      return;
+    }
     if (request.method === 'GET' || request.method === 'HEAD') {
       if (path === '/health') {
         response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');

@@ -42,6 +42,7 @@ describe('loadConfig: defaults', () => {
         admin_path: '/admin',
         cors_allowed_origins: [],
         trusted_proxies: [],
+        public_url: '',
       },
       db: {
         url: '',
@@ -160,6 +161,17 @@ expiry_hours = 2
     const err = configError();
     expect(err.message).toContain('trusted_proxies');
     expect(err.message).toMatch(/IP address or a CIDR range/);
+  });
+
+  it('takes the public base URL for gateway callbacks and refuses one with a query, naming the key', () => {
+    write('config.toml', '[server]\npublic_url = "https://bill.example.com/billing"\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.public_url).toBe('https://bill.example.com/billing');
+    write('config.toml', '[server]\npublic_url = "https://bill.example.com/?a=1"\n');
+    const err = configError();
+    expect(err.message).toContain('public_url');
+    expect(err.message).toMatch(/http\(s\) base URL/);
+    write('config.toml', '[server]\npublic_url = "ftp://bill.example.com"\n');
+    expect(configError().message).toContain('public_url');
   });
 
   it('fails naming the variable when CONFIG_FILE points nowhere', () => {

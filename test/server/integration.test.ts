@@ -11,6 +11,7 @@ import { expectCode } from '../support/expect-code.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
+import { BALANCE_METHOD_ID, BALANCE_METHOD_NAME } from '../../src/domain/payments/balance-method.ts';
 import { gatewayScript } from '../plugins/registry/scripts.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { COUNTERPARTS_ALLOW } from '../support/counterparts/allow-list.ts';
@@ -81,7 +82,10 @@ describe('IntegrationService over the wire', () => {
     const toggled = await integration.togglePluginInterface({ interfaceId: id, enable: true });
     expect(toggled.interface?.enabled).toBe(true);
     const gateways = await customerWeb.listGateways({});
-    expect(gateways.gateways).toEqual([expect.objectContaining({ gatewayId: id, gatewayName: 'E2E pay', isHealthy: false })]);
+    expect(gateways.gateways).toEqual([
+      { $typeName: 'rustbill.integration.GatewayInfo', gatewayId: BALANCE_METHOD_ID, gatewayName: BALANCE_METHOD_NAME, isHealthy: true },
+      expect.objectContaining({ gatewayId: id, gatewayName: 'E2E pay', isHealthy: false }),
+    ]);
     expect(JSON.stringify(gateways)).not.toContain('wire-secret');
     await expectCode(grpcClient(IntegrationService, server.url, bearer(customerToken)).getPluginInterface({ interfaceId: id }), Code.PermissionDenied);
 
@@ -89,7 +93,7 @@ describe('IntegrationService over the wire', () => {
     expect(health.isHealthy).toBe(true);
     expect(health.checkedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // Whichever worker answers, the stored verdict is the same.
-    expect((await customerWeb.listGateways({})).gateways[0]?.isHealthy).toBe(true);
+    expect((await customerWeb.listGateways({})).gateways[1]?.isHealthy).toBe(true);
 
     const page = await integration.getPluginAdminPage({ interfaceId: id });
     expect(page).toMatchObject({ htmlContent: '<h1>https://pay.example</h1>', title: 'Gateway admin' });
@@ -98,7 +102,7 @@ describe('IntegrationService over the wire', () => {
 
     await integration.deletePluginInterface({ interfaceId: id });
     await expectCode(integration.getPluginInterface({ interfaceId: id }), Code.NotFound);
-    expect((await customerWeb.listGateways({})).gateways).toEqual([]);
+    expect((await customerWeb.listGateways({})).gateways.map((gateway) => gateway.gatewayId)).toEqual([BALANCE_METHOD_ID]);
   });
 
   it('validates ids with InvalidArgument', async () => {

@@ -2,6 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { IntegrationApplication } from '../../application/index.ts';
 import { checkProviderInstanceId, checkServerSpec, type ServerSpecInput } from '../../domain/provisioning/server-spec.ts';
 import { invalid } from '../../domain/errors.ts';
+import { BALANCE_METHOD_ID, BALANCE_METHOD_NAME } from '../../domain/payments/balance-method.ts';
 import {
   IntegrationService, type PluginDefSchema, type PluginInterfaceInfoSchema, type ProviderInfoSchema,
 } from '../../gen/rustbill/integration_pb.ts';
@@ -110,9 +111,15 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
       return { providers: (await registry.providers.listProviders()).map(providerInfo) };
     },
 
+    // The built-in balance method first (always there, always healthy), then the enabled gateway interfaces.
     async listGateways() {
       const rows = await registry.interfaces.list({ pluginTypes: ['gateway'], enabledOnly: true });
-      return { gateways: rows.map((row) => ({ gatewayId: row.id, gatewayName: row.displayName, isHealthy: row.isHealthy })) };
+      return {
+        gateways: [
+          { gatewayId: BALANCE_METHOD_ID, gatewayName: BALANCE_METHOD_NAME, isHealthy: true },
+          ...rows.map((row) => ({ gatewayId: row.id, gatewayName: row.displayName, isHealthy: row.isHealthy })),
+        ],
+      };
     },
 
     async listNotifiers() {

@@ -1,7 +1,7 @@
 /**
  * The plugin registry (see registry.ts for its pieces): plugin definitions, interfaces and their
- * scripts, health checks, admin pages, provider calls; config validation and secret masking
- * (config-schema.ts), readers of contract-function results (results.ts), the registry's pure rules
+ * scripts, health checks, admin pages, provider and gateway calls; config validation and secret masking
+ * (config-schema.ts), readers of contract-function results (results.ts, gateway-results.ts), the registry's pure rules
  * (rules.ts) and script identity helpers (scripts.ts).
  */
 export { PluginRegistry } from './registry.ts';
@@ -16,6 +16,9 @@ export type { HealthResult } from './health.ts';
 export { AdminPages } from './admin-pages.ts';
 export { ProviderCalls, SPEC_TEMPLATE_TTL_MS } from './providers.ts';
 export type { ListedProvider, SpecTemplate, UpstreamInstanceReport } from './providers.ts';
+export { GatewayCalls, gatewayRefusal, MAX_CALLBACK_PAYLOAD_BYTES } from './gateways.ts';
+export type { GatewayPaymentRequest } from './gateways.ts';
+export * from './gateway-results.ts';
 export { PluginRegistryError, pluginFailure } from './errors.ts';
 export type { RegistryErrorKind } from './errors.ts';
 export * from './rules.ts';

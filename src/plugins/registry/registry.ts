@@ -8,7 +8,8 @@
  *   caller's transaction; deletion asks an {@link InterfaceUsers} port who still uses it;
  * - `health` (health.ts): running `health_check()` and storing verdicts;
  * - `adminPages` (admin-pages.ts): `admin_page()` and the admin-page action bridge;
- * - `providers` (providers.ts): provider contract functions, results read, nothing stored.
+ * - `providers` (providers.ts): provider contract functions, results read, nothing stored;
+ * - `gateways` (gateways.ts): payment gateway contract functions, results read, nothing stored.
  * The use cases that change things, each one transaction with its audit row, are application
  * services (src/application/plugins, src/application/provisioning) over these pieces.
  */
@@ -22,6 +23,7 @@ import { HealthChecks } from './health.ts';
 import { InterfaceScripts } from './interface-scripts.ts';
 import type { InterfaceUsers } from './interface-users.ts';
 import { PluginInterfaces } from './interfaces.ts';
+import { GatewayCalls } from './gateways.ts';
 import { ProviderCalls } from './providers.ts';
 
 /** Options of {@link PluginRegistry}. */
@@ -41,6 +43,7 @@ export class PluginRegistry {
   readonly health: HealthChecks;
   readonly adminPages: AdminPages;
   readonly providers: ProviderCalls;
+  readonly gateways: GatewayCalls;
   /** The plugin system's logger (application services over the registry log to it). */
   readonly log: Logger;
 
@@ -53,5 +56,6 @@ export class PluginRegistry {
     this.health = new HealthChecks({ orm, scripts: this.scripts, interfaces: this.interfaces, log });
     this.adminPages = new AdminPages({ interfaces: this.interfaces, scripts: this.scripts });
     this.providers = new ProviderCalls({ orm, scripts: this.scripts, interfaces: this.interfaces, log });
+    this.gateways = new GatewayCalls({ orm, scripts: this.scripts, log });
   }
 }

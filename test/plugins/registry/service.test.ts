@@ -2,6 +2,7 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode } from '../../support/expect-code.ts';
+import { BALANCE_METHOD_ID, BALANCE_METHOD_NAME } from '../../../src/domain/payments/balance-method.ts';
 import { EmptyRequestSchema } from '../../../src/gen/rustbill/common_pb.ts';
 import {
   CallPluginActionRequestSchema, CheckPluginHealthRequestSchema, CreatePluginInterfaceRequestSchema, DeletePluginInterfaceRequestSchema,
@@ -121,6 +122,9 @@ describe('IntegrationService handlers', () => {
     await invoke(handlers.togglePluginInterface, TogglePluginInterfaceRequestSchema, { interfaceId: id, enable: true });
     const response = await invoke(handlers.listGateways, EmptyRequestSchema, {}, CUSTOMER);
     const ids = response.gateways?.map((gateway) => gateway.gatewayId);
+    // The built-in balance method comes first, healthy, then the enabled gateway interfaces.
+    expect(response.gateways?.[0]).toMatchObject({ gatewayId: BALANCE_METHOD_ID, gatewayName: BALANCE_METHOD_NAME, isHealthy: true });
+    expect(ids?.filter((gatewayId) => gatewayId === BALANCE_METHOD_ID)).toHaveLength(1);
     expect(ids).toContain(id);
     expect(ids).not.toContain(hiddenId);
     expect(JSON.stringify(response)).not.toContain('hidden');

@@ -45,12 +45,16 @@ export interface PluginTestBed {
   close(): Promise<void>;
 }
 
-/** Builds a {@link PluginTestBed} (real PostgreSQL, real host services, real engine). */
-export async function pluginTestBed(): Promise<PluginTestBed> {
+/**
+ * Builds a {@link PluginTestBed} (real PostgreSQL, real host services, real engine).
+ * @param overrides `[plugins]` settings to change (defaults: 1 s calls, 32 MiB, no HTTP retries, the
+ *   production outbound policy — a suite talking to local counterparts passes `outbound_allow`)
+ */
+export async function pluginTestBed(overrides: Partial<AppConfig['plugins']> = {}): Promise<PluginTestBed> {
   const database = await migratedTestDatabase();
   const orm = await createOrm({ url: database.url, poolMin: 0, poolMax: 6 });
   const { log, lines } = capturingLogger();
-  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, call_timeout_ms: 1000, memory_limit_mb: 32, http_retries: 0 };
+  const config: AppConfig['plugins'] = { ...AppConfigSchema.parse({}).plugins, call_timeout_ms: 1000, memory_limit_mb: 32, http_retries: 0, ...overrides };
   const host = createHostServices({ orm, config, log, registry: new Registry() });
   const engine = await createPluginEngine({ host, callTimeoutMs: config.call_timeout_ms, memoryLimitMb: config.memory_limit_mb, log });
   const dirs: string[] = [];

@@ -13,9 +13,10 @@ import { CONTRACT_FUNCTIONS, identifyScriptFile } from '../../../src/plugins/typ
 import { REPO_ROOT } from '../../support/server.ts';
 import { object, type ShippedPluginBed, shippedPluginBed, shippedScript } from './harness.ts';
 
-const EXPECTED: Record<string, { type: string; secrets: string[] }> = {
+const EXPECTED: Record<string, { type: string; secrets: string[]; version?: string }> = {
   'gateway-banktransfer': { type: 'gateway', secrets: ['confirm_secret'] },
-  'gateway-yipay': { type: 'gateway', secrets: ['key'] },
+  // 1.1.0: reports carry the amount; notify_url may come from the host ([server] public_url).
+  'gateway-yipay': { type: 'gateway', secrets: ['key'], version: '1.1.0' },
   'notifier-webhook': { type: 'notifier', secrets: ['secret'] },
   'notifier-email': { type: 'notifier', secrets: ['password'] },
   'provider-incus': { type: 'first_party_provider', secrets: ['key_pem'] },
@@ -42,7 +43,7 @@ describe('shipped plugin scripts', () => {
       expect(identity?.pluginType).toBe(expected.type);
       if (!identity) return;
       const metadata = await bed.engine.inspect(identity.pluginType, identity.pluginId, shippedScript(name));
-      expect(metadata.version).toBe('1.0.0');
+      expect(metadata.version).toBe(expected.version ?? '1.0.0');
       for (const fn of CONTRACT_FUNCTIONS[identity.pluginType]) expect(metadata.functions).toContain(fn);
       expect(metadata.configSchema).toMatchObject({ type: 'object' });
       expect(secretPaths(metadata.configSchema).map((secret) => secret.join('.')).sort()).toEqual(expected.secrets.sort());

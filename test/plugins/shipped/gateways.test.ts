@@ -109,7 +109,7 @@ describe('gateway-yipay against an EPay gateway', () => {
   });
 
   it('queries the order: pending before payment; an order the gateway never saw is pending too', async () => {
-    expect(object(await bed.call(yipay, 'query_payment', { payment_id: paymentId }))).toMatchObject({ payment_id: paymentId, status: 'pending', paid_at: null });
+    expect(object(await bed.call(yipay, 'query_payment', { payment_id: paymentId }))).toMatchObject({ payment_id: paymentId, status: 'pending', paid_at: null, amount: '12.50' });
     expect(object(await bed.call(yipay, 'query_payment', { payment_id: newId() }))).toMatchObject({ status: 'pending' });
   });
 
@@ -117,12 +117,12 @@ describe('gateway-yipay against an EPay gateway', () => {
     const delivery = await epay.pay(paymentId);
     expect(delivery.body).toBe('success');
     const first = notify.results.at(-1);
-    expect(first).toMatchObject({ payment_id: paymentId, status: 'success', gateway_tx_id: epay.orders.get(paymentId)?.tradeNo });
+    expect(first).toMatchObject({ payment_id: paymentId, status: 'success', gateway_tx_id: epay.orders.get(paymentId)?.tradeNo, amount: '12.50', ack: 'success' });
     expect(first).not.toHaveProperty('duplicate');
 
     const again = await epay.notify(paymentId);
     expect(again.body).toBe('success');
-    expect(notify.results.at(-1)).toMatchObject({ payment_id: paymentId, status: 'success', duplicate: true, raw_response: 'duplicate' });
+    expect(notify.results.at(-1)).toMatchObject({ payment_id: paymentId, status: 'success', duplicate: true, raw_response: 'duplicate', amount: '12.50' });
     expect(bed.lines.some((line) => line.msg === `yipay notify for ${paymentId}: duplicate ignored`)).toBe(true);
   });
 
@@ -146,12 +146,12 @@ describe('gateway-yipay against an EPay gateway', () => {
   it('reports the paid order on query, with the paid time in RFC 3339', async () => {
     const order = epay.orders.get(paymentId);
     const paid = object(await bed.call(yipay, 'query_payment', { payment_id: paymentId }));
-    expect(paid).toMatchObject({ status: 'success', gateway_tx_id: order?.tradeNo, paid_at: `${order?.endtime.replace(' ', 'T')}+08:00` });
+    expect(paid).toMatchObject({ status: 'success', gateway_tx_id: order?.tradeNo, paid_at: `${order?.endtime.replace(' ', 'T')}+08:00`, amount: '12.50' });
     expect(Math.abs(Date.parse(String(paid.paid_at)) - Date.now())).toBeLessThan(60_000);
   });
 
   it('refunds through api.php?act=refund and surfaces the gateway refusing too much', async () => {
-    expect(object(await bed.call(yipay, 'refund', { payment_id: paymentId, amount: '5.00' }))).toMatchObject({ payment_id: paymentId, status: 'refunded' });
+    expect(object(await bed.call(yipay, 'refund', { payment_id: paymentId, amount: '5.00' }))).toMatchObject({ payment_id: paymentId, status: 'refunded', amount: '5.00' });
     expect(epay.refunds).toEqual([{ outTradeNo: paymentId, money: '5.00' }]);
     const tooMuch = await failure(bed.call(yipay, 'refund', { payment_id: paymentId, amount: '8.00' }), 'script_error');
     expect(tooMuch.message).toBe('EPay refused the refund: 退款金额超过订单金额');
@@ -161,6 +161,37 @@ describe('gateway-yipay against an EPay gateway', () => {
   it('rejects a payment without a valid amount before calling the gateway', async () => {
     const bad = await failure(bed.call(yipay, 'create_payment', { payment_id: newId(), amount: '12.345' }), 'script_error');
     expect(bad.message).toMatch(/invalid amount/);
+  });
+
+  it('takes notify_url from the host when the config has none, and refuses to create a payment with neither', async () => {
+    const bare = await bed.install('gateway-yipay', { api_url: epay.url, pid: epay.pid, key: epay.key });
+    expect(await bed.call(bare, 'initialize')).toBe('OK');
+    const missing = await failure(bed.call(bare, 'create_payment', { payment_id: newId(), amount: '1.00' }), 'script_error');
+    expect(missing.message).toMatch(/^no notify_url/);
+    const hostUrl = 'https://bill.example.com/callback/0195f2a0-0000-7000-8000-000000000000';
+    const created = object(await bed.call(bare, 'create_payment', { payment_id: newId(), amount: '1.00', notify_url: hostUrl }));
+    const params = Object.fromEntries(new URL(String(created.payment_url)).searchParams);
+    expect(params.notify_url).toBe(hostUrl);
+    expect(params.sign).toBe(epaySign(params, epay.key));
+  });
+
+  it('reports the notified amount of a payment this interface did not create, so the host can compare it', async () => {
+    // Another interface (same merchant) created the order: this one has no expected amount in its state.
+    const other = await bed.install('gateway-yipay', { api_url: epay.url, pid: epay.pid, key: epay.key, notify_url: notify.url });
+    const foreignId = newId();
+    const created = object(await bed.call(other, 'create_payment', { payment_id: foreignId, amount: '7.77' }));
+    await fetch(String(created.payment_url));
+    const order = epay.orders.get(foreignId);
+    expect(order).toBeDefined();
+    if (order) {
+      order.status = 1;
+      order.endtime = order.addtime;
+    }
+    const params: Record<string, string> = {
+      pid: epay.pid, trade_no: order?.tradeNo ?? '', out_trade_no: foreignId, type: 'alipay', name: 'x', money: '9.99', trade_status: 'TRADE_SUCCESS',
+    };
+    const payload = new URLSearchParams({ ...params, sign: epaySign(params, epay.key), sign_type: 'MD5' }).toString();
+    expect(object(await bed.call(yipay, 'handle_callback', { payload }))).toMatchObject({ payment_id: foreignId, status: 'success', amount: '9.99' });
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * A local 易支付 (EPay) merchant gateway speaking the common protocol the yipay plugin targets:
  * `submit.php` (signed payment page), `api.php?act=order` (order query), `api.php?act=query`
- * (merchant info), `api.php?act=refund` (POST) and the async notify to the order's `notify_url`.
+ * (merchant info), `api.php?act=refund` (POST) and the async notify to the order's `notify_url`
+ * (GET with the query string, or POST form-urlencoded or JSON).
  * Signatures are checked with its own implementation of the EPay rule, so a plugin that signs
  * differently is refused.
  */
@@ -30,8 +31,22 @@ export interface EpayOrder {
 /** What a notify delivery got back from the merchant. */
 export interface NotifyDelivery {
   url: string;
+  /** How the notify was sent: the query string of the URL (GET) or the request body (POST). */
+  method: 'GET' | 'POST';
+  /** The notification exactly as sent: the query string (GET) or the body (POST). */
+  payload: string;
   status: number;
   body: string;
+}
+
+/**
+ * How a notify is delivered. EPay installations send GET with the parameters in the query string
+ * (the default); some POST them, form-urlencoded or as JSON.
+ */
+export interface NotifyOptions {
+  method?: 'GET' | 'POST';
+  /** The POST body's encoding (default `form`). */
+  encoding?: 'form' | 'json';
 }
 
 /** A running EPay counterpart. */
@@ -46,9 +61,9 @@ export interface EpayServer {
   /** submit.php requests refused for their signature. */
   rejectedSubmits: number;
   /** Marks an order paid (as if the customer paid) and sends the async notify; resolves with the merchant's answer. */
-  pay(outTradeNo: string): Promise<NotifyDelivery>;
+  pay(outTradeNo: string, options?: NotifyOptions): Promise<NotifyDelivery>;
   /** Sends the notify of an order again (gateways repeat it until they read "success"). */
-  notify(outTradeNo: string, tamper?: (params: Record<string, string>) => void): Promise<NotifyDelivery>;
+  notify(outTradeNo: string, tamper?: (params: Record<string, string>) => void, options?: NotifyOptions): Promise<NotifyDelivery>;
   close(): Promise<void>;
 }
 
@@ -182,7 +197,7 @@ export async function startEpayServer(): Promise<EpayServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  const notify = async (outTradeNo: string, tamper?: (params: Record<string, string>) => void): Promise<NotifyDelivery> => {
+  const notify = async (outTradeNo: string, tamper?: (params: Record<string, string>) => void, options: NotifyOptions = {}): Promise<NotifyDelivery> => {
     const order = orders.get(outTradeNo);
     if (!order) throw new Error(`no order ${outTradeNo}`);
     const params: Record<string, string> = {
@@ -193,9 +208,17 @@ export async function startEpayServer(): Promise<EpayServer> {
     params.sign_type = 'MD5';
     tamper?.(params);
     const target = new URL(order.notifyUrl);
+    if (options.method === 'POST') {
+      const json = options.encoding === 'json';
+      const payload = json ? JSON.stringify(params) : new URLSearchParams(params).toString();
+      const answer = await fetch(target, {
+        method: 'POST', body: payload, headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+      });
+      return { url: target.toString(), method: 'POST', payload, status: answer.status, body: await answer.text() };
+    }
     for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
     const answer = await fetch(target, { method: 'GET' });
-    return { url: target.toString(), status: answer.status, body: await answer.text() };
+    return { url: target.toString(), method: 'GET', payload: target.search.slice(1), status: answer.status, body: await answer.text() };
   };
 
   return {
@@ -207,12 +230,12 @@ export async function startEpayServer(): Promise<EpayServer> {
     get rejectedSubmits() {
       return rejectedSubmits;
     },
-    async pay(outTradeNo) {
+    async pay(outTradeNo, options) {
       const order = orders.get(outTradeNo);
       if (!order) throw new Error(`no order ${outTradeNo}`);
       order.status = 1;
       order.endtime = now();
-      return notify(outTradeNo);
+      return notify(outTradeNo, undefined, options);
     },
     notify,
     close: () => new Promise<void>((resolve) => {
