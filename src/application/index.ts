@@ -17,6 +17,7 @@ import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
 import { InterfaceAdministration } from './plugins/interface-administration.ts';
 import { InterfaceOperations } from './plugins/interface-operations.ts';
+import { InstanceManagement } from './provisioning/instances.ts';
 import { UpstreamInstanceImport } from './provisioning/upstream-instance-import.ts';
 import { ServerRestart, type ClusterControl } from './system/server-restart.ts';
 
@@ -28,6 +29,8 @@ export interface Application {
   users: UserAdministration;
   integration: IntegrationApplication;
   catalog: Catalog;
+  /** InstanceService: instances and their provider plugins' actions. */
+  instances: InstanceManagement;
 }
 
 /**
@@ -44,6 +47,7 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity; act
     users: new UserAdministration({ orm, identity }),
     integration: createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
+    instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../support/refusal.ts';
 import {
-  actionRefusal, checkAction, expectedStatus, INSTANCE_STATUSES, providerStatus, refreshedStatus, statusAfterAction,
+  actionRefusal, checkAction, checkActionId, expectedStatus, INSTANCE_STATUSES, powerActionOf, providerStatus, refreshedStatus, statusAfterAction,
   type InstanceStatus, type LifecycleAction,
 } from '../../src/domain/provisioning/instance-lifecycle.ts';
 
@@ -102,5 +102,16 @@ describe('refreshing a status from a status check', () => {
   it('ignores a transitional word unless the instance is still provisioning', () => {
     expect(refreshedStatus('running', 'pending')).toBe('running');
     expect(refreshedStatus('provisioning', 'pending')).toBe('provisioning');
+  });
+});
+
+describe('action ids of ExecuteInstanceAction', () => {
+  it('accepts plugin ids, trimmed, and refuses empty or malformed ones as invalid arguments', () => {
+    expect(checkActionId(' force_stop ')).toBe('force_stop');
+    for (const bad of ['', '   ', 'rm -rf', 'x'.repeat(65), 'a\nb']) expect(refusal(() => checkActionId(bad)).kind).toBe('invalid_argument');
+  });
+
+  it('knows which ids are power actions', () => {
+    expect(['start', 'stop', 'restart', 'reboot', 'reinstall'].map(powerActionOf)).toEqual(['start', 'stop', 'restart', 'restart', null]);
   });
 });

@@ -21,7 +21,7 @@
  * plugin's own (`instance_actions()`); the plugin decides what they do, so they are allowed from
  * every status that is neither suspended nor terminated.
  */
-import { refused } from '../errors.ts';
+import { invalid, refused } from '../errors.ts';
 
 /** Local instance states; `terminated` is final. */
 export const INSTANCE_STATUSES = ['provisioning', 'running', 'stopped', 'suspended', 'terminated', 'error'] as const;
@@ -143,4 +143,26 @@ export function refreshedStatus(current: InstanceStatus, reportedWord: string): 
   const reported = providerStatus(reportedWord);
   if (reported === null || reported === 'provisioning') return current;
   return reported;
+}
+
+/** Longest plugin action id accepted (ExecuteInstanceAction.action). */
+export const MAX_ACTION_ID_LENGTH = 64;
+
+/**
+ * The action id of an ExecuteInstanceAction request, trimmed: letters, digits, `_`, `-`, `.`, `:`,
+ * at most {@link MAX_ACTION_ID_LENGTH} characters.
+ * @throws DomainError invalid_argument when empty or malformed
+ */
+export function checkActionId(value: string): string {
+  const id = value.trim();
+  if (id === '') throw invalid('action is required: one of the ids the instance\'s actions list (e.g. "reboot")');
+  if (id.length > MAX_ACTION_ID_LENGTH) throw invalid(`action must be at most ${MAX_ACTION_ID_LENGTH} characters, got ${id.length}`);
+  if (!/^[A-Za-z0-9_.:-]+$/.test(id)) throw invalid(`action "${id}" may only hold letters, digits, "_", "-", "." and ":"`);
+  return id;
+}
+
+/** The power action an action id names (`start`, `stop`, `restart`; `reboot` is restart), or null. */
+export function powerActionOf(actionId: string): PowerAction | null {
+  if (actionId === 'reboot') return 'restart';
+  return (POWER_ACTIONS as readonly string[]).includes(actionId) ? (actionId as PowerAction) : null;
 }

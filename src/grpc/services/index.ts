@@ -23,6 +23,7 @@ import type { HandlerRegistry } from '../handlers.ts';
 import { balanceHandlers } from './balance.ts';
 import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
+import { instanceHandlers } from './instance.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
 import { productHandlers } from './product.ts';
@@ -56,6 +57,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(CustomerService, customerHandlers(deps.app.customers));
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
+  registry.register(InstanceService, instanceHandlers(deps.app.instances));
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
@@ -66,7 +68,6 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
     .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
     .pending(BalanceService, 'the money path: orders, payments and balances through the customer actors')
     .pending(BillingService, 'invoicing: invoices and periodic billing runs')
-    .pending(InstanceService, 'provisioning: instances managed through provider plugins')
     .pending(TicketService, 'support tickets')
     .pending(ApiKeyService, 'API keys for downstream distributors');
 }
