@@ -11,7 +11,8 @@
 //   sync_products              rustbill.product.ProductService/ListProducts (active products, all pages)
 //   spec_template              rustbill.integration.IntegrationService/ListProviders (the upstream interface's template)
 //   query_price                rustbill.integration.IntegrationService/QueryPrice
-//   create_instance            rustbill.integration.IntegrationService/CreateUpstreamInstance
+//   create_instance            rustbill.integration.IntegrationService/CreateUpstreamInstance (once per order_id:
+//                              a retry gets the instance remembered in the plugin state, read with GetInstance)
 //   get_instance_status        rustbill.instance.InstanceService/GetInstance
 //   instance_detail_sections   rustbill.instance.InstanceService/GetInstance (its sections)
 //   instance_actions           rustbill.instance.InstanceService/GetInstance (its actions)
@@ -147,8 +148,26 @@ async function query_price(merged, _unused) {
 
 // ── Contract: instances ─────────────────────────────────────────────────────────────────────────
 
-// create_instance(config + spec) → {"instance_id","status","ip_address","created_at"}
+// create_instance(config + spec + order_id?) → {"instance_id","status","ip_address","created_at"}
+// Idempotent per order: CreateUpstreamInstance carries no order reference, so the upstream
+// instance made for an order_id is remembered in the plugin state (see rememberOrder), and a
+// retried provisioning of that order reports it (its current state from GetInstance) instead of
+// ordering a second one. Without an order_id (an admin creating a server directly) every call
+// orders a new instance.
 async function create_instance(merged, _unused) {
+  const orderId = text(merged.order_id);
+  if (orderId !== '') {
+    const known = await rememberedOrder(orderId);
+    if (known !== '') {
+      rustbill_host.log_info(`upstream instance ${known} was already ordered for order ${orderId}; reporting it`);
+      const found = await getInstance(Object.assign({}, merged, { instance_id: known }));
+      if (typeof found === 'string') {
+        rustbill_host.log_warn(`upstream instance ${known} of order ${orderId} could not be read (${found}); reporting it as pending`);
+        return JSON.stringify({ instance_id: known, status: 'pending', ip_address: '', created_at: '' });
+      }
+      return JSON.stringify({ instance_id: known, status: statusWord(found.instance.status), ip_address: found.instance.ip_address, created_at: found.instance.created_at });
+    }
+  }
   const request = [];
   putString(request, 1, text(merged.upstream_interface_id));
   putMessage(request, 2, serverSpecBytes(serverSpecOf(merged)));
@@ -156,8 +175,55 @@ async function create_instance(merged, _unused) {
   if (reply.error) return reply.error;
   const created = decode(reply.message, { 1: ['provider_instance_id', 'string'], 2: ['status', 'string'], 3: ['ip_address', 'string'] });
   if (created.provider_instance_id === '') return 'ERROR: upstream CreateUpstreamInstance returned no instance id';
-  rustbill_host.log_info(`upstream instance ${created.provider_instance_id} ordered`);
+  if (orderId !== '') await rememberOrder(orderId, created.provider_instance_id);
+  rustbill_host.log_info(`upstream instance ${created.provider_instance_id} ordered${orderId === '' ? '' : ` for order ${orderId}`}`);
   return JSON.stringify({ instance_id: created.provider_instance_id, status: statusWord(created.status), ip_address: created.ip_address, created_at: '' });
+}
+
+// Orders and the upstream instances made for them, in the plugin state: ORDER_BUCKETS keys
+// `orders:<n>` (n from the SHA-256 of the order id), each a JSON object {order_id: instance_id}
+// of at most ORDER_BUCKET_SIZE entries, the oldest dropped first — a bounded number of keys however
+// many orders there are (state keys are never deleted), and room for the last
+// ORDER_BUCKETS × ORDER_BUCKET_SIZE orders, far more than are ever being retried at once.
+const ORDER_BUCKETS = 64;
+const ORDER_BUCKET_SIZE = 100;
+
+async function orderBucketKey(orderId) {
+  const hash = text(await rustbill_host.sha256_hex(orderId));
+  return `orders:${parseInt(hash.slice(0, 8), 16) % ORDER_BUCKETS}`;
+}
+
+async function orderBucket(key) {
+  const stored = await rustbill_host.state_get(key);
+  if (stored === '') return {};
+  try {
+    const parsed = JSON.parse(stored);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+  } catch (_error) {
+    return {};
+  }
+}
+
+// The upstream instance id remembered for the order, or ''.
+async function rememberedOrder(orderId) {
+  const bucket = await orderBucket(await orderBucketKey(orderId));
+  return text(bucket[orderId]);
+}
+
+// Remembers the order's instance. A failure to store is logged, never returned: the instance exists
+// at the upstream, and failing now would make provisioning retry and order a second one.
+async function rememberOrder(orderId, instanceId) {
+  try {
+    const key = await orderBucketKey(orderId);
+    const bucket = await orderBucket(key);
+    delete bucket[orderId];
+    bucket[orderId] = instanceId;
+    const ids = Object.keys(bucket);
+    for (let index = 0; index < ids.length - ORDER_BUCKET_SIZE; index += 1) delete bucket[ids[index]];
+    await rustbill_host.state_set(key, JSON.stringify(bucket));
+  } catch (error) {
+    rustbill_host.log_error(`could not remember upstream instance ${instanceId} of order ${orderId}: ${error && error.message ? error.message : error}`);
+  }
 }
 
 async function get_instance_status(merged, _unused) {

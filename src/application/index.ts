@@ -21,6 +21,7 @@ import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
 import { InterfaceAdministration } from './plugins/interface-administration.ts';
 import { InterfaceOperations } from './plugins/interface-operations.ts';
+import { InstanceManagement } from './provisioning/instances.ts';
 import { UpstreamInstanceImport } from './provisioning/upstream-instance-import.ts';
 import { ServerRestart, type ClusterControl } from './system/server-restart.ts';
 
@@ -34,6 +35,8 @@ export interface Application {
   catalog: Catalog;
   /** Orders, payments and balances (issue 8). */
   money: MoneyPath;
+  /** InstanceService: instances and their provider plugins' actions. */
+  instances: InstanceManagement;
 }
 
 /**
@@ -64,6 +67,7 @@ export function createApplication(deps: {
     },
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
     money,
+    instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
   };
 }
 

@@ -15,7 +15,8 @@ describe('provider status words as local instance statuses', () => {
 
   it('maps pending, creating and starting to provisioning, and anything else to null', () => {
     expect(['pending', 'Creating', 'STARTING'].map(localStatus)).toEqual(['provisioning', 'provisioning', 'provisioning']);
-    expect(['', 'deleted', 'runningg'].map(localStatus)).toEqual([null, null, null]);
+    expect(['', 'hibernating', 'runningg'].map(localStatus)).toEqual([null, null, null]);
+    expect(localStatus('deleted')).toBe('terminated');
   });
 });
 

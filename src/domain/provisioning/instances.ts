@@ -4,20 +4,17 @@
  * and how an imported upstream instance updates or creates the local instance. Pure.
  */
 import { refused, type DomainError } from '../errors.ts';
+import { providerStatus, type InstanceStatus } from './instance-lifecycle.ts';
 
-/** Local instance states; `terminated` is final. */
-export const INSTANCE_STATUSES = ['provisioning', 'running', 'stopped', 'suspended', 'terminated', 'error'] as const;
-/** One of {@link INSTANCE_STATUSES}. */
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+export { INSTANCE_STATUSES, type InstanceStatus } from './instance-lifecycle.ts';
 
 /**
- * A provider's status word as a local instance status (`pending`, `creating`, `starting` →
- * provisioning; case and surrounding spaces ignored), or null when it is none of ours.
+ * A provider's status word as a local instance status (case and surrounding spaces ignored;
+ * `pending`, `creating`, `starting` → provisioning, `deleted` → terminated, …), or null when it is
+ * none we know. The one mapping is {@link providerStatus} (instance-lifecycle.ts).
  */
 export function localStatus(status: string): InstanceStatus | null {
-  const word = status.trim().toLowerCase();
-  if (word === 'pending' || word === 'creating' || word === 'starting') return 'provisioning';
-  return (INSTANCE_STATUSES as readonly string[]).includes(word) ? (word as InstanceStatus) : null;
+  return providerStatus(status);
 }
 
 /** What a provider reports about one of its instances (only the fields an import uses). */

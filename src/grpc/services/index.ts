@@ -23,6 +23,7 @@ import type { HandlerRegistry } from '../handlers.ts';
 import { balanceHandlers } from './balance.ts';
 import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
+import { instanceHandlers } from './instance.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
 import { orderHandlers } from './order.ts';
@@ -60,6 +61,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(CustomerService, customerHandlers(deps.app.customers));
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
+  registry.register(InstanceService, instanceHandlers(deps.app.instances));
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
@@ -67,7 +69,6 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
 
   registry
     .pending(BillingService, 'invoicing: invoices and periodic billing runs')
-    .pending(InstanceService, 'provisioning: instances managed through provider plugins')
     .pending(TicketService, 'support tickets')
     .pending(ApiKeyService, 'API keys for downstream distributors');
 }

@@ -17,6 +17,7 @@ export { INSTANCE_STATUSES, type InstanceStatus } from '../../domain/provisionin
  * - `(providerInterfaceId, providerInstanceId)` is UNIQUE: an upstream instance is imported once.
  * - `serverSpec` is the `map<string,string>` of `InstanceInfo.server_spec`.
  * - `terminatedAt` is set when the instance reached `terminated`.
+ * - `statusCheckedAt` is when its provider was last asked for its status (null: never).
  */
 export const Instance = defineEntity({
   name: 'Instance',
@@ -33,6 +34,7 @@ export const Instance = defineEntity({
     ipAddress: p.string().length(255).default(''),
     serverSpec: jsonColumn<Record<string, string>>(() => ({})),
     terminatedAt: optionalTime(),
+    statusCheckedAt: optionalTime(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -2,7 +2,10 @@
  * Calls into provider plugins (plugin guide: 契约函数详解; integration-service.md ListProviders,
  * SyncProducts, QueryPrice, CreateUpstreamInstance, GetInstanceStatus, SyncUpstreamInstances,
  * ImportUpstreamInstance, GetUpstreamBalance): each runs one contract function of an enabled
- * provider interface and reads its result into a typed shape (results.ts). Nothing here writes a
+ * provider interface and reads its result into a typed shape (results.ts). Instance management
+ * (InstanceService, extra-services.md) uses execute_action, terminate_instance,
+ * instance_detail_sections and instance_actions; the guide has no start/stop/restart functions,
+ * so those are execute_action with the action ids `start`, `stop`, `restart`. Nothing here writes a
  * table: what to store of a result (products, instances) is the business of the catalog and of
  * provisioning, which call these.
  */
@@ -14,8 +17,9 @@ import { PluginRegistryError } from './errors.ts';
 import type { InterfaceScripts } from './interface-scripts.ts';
 import type { PluginInterfaces } from './interfaces.ts';
 import {
-  flattenSpecTemplate, readCreatedInstance, readImportedInstance, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
-  readUpstreamBalance, readUpstreamInstances, type ProviderInstance, type SpecTemplateData, type SyncedProduct,
+  flattenSpecTemplate, readActionResult, readCreatedInstance, readDetailSections, readImportedInstance, readInstanceActions, readInstanceStatus,
+  readPriceQuote, readSpecTemplate, readSyncedProducts, readUpstreamBalance, readUpstreamInstances, type ActionResult, type DetailSectionData,
+  type InstanceActionData, type ProviderInstance, type SpecTemplateData, type SyncedProduct,
 } from './results.ts';
 import { describeInterface, PROVIDER_TYPES, providerRefusal } from './rules.ts';
 import { scriptHash } from './scripts.ts';
@@ -40,6 +44,38 @@ export interface UpstreamInstanceReport {
   /** The provider interface's id and how messages name it (`plugin interface "…" (upstream_provider/…)`). */
   provider: { id: string; description: string };
   instance: ProviderInstance;
+}
+
+/**
+ * A local instance as the instance functions of a provider receive it (instance_detail_sections,
+ * instance_actions): `instance_id` is the provider's own id (what every function reads), the rest
+ * describes the instance as we know it.
+ */
+export interface InstanceContext {
+  /** The provider's id of the instance (`instances.provider_instance_id`). */
+  providerInstanceId: string;
+  /** Our id (`instances.id`), sent as `local_instance_id`. */
+  id: string;
+  orderId: string;
+  /** Local status word (provisioning / running / …). */
+  status: string;
+  ipAddress: string;
+  serverSpec: Record<string, string>;
+  productName: string;
+}
+
+/** The business arguments of the instance functions for `instance` (snake_case, as the guide's scripts read them). */
+function instanceArgs(instance: InstanceContext): Record<string, unknown> {
+  return {
+    instance_id: instance.providerInstanceId,
+    provider_instance_id: instance.providerInstanceId,
+    local_instance_id: instance.id,
+    order_id: instance.orderId,
+    status: instance.status,
+    ip_address: instance.ipAddress,
+    server_spec: { ...instance.serverSpec },
+    product_name: instance.productName,
+  };
 }
 
 /** The business arguments of query_price / create_instance, flat (as the guide's scripts read them) and as `server_spec`. */
@@ -120,11 +156,20 @@ export class ProviderCalls {
     return readPriceQuote(await this.scripts.call(row, 'query_price', specArgs(spec)));
   }
 
-  /** `create_instance(spec)` → the provider's instance (its `instance_id` required). */
-  async createInstance(id: string, spec: ServerSpecInput): Promise<ProviderInstance> {
+  /**
+   * `create_instance(spec)` → the provider's instance (its `instance_id` required).
+   * @param options.orderId the order being provisioned, sent as `order_id`: a provider names or
+   *   remembers the instance by it, so that a retried provisioning of the same order gets the
+   *   instance the first attempt created instead of a second one (provider-incus names the
+   *   instance after it, provider-rustbill remembers it in its plugin state). Without it (an admin
+   *   creating a server outside any order, CreateUpstreamInstance) nothing is sent and every call
+   *   creates a new instance.
+   */
+  async createInstance(id: string, spec: ServerSpecInput, options: { orderId?: string } = {}): Promise<ProviderInstance> {
     const row = await this.provider(id, 'create_instance');
-    const created = readCreatedInstance(await this.scripts.call(row, 'create_instance', specArgs(spec)));
-    this.log.info({ interfaceId: row.id, providerInstanceId: created.instanceId }, 'upstream instance created');
+    const args = options.orderId === undefined || options.orderId === '' ? specArgs(spec) : { ...specArgs(spec), order_id: options.orderId };
+    const created = readCreatedInstance(await this.scripts.call(row, 'create_instance', args));
+    this.log.info({ interfaceId: row.id, providerInstanceId: created.instanceId, orderId: options.orderId }, 'provider instance created');
     return created;
   }
 
@@ -132,6 +177,55 @@ export class ProviderCalls {
   async instanceStatus(id: string, instanceId: string): Promise<{ status: string; ipAddress: string }> {
     const row = await this.provider(id, 'get_instance_status');
     return readInstanceStatus(await this.scripts.call(row, 'get_instance_status', { instance_id: instanceId }));
+  }
+
+  /**
+   * Starts an instance. The plugin guide has no start/stop/restart functions: power actions are
+   * `execute_action` with the action id `start` (the id provider-incus and provider-rustbill use).
+   */
+  startInstance(id: string, instanceId: string): Promise<ActionResult> {
+    return this.executeAction(id, instanceId, 'start');
+  }
+
+  /** Stops an instance: `execute_action(instance_id, action: "stop")` (see {@link startInstance}). */
+  stopInstance(id: string, instanceId: string): Promise<ActionResult> {
+    return this.executeAction(id, instanceId, 'stop');
+  }
+
+  /** Restarts an instance: `execute_action(instance_id, action: "restart")` (see {@link startInstance}). */
+  restartInstance(id: string, instanceId: string): Promise<ActionResult> {
+    return this.executeAction(id, instanceId, 'restart');
+  }
+
+  /**
+   * `terminate_instance(instance_id)` → `{ success, message, data }` (an empty result is a success).
+   * A plugin that cannot terminate says `success: false` or fails (PluginError).
+   */
+  async terminateInstance(id: string, instanceId: string): Promise<ActionResult> {
+    const row = await this.provider(id, 'terminate_instance');
+    const result = readActionResult('terminate_instance', await this.scripts.call(row, 'terminate_instance', { instance_id: instanceId }));
+    this.log.info({ interfaceId: row.id, providerInstanceId: instanceId, success: result.success }, 'provider instance termination');
+    return result;
+  }
+
+  /** `execute_action(instance_id, action)` → `{ success, message, data }` (guide: execute_action 返回值). */
+  async executeAction(id: string, instanceId: string, action: string): Promise<ActionResult> {
+    const row = await this.provider(id, 'execute_action');
+    const result = readActionResult('execute_action', await this.scripts.call(row, 'execute_action', { instance_id: instanceId, action }));
+    this.log.info({ interfaceId: row.id, providerInstanceId: instanceId, action, success: result.success }, 'provider instance action');
+    return result;
+  }
+
+  /** `instance_detail_sections(instance)` → the sections of the instance's detail page, ordered by `order`. */
+  async instanceDetailSections(id: string, instance: InstanceContext): Promise<DetailSectionData[]> {
+    const row = await this.provider(id, 'instance_detail_sections');
+    return readDetailSections(await this.scripts.call(row, 'instance_detail_sections', instanceArgs(instance)));
+  }
+
+  /** `instance_actions(instance)` → the actions the instance's detail page offers. */
+  async instanceActions(id: string, instance: InstanceContext): Promise<InstanceActionData[]> {
+    const row = await this.provider(id, 'instance_actions');
+    return readInstanceActions(await this.scripts.call(row, 'instance_actions', instanceArgs(instance)));
   }
 
   /** `sync_upstream_instances()` (upstream providers only) → the upstream's instances. */

@@ -162,6 +162,126 @@ export function readInstanceStatus(value: unknown): { status: string; ipAddress:
   throw bad('get_instance_status', 'a status such as "running", or {"status","ip_address"}', value);
 }
 
+/**
+ * The outcome of `execute_action()` or `terminate_instance()`: `{"success","message","data"}`
+ * (guide: execute_action 返回值). `data` is text (an object is sent as JSON text).
+ */
+export interface ActionResult {
+  success: boolean;
+  message: string;
+  data: string;
+}
+
+/**
+ * `execute_action()` / `terminate_instance()` (`fn` names it in errors): `{"success","message","data"}`
+ * (success defaults to true when absent); an empty result (`""`, nothing, `true`) is a success
+ * without message (the guide's examples return `""`); any other text is a success with that text as
+ * message; `false` is a failure.
+ * @throws PluginError script_error for anything else (a number, an array)
+ */
+export function readActionResult(fn: string, value: unknown): ActionResult {
+  const data = asData(value);
+  if (data === undefined || data === null || data === true) return { success: true, message: '', data: '' };
+  if (data === false) return { success: false, message: `${fn}() returned false`, data: '' };
+  if (typeof data === 'string') return { success: true, message: data.trim(), data: '' };
+  if (isObject(data)) {
+    const extra = data.data;
+    return {
+      success: flag(data, 'success', true),
+      message: text(data, 'message', 'error'),
+      data: typeof extra === 'string' ? extra : extra === undefined || extra === null ? '' : JSON.stringify(extra),
+    };
+  }
+  throw bad(fn, '{"success":true,"message":"…","data":"…"}', value);
+}
+
+/**
+ * The status an action result reports in its `data` (`{"status":"stopped"}`, as provider-incus and
+ * provider-rustbill send it), or null when it reports none.
+ */
+export function reportedActionStatus(result: ActionResult): string | null {
+  const data = asData(result.data);
+  if (!isObject(data)) return null;
+  const status = text(data, 'status');
+  return status === '' ? null : status;
+}
+
+/** A key/value field of a detail section (`InstanceDetailField`). */
+export interface DetailFieldData {
+  key: string;
+  value: string;
+  valueType: string;
+}
+
+/** A detail section (`InstanceDetailSection`; guide: instance_detail_sections 返回值). Absent texts are ''. */
+export interface DetailSectionData {
+  kind: string;
+  title: string;
+  order: number;
+  contentHtml: string;
+  iframeUrl: string;
+  /** Structured data as JSON text (an object the script returned is serialised). */
+  dataJson: string;
+  fields: DetailFieldData[];
+}
+
+/** An action the detail page offers (`InstanceAction`; guide: instance_actions 返回值). */
+export interface InstanceActionData {
+  id: string;
+  label: string;
+  /** "Primary" / "Default" / "Danger" (as the script says; '' = Default). */
+  style: string;
+  /** Confirmation prompt ('' = none). */
+  confirmation: string;
+  enabled: boolean;
+}
+
+/**
+ * `instance_detail_sections()`: an array of sections (or `{"sections":[…]}`), each
+ * `{kind,title,order,content_html,iframe_url,data_json}` (null texts read as ''), optionally with
+ * `fields: [{key,value,value_type}]`; ordered by `order` (equal ones keep their order). Items that
+ * are not objects are dropped.
+ * @throws PluginError script_error when the result is not a list
+ */
+export function readDetailSections(value: unknown): DetailSectionData[] {
+  const list = listOf(asData(value), 'sections');
+  if (!list) throw bad('instance_detail_sections', 'an array of sections [{"kind","title","order","content_html",…}]', value);
+  const sections = list.filter(isObject).map((item) => {
+    const json = item.data_json;
+    const fields = Array.isArray(item.fields) ? item.fields.filter(isObject) : [];
+    return {
+      kind: text(item, 'kind'),
+      title: text(item, 'title'),
+      order: integer(item, 'order') ?? 0,
+      contentHtml: text(item, 'content_html'),
+      iframeUrl: text(item, 'iframe_url'),
+      dataJson: typeof json === 'string' ? json : json === undefined || json === null ? '' : JSON.stringify(json),
+      fields: fields.map((field) => ({ key: text(field, 'key'), value: text(field, 'value'), valueType: text(field, 'value_type') })),
+    };
+  });
+  return sections.map((section, index) => ({ section, index }))
+    .sort((a, b) => a.section.order - b.section.order || a.index - b.index)
+    .map(({ section }) => section);
+}
+
+/**
+ * `instance_actions()`: an array of actions (or `{"actions":[…]}`), each
+ * `{id,label,style,confirmation,enabled}`; actions without an id are dropped, `enabled` defaults
+ * to true, the label to the id.
+ * @throws PluginError script_error when the result is not a list
+ */
+export function readInstanceActions(value: unknown): InstanceActionData[] {
+  const list = listOf(asData(value), 'actions');
+  if (!list) throw bad('instance_actions', 'an array of actions [{"id","label","style","confirmation","enabled"}]', value);
+  return list.filter(isObject).filter((item) => text(item, 'id') !== '').map((item) => ({
+    id: text(item, 'id'),
+    label: text(item, 'label') || text(item, 'id'),
+    style: text(item, 'style'),
+    confirmation: text(item, 'confirmation'),
+    enabled: flag(item, 'enabled', true),
+  }));
+}
+
 /** `import_upstream_instance()`: `{"instance_id","status","ip_address", …}`. */
 export function readImportedInstance(value: unknown, requestedId: string): ProviderInstance {
   const instance = readInstance('import_upstream_instance', asData(value), value);

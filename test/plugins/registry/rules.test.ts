@@ -3,8 +3,8 @@ import {
   ConfigValidator, InvalidConfigSchemaError, keepMaskedSecrets, maskSecrets, secretPaths,
 } from '../../../src/plugins/registry/config-schema.ts';
 import {
-  flattenSpecTemplate, readAdminPage, readCreatedInstance, readHealth, readInstanceStatus, readPriceQuote, readSpecTemplate, readSyncedProducts,
-  readUpstreamBalance, readUpstreamInstances, toResultJson,
+  flattenSpecTemplate, readActionResult, readAdminPage, readCreatedInstance, readDetailSections, readHealth, readInstanceActions, readInstanceStatus,
+  readPriceQuote, readSpecTemplate, readSyncedProducts, readUpstreamBalance, readUpstreamInstances, reportedActionStatus, toResultJson,
 } from '../../../src/plugins/registry/results.ts';
 import { pluginFailure, PluginRegistryError } from '../../../src/plugins/registry/errors.ts';
 import {
@@ -194,6 +194,35 @@ describe('contract function results', () => {
     expect(readInstanceStatus('running')).toEqual({ status: 'running', ipAddress: '' });
     expect(readInstanceStatus({ status: 'stopped', ip_address: '10.0.0.1' })).toEqual({ status: 'stopped', ipAddress: '10.0.0.1' });
     expect(readUpstreamInstances('{"instances":[{"instance_id":"a","status":"running"},{"id":"b"}]}').map((item) => item.instanceId)).toEqual(['a', 'b']);
+  });
+
+  it('reads action results: the guide\'s object, an empty result as success, data as text, the reported status', () => {
+    const stopped = readActionResult('execute_action', '{"success":true,"message":"Instance stopped","data":"{\\"status\\":\\"stopped\\"}"}');
+    expect(stopped).toEqual({ success: true, message: 'Instance stopped', data: '{"status":"stopped"}' });
+    expect(reportedActionStatus(stopped)).toBe('stopped');
+    expect(readActionResult('terminate_instance', '')).toEqual({ success: true, message: '', data: '' });
+    expect(readActionResult('execute_action', { success: false, message: 'busy', data: { job: 7 } })).toEqual({ success: false, message: 'busy', data: '{"job":7}' });
+    expect(readActionResult('execute_action', false).success).toBe(false);
+    expect(reportedActionStatus(readActionResult('execute_action', 'done'))).toBeNull();
+    expect(() => readActionResult('execute_action', 42)).toThrow(/execute_action\(\) returned 42/);
+  });
+
+  it('reads detail sections ordered by order, with null texts as empty and data_json as text; and actions with defaults', () => {
+    const sections = readDetailSections(JSON.stringify([
+      { kind: 'iframe', title: 'Console', order: 2, content_html: null, iframe_url: 'https://c/1', data_json: null },
+      { kind: 'properties', title: 'Server', order: 1, content_html: '<p>x</p>', iframe_url: null, data_json: { cpu: 2 }, fields: [{ key: 'IP', value: '1.2.3.4' }] },
+      'junk',
+    ]));
+    expect(sections).toEqual([
+      { kind: 'properties', title: 'Server', order: 1, contentHtml: '<p>x</p>', iframeUrl: '', dataJson: '{"cpu":2}', fields: [{ key: 'IP', value: '1.2.3.4', valueType: '' }] },
+      { kind: 'iframe', title: 'Console', order: 2, contentHtml: '', iframeUrl: 'https://c/1', dataJson: '', fields: [] },
+    ]);
+    expect(() => readDetailSections('{"title":"one"}')).toThrow(/instance_detail_sections/);
+    expect(readInstanceActions('{"actions":[{"id":"reboot"},{"label":"no id"},{"id":"stop","label":"Shut down","style":"Default","confirmation":"Sure?","enabled":false}]}')).toEqual([
+      { id: 'reboot', label: 'reboot', style: '', confirmation: '', enabled: true },
+      { id: 'stop', label: 'Shut down', style: 'Default', confirmation: 'Sure?', enabled: false },
+    ]);
+    expect(() => readInstanceActions('nope')).toThrow(/instance_actions/);
   });
 
   it('reads synced products and spec templates', () => {

@@ -78,9 +78,16 @@ describe('provider-incus over mTLS', () => {
     expect(incus.instances.get(instanceName)?.status).toBe('Running');
   });
 
-  it('reports an existing instance again when provisioning is retried', async () => {
+  it('reports the existing instance again when provisioning is retried, creating no second one', async () => {
+    const size = incus.instances.size;
+    const posts = incus.requests.filter((request) => request.method === 'POST').length;
     const again = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: orderId, cpu_cores: 2, memory_gb: 4, disk_gb: 40, os: 'ubuntu-24.04' }));
-    expect(again).toMatchObject({ instanceId: instanceName, status: 'running' });
+    expect(again).toMatchObject({ instanceId: instanceName, status: 'running', ipAddress: incus.instances.get(instanceName)?.ipv4 });
+    // The retry's POST names the same instance (Incus answers 409), so nothing new exists.
+    const retried = incus.requests.filter((request) => request.method === 'POST');
+    expect(retried).toHaveLength(posts + 1);
+    expect(retried.at(-1)?.body).toMatchObject({ name: instanceName });
+    expect(incus.instances.size).toBe(size);
   });
 
   it('surfaces a failed creation operation', async () => {

@@ -73,12 +73,17 @@ describe('provider-rustbill against a second NodeBill server', () => {
     })]);
   });
 
-  it('reports an RPC the upstream does not implement as an upstream error naming the RPC', async () => {
-    // NodeBill sends this error trailers-only: grpc-status and grpc-message are HTTP headers.
-    for (const fn of ['get_instance_status', 'sync_upstream_instances', 'terminate_instance', 'instance_actions']) {
-      const failed = await failure(bed.call(provider, fn, { instance_id: 'x' }), 'script_error');
-      expect(failed.message).toMatch(/^upstream InstanceService\/\w+ failed: UNIMPLEMENTED \(grpc-status 12\): rustbill\.instance\.InstanceService\/\w+ is not implemented yet/);
+  it("passes the upstream InstanceService's refusals on with their code and message (sent trailers-only)", async () => {
+    // NodeBill sends these errors trailers-only: grpc-status and grpc-message are HTTP headers.
+    for (const fn of ['get_instance_status', 'terminate_instance', 'instance_actions', 'execute_action']) {
+      const failed = await failure(bed.call(provider, fn, { instance_id: 'x', action: 'start' }), 'script_error');
+      expect(failed.message).toMatch(/^upstream InstanceService\/\w+ failed: INVALID_ARGUMENT \(grpc-status 3\): id "x" is not a UUID$/);
     }
+    const unknown = newId();
+    const missing = await failure(bed.call(provider, 'get_instance_status', { instance_id: unknown }), 'script_error');
+    expect(missing.message).toBe(`upstream InstanceService/GetInstance failed: NOT_FOUND (grpc-status 5): instance ${unknown} does not exist`);
+    // The API key's customer has no instances there.
+    expect(readUpstreamInstances(await bed.call(provider, 'sync_upstream_instances'))).toEqual([]);
     // Whatever the upstream answers, its code and message are passed on.
     const price = await failure(bed.call(provider, 'query_price', { cpu_cores: 1 }), 'script_error');
     expect(price.message).toMatch(/^upstream IntegrationService\/QueryPrice failed: [A-Z_]+ \(grpc-status \d+\): .+/);
@@ -160,6 +165,29 @@ describe('provider-rustbill against a RustBill-protocol upstream', () => {
       interfaceId: upstream.interfaceId,
       serverSpec: { cpuCores: 2, memoryGb: 4, diskGb: 40, region: 'hk', os: 'debian-12', extraSpecs: { ipv6: 'yes' } },
     });
+  });
+
+  it('orders once per order_id: a retried create_instance reports the instance ordered first (read with GetInstance)', async () => {
+    const spec = { cpu_cores: 1, memory_gb: 1, region: 'hk', os: 'debian-12' };
+    const orderId = newId();
+    const first = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: orderId, server_spec: spec }));
+    const ordered = upstream.requests.filter((request) => request.method === 'CreateUpstreamInstance').length;
+    const size = upstream.instances.size;
+    upstream.instances.get(first.instanceId)!.status = 'running';
+    upstream.instances.get(first.instanceId)!.ipAddress = '203.0.113.50';
+
+    const again = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: orderId, server_spec: spec }));
+    expect(again).toMatchObject({ instanceId: first.instanceId, status: 'running', ipAddress: '203.0.113.50' });
+    expect(upstream.requests.filter((request) => request.method === 'CreateUpstreamInstance')).toHaveLength(ordered);
+    expect(upstream.instances.size).toBe(size);
+    expect(upstream.requests.at(-1)).toMatchObject({ method: 'GetInstance', request: { id: first.instanceId } });
+
+    // Another order, and a create without an order, each order a new instance.
+    const other = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: newId(), server_spec: spec }));
+    const direct = readCreatedInstance(await bed.call(provider, 'create_instance', { server_spec: spec }));
+    expect(new Set([first.instanceId, other.instanceId, direct.instanceId]).size).toBe(3);
+    expect(upstream.instances.size).toBe(size + 2);
+    for (const id of [other.instanceId, direct.instanceId]) upstream.instances.delete(id);
   });
 
   it('reads status, detail sections and actions with GetInstance; reports an unknown instance', async () => {
