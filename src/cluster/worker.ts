@@ -25,7 +25,8 @@ import { pingDatabase } from '../persistence/migrate.ts';
 import { PgCustomerSnapshotStore } from '../persistence/customer-snapshots.ts';
 import { PgAccountStore } from '../persistence/account-store.ts';
 import pg from 'pg';
-import type { PaymentGateways } from '../application/payments/gateway-port.ts';
+import { pluginGateways } from '../application/payments/plugin-gateways.ts';
+import { SYSTEM_ORIGIN } from '../domain/origin.ts';
 import { createPluginEngine } from '../plugins/engine/index.ts';
 import { createHostServices } from '../plugins/host/index.ts';
 import { PluginRegistry } from '../plugins/registry/registry.ts';
@@ -41,15 +42,6 @@ const ACTOR_IDLE_MS = 5 * 60_000;
 const ACTOR_ASK_TIMEOUT_MS = 10_000;
 /** Connections of the money path's pool per worker. */
 const MONEY_POOL_SIZE = 4;
-
-/** Placeholder until the gateway calls are wired. */
-const UNWIRED_GATEWAYS: PaymentGateways = {
-  isGateway: async () => false,
-  create: async () => { throw new Error('gateway payments are not wired'); },
-  query: async () => { throw new Error('gateway payments are not wired'); },
-  callback: async () => { throw new Error('gateway payments are not wired'); },
-  refund: async () => { throw new Error('gateway payments are not wired'); },
-};
 
 /** How long a revocation waits for the other workers to drop their cached copies. */
 const INVALIDATION_WAIT_MS = 1_000;
@@ -116,9 +108,11 @@ export async function runWorker(): Promise<void> {
 
   const clusterControl = { restartServer: (requestedBy: string) => ipc.requestRollingRestart(requestedBy) };
   const registry = new HandlerRegistry();
+  const gateways = pluginGateways({ calls: pluginRegistry.gateways, pool: moneyPool, publicUrl: config.server.public_url });
+  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways });
   registerServices(registry, {
     orm,
-    app: createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways: UNWIRED_GATEWAYS }),
+    app,
     config,
     identity,
     router,
@@ -150,6 +144,8 @@ export async function runWorker(): Promise<void> {
     readiness: () => pingDatabase(orm),
     metrics: () => ipc.clusterMetrics(),
     onError: (route, error) => log.warn({ route, err: error }, `${route} failed`),
+    // Gateways notify over plain HTTP on the same port (`/callback/{interface_id}`).
+    paymentCallbacks: { receive: (interfaceId, payload) => app.money.payments.callbackRoute(SYSTEM_ORIGIN, interfaceId, payload) },
     next: web,
   });
   const listener = new OnePortListener(native.injector, http);
