@@ -236,6 +236,17 @@ const clusterSchema = z
   })
   .prefault({});
 
+const ordersSchema = z
+  .strictObject({
+    /** A pending order not paid within this many seconds is cancelled (HA guide §4.4: 24 h). */
+    unpaid_timeout_secs: positiveInt('seconds').default(86_400),
+    /** How often the unpaid-order timeout runs (once across all workers and nodes). */
+    unpaid_check_interval_secs: positiveInt('seconds').default(60),
+    /** How often instance statuses are refreshed from their providers (once across all workers and nodes). */
+    instance_refresh_interval_secs: positiveInt('seconds').default(300),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -257,6 +268,7 @@ export const AppConfigSchema = z.strictObject({
   redis: redisSchema,
   plugins: pluginsSchema,
   cluster: clusterSchema,
+  orders: ordersSchema,
   log: logSchema,
   /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */
   data_dir: z.string().min(1, { error: 'must not be empty' }).default('./.data'),

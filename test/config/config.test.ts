@@ -90,6 +90,7 @@ describe('loadConfig: defaults', () => {
         state_max_keys: 1000,
       },
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
+      orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
       log: { level: 'info', format: 'pretty' },
       data_dir: path.join(dir, '.data'),
     });
