@@ -206,7 +206,7 @@ async function startMoneyCluster(options: { workers: number; customers: number; 
 }
 
 /** Counts failures by message, keeping the first few for the report. */
-class Failures {
+export class Failures {
   count = 0;
   private readonly messages = new Map<string, number>();
 
@@ -231,7 +231,7 @@ class Failures {
  * Runs `operation` from `concurrency` closed loops for `seconds`; successes count towards the
  * rate and the latencies, failures into `failures`.
  */
-async function closedLoop(concurrency: number, seconds: number, failures: Failures, operation: (i: number) => Promise<void>): Promise<RunFigures> {
+export async function closedLoop(concurrency: number, seconds: number, failures: Failures, operation: (i: number) => Promise<void>): Promise<RunFigures> {
   const latencies: number[] = [];
   let counter = 0;
   let errors = 0;
@@ -260,8 +260,11 @@ async function closedLoop(concurrency: number, seconds: number, failures: Failur
   };
 }
 
-/** CreateOrder then PayOrder (balance) as the customer picked by `i`, over `connections`. */
-function createAndPay(cluster: MoneyCluster, connections: ServiceCall[]): (i: number) => Promise<void> {
+/**
+ * CreateOrder then PayOrder (the balance method) as customer `i mod customers` (its API key as
+ * bearer token), over connection `i mod connections`.
+ */
+export function createAndPay(cluster: Pick<MoneyCluster, 'customers' | 'productId' | 'providerInterfaceId'>, connections: ServiceCall[]): (i: number) => Promise<void> {
   const callers = cluster.customers.map((customer) => ({
     metadata: metadataOf(bearer(customer.apiKey)),
     request: create(CreateOrderRequestSchema, {
