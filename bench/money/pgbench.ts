@@ -15,7 +15,7 @@
  * BENCH_SECONDS (5), BENCH_CUSTOMERS (50) and BENCH_RUNS (3).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,12 +133,14 @@ function run(command: string, args: string[]): Promise<string> {
  * fails.
  */
 export async function runPgbench(options: PgbenchOptions): Promise<PgbenchFigures> {
+  const pgbench = path.join(PG_BIN, 'pgbench');
+  if (!existsSync(pgbench)) throw new Error(`${pgbench} not found: set PG_BIN, or install the package that ships it (Debian: postgresql-15)`);
   const database = options.database ?? (await createAndPayDatabase(options.customers));
   if (options.customers > database.customers) throw new Error(`the database holds ${database.customers} customers, not ${options.customers}`);
   const logDir = mkdtempSync(path.join(tmpdir(), 'nodebill-pgbench-'));
   try {
     const threads = Math.max(1, Math.min(options.threads ?? 2, options.clients));
-    const stdout = await run(path.join(PG_BIN, 'pgbench'), [
+    const stdout = await run(pgbench, [
       '-n', // no vacuum of pgbench's own tables (there are none)
       '-M', 'prepared',
       '-c', String(options.clients),
