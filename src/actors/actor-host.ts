@@ -4,6 +4,7 @@ import { metrics } from '../metrics/metrics.ts';
 import { customerBehaviour, type CustomerActorState, type CustomerEnvelope } from './customer-actor.ts';
 import { requestKind, type CustomerReply, type CustomerRequest } from './messages.ts';
 import type { CustomerSnapshotStore } from './snapshot-store.ts';
+import type { AccountStore } from './account-store.ts';
 
 /**
  * The nact actor system of one worker: spawns a customer actor on first use (named by the customer
@@ -15,7 +16,7 @@ export class ActorHost {
   private readonly actors = new Map<string, Ref<CustomerEnvelope>>();
   private pendingAsks = 0;
   private stopping = false;
-  private readonly options: { store: CustomerSnapshotStore; slot: number; idleMs: number; askTimeoutMs: number; log: Pick<Logger, 'error'> };
+  private readonly options: { store: CustomerSnapshotStore; accounts?: AccountStore; slot: number; idleMs: number; askTimeoutMs: number; log: Pick<Logger, 'error'> };
 
   constructor(options: ActorHost['options']) {
     this.options = options;
@@ -58,7 +59,7 @@ export class ActorHost {
     const key = customerId.toLowerCase();
     const existing = this.actors.get(key);
     if (existing) return existing;
-    const ref = spawn(this.system, customerBehaviour(this.options.store, this.options.slot, this.options.log), key, {
+    const ref = spawn(this.system, customerBehaviour(this.options.store, this.options.slot, this.options.log, this.options.accounts), key, {
       initialState: { loaded: false } as CustomerActorState,
       shutdownAfter: this.options.idleMs,
       afterStop: () => {

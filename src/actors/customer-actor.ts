@@ -6,6 +6,12 @@ import { rfc3339 } from '../lib/time.ts';
 import { metrics } from '../metrics/metrics.ts';
 import type { CustomerReply, CustomerRequest } from './messages.ts';
 import type { CustomerSnapshotStore, SnapshotWrite } from './snapshot-store.ts';
+import { applyAccountCommand } from './account-commands.ts';
+import type { AccountStore } from './account-store.ts';
+import { OrderChildren } from './order-actor.ts';
+
+/** How long an order actor stays in memory without messages. */
+const ORDER_IDLE_MS = 20_000;
 
 /** A request plus where to send the reply (the nact envelope; never crosses IPC). */
 export interface CustomerEnvelope {
@@ -19,7 +25,7 @@ const REMEMBERED_OUTCOMES = 256;
 /** In-memory state of one customer actor: nothing until the snapshot is loaded on first use. */
 export type CustomerActorState =
   | { loaded: false }
-  | { loaded: true; snapshot: CustomerState | null; outcomes: Map<string, CustomerReply> };
+  | { loaded: true; snapshot: CustomerState | null; outcomes: Map<string, CustomerReply>};
 
 type Command = Extract<CustomerRequest, { type: 'command' }>;
 
@@ -118,7 +124,9 @@ async function applyCommand(
  * through {@link decide} and committed by the store before memory changes. A command whose
  * idempotency key was applied before answers with the recorded outcome.
  */
-export function customerBehaviour(store: CustomerSnapshotStore, slot: number, log: Pick<Logger, 'error'>) {
+export function customerBehaviour(store: CustomerSnapshotStore, slot: number, log: Pick<Logger, 'error'>, accounts?: AccountStore) {
+  // This actor's order children (the behaviour is made once per customer actor).
+  let orderChildren: OrderChildren | null = null;
   return async (
     state: CustomerActorState,
     envelope: CustomerEnvelope,
@@ -144,6 +152,35 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
         // A missing customer is not cached: it may be created a moment later (by this actor, or,
         // during a failover, by another process).
         return snapshot ? current : { loaded: false };
+      }
+      case 'account': {
+        if (!accounts) {
+          dispatch(envelope.replyTo, { ok: false, error: 'unavailable', message: 'money commands are not served by this actor host' });
+          return current;
+        }
+        orderChildren ??= new OrderChildren(context.self, (orderId) => accounts.loadOrder(customerId, orderId), ORDER_IDLE_MS);
+        const children = orderChildren;
+        try {
+          const remembered = current.outcomes.get(request.idempotencyKey) ?? (await store.recordedOutcome(customerId, request.idempotencyKey));
+          if (remembered) {
+            dispatch(envelope.replyTo, remembered);
+            return current;
+          }
+          const { reply, snapshot } = await applyAccountCommand({ store: accounts, children, recordedOutcome: (id, key) => store.recordedOutcome(id, key) }, customerId, current.snapshot, request);
+          dispatch(envelope.replyTo, reply);
+          const outcomes = current.outcomes;
+          if (reply.ok && reply.type === 'account') {
+            outcomes.set(request.idempotencyKey, { ...reply, replayed: true });
+            if (outcomes.size > REMEMBERED_OUTCOMES) outcomes.delete(outcomes.keys().next().value ?? '');
+          }
+          return { loaded: true, snapshot, outcomes };
+        } catch (error) {
+          log.error({ err: error, customerId, command: request.command.type }, 'money command failed');
+          dispatch(envelope.replyTo, { ok: false, error: 'unavailable', message: `the change to customer ${customerId}'s account could not be written; try again` });
+          // Memory may be ahead of or behind the database: everything reloads on next use.
+          for (const write of [request.command]) if ('orderId' in write && typeof write.orderId === 'string') children.forget(write.orderId);
+          return { loaded: false };
+        }
       }
       case 'command': {
         try {

@@ -3,6 +3,7 @@
  * process boundaries over cluster IPC unchanged; every request kind has exactly one handler.
  * Money is a decimal string with two places, times RFC3339 strings.
  */
+import type { AccountCommand, AccountResult } from '../domain/accounts/account.ts';
 import type { CustomerCommand, CustomerState } from '../domain/customers/customer.ts';
 import type { DomainErrorKind } from '../domain/errors.ts';
 import type { Origin } from '../domain/origin.ts';
@@ -37,6 +38,15 @@ export type CustomerRequest =
       origin: Origin | null;
       command: CustomerCommand;
       attachments?: CommandAttachments;
+    }
+  | {
+      /** A money command (src/domain/accounts): orders, payments, refunds, the ledger. */
+      type: 'account';
+      /** Scoped by customer: a command retried with the same key returns the first outcome. */
+      idempotencyKey: string;
+      /** Who asked (the audit row); null: system work without an audit row. */
+      origin: Origin | null;
+      command: AccountCommand;
     };
 
 /** Requests that change nothing and may be delivered again after their worker died. */
@@ -49,7 +59,7 @@ export function isReadOnly(request: CustomerRequest): boolean {
 
 /** The metric label of a request: its type, or the command's type. */
 export function requestKind(request: CustomerRequest): string {
-  return request.type === 'command' ? request.command.type : request.type;
+  return request.type === 'command' || request.type === 'account' ? request.command.type : request.type;
 }
 
 /** Replies: the result, or a refusal the application layer turns into a DomainError. */
@@ -63,4 +73,12 @@ export type CustomerReply =
       /** True when this is the recorded outcome of an earlier attempt with the same key. */
       replayed: boolean;
     }
-  | { ok: false; error: DomainErrorKind; message: string };
+  | {
+      ok: true;
+      type: 'account';
+      result: AccountResult;
+      /** The customer after the command. */
+      customer: CustomerSnapshot;
+      replayed: boolean;
+    }
+  | { ok: false; error: DomainErrorKind; message: string; reason?: string };

@@ -4,6 +4,9 @@
  * per worker from the infrastructure it needs; the gRPC handlers call them.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import { createMoneyPath, type MoneyPath } from './money-path.ts';
+import type { PaymentGateways } from './payments/gateway-port.ts';
 import type { Identity } from '../identity/module.ts';
 import type { PluginRegistry } from '../plugins/registry/registry.ts';
 import { ProductCategories } from './catalog/product-categories.ts';
@@ -28,13 +31,24 @@ export interface Application {
   users: UserAdministration;
   integration: IntegrationApplication;
   catalog: Catalog;
+  /** Orders, payments and balances (issue 8). */
+  money: MoneyPath;
 }
 
 /**
  * Builds the application services over `orm`, the identity components, the customer actors, the
  * worker's plugin registry and the cluster port.
  */
-export function createApplication(deps: { orm: MikroORM; identity: Identity; actors: CustomerActors; plugins: PluginRegistry; cluster: ClusterControl }): Application {
+export function createApplication(deps: {
+  orm: MikroORM;
+  identity: Identity;
+  actors: CustomerActors;
+  plugins: PluginRegistry;
+  cluster: ClusterControl;
+  /** The money path's own pool. */
+  pool: pg.Pool;
+  gateways: PaymentGateways;
+}): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
   return {
@@ -44,6 +58,7 @@ export function createApplication(deps: { orm: MikroORM; identity: Identity; act
     users: new UserAdministration({ orm, identity }),
     integration: createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
+    money: createMoneyPath({ pool: deps.pool, actors, gateways: deps.gateways }),
   };
 }
 

@@ -23,6 +23,9 @@ import { PrincipalCache } from '../identity/principal-cache.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { pingDatabase } from '../persistence/migrate.ts';
 import { PgCustomerSnapshotStore } from '../persistence/customer-snapshots.ts';
+import { PgAccountStore } from '../persistence/account-store.ts';
+import pg from 'pg';
+import type { PaymentGateways } from '../application/payments/gateway-port.ts';
 import { createPluginEngine } from '../plugins/engine/index.ts';
 import { createHostServices } from '../plugins/host/index.ts';
 import { PluginRegistry } from '../plugins/registry/registry.ts';
@@ -36,6 +39,18 @@ import { WorkerIpc } from './worker-ipc.ts';
 const ACTOR_IDLE_MS = 5 * 60_000;
 /** How long a caller waits for an actor (local or forwarded) before answering UNAVAILABLE. */
 const ACTOR_ASK_TIMEOUT_MS = 10_000;
+/** Connections of the money path's pool per worker. */
+const MONEY_POOL_SIZE = 4;
+
+/** Placeholder until the gateway calls are wired. */
+const UNWIRED_GATEWAYS: PaymentGateways = {
+  isGateway: async () => false,
+  create: async () => { throw new Error('gateway payments are not wired'); },
+  query: async () => { throw new Error('gateway payments are not wired'); },
+  callback: async () => { throw new Error('gateway payments are not wired'); },
+  refund: async () => { throw new Error('gateway payments are not wired'); },
+};
+
 /** How long a revocation waits for the other workers to drop their cached copies. */
 const INVALIDATION_WAIT_MS = 1_000;
 
@@ -66,8 +81,11 @@ export async function runWorker(): Promise<void> {
   });
   const redis = config.redis.enabled ? connectRedis(config) : null;
 
+  // The money path's own pool: actor commits and money reads never queue behind the ORM's work.
+  const moneyPool = new pg.Pool({ connectionString: config.db.url, max: MONEY_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
+  moneyPool.on('error', (error) => log.warn({ err: error }, 'money pool connection failed'));
   let drain: () => void = () => undefined;
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
@@ -100,7 +118,7 @@ export async function runWorker(): Promise<void> {
   const registry = new HandlerRegistry();
   registerServices(registry, {
     orm,
-    app: createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl }),
+    app: createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways: UNWIRED_GATEWAYS }),
     config,
     identity,
     router,
@@ -162,6 +180,7 @@ export async function runWorker(): Promise<void> {
       await identity.close();
       redis?.disconnect();
       await orm.close(true).catch(() => undefined);
+      await moneyPool.end().catch(() => undefined);
       log.info('worker stopped');
       process.exit(0);
     })();

@@ -19,10 +19,13 @@ export type DomainErrorKind =
 /** A refused use case; see the file comment. */
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
-  constructor(kind: DomainErrorKind, message: string) {
+  /** A machine-readable reason within the kind (`insufficient_funds`, `invalid_transition`, …), when one applies. */
+  readonly reason: string | undefined;
+  constructor(kind: DomainErrorKind, message: string, reason?: string) {
     super(message);
     this.name = 'DomainError';
     this.kind = kind;
+    this.reason = reason;
   }
 }
 

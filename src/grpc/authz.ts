@@ -41,7 +41,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreateCustomer: 'admin', ListCustomers: 'admin', GetCustomer: 'admin', UpdateCustomer: 'admin', DeleteCustomer: 'admin',
   },
   'rustbill.order.OrderService': {
-    CreateOrder: 'authenticated', ListOrders: 'admin_or_own', GetOrder: 'admin_or_own',
+    // A customer orders only for itself: admin_or_own refuses another customer_id.
+    CreateOrder: 'admin_or_own', ListOrders: 'admin_or_own', GetOrder: 'admin_or_own',
     UpdateOrder: 'admin', DeleteOrder: 'admin', PayOrder: 'authenticated',
   },
   'rustbill.billing.BillingService': {

@@ -25,6 +25,8 @@ import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
+import { orderHandlers } from './order.ts';
+import { paymentHandlers } from './payment.ts';
 import { productHandlers } from './product.ts';
 import { productCategoryHandlers } from './product-category.ts';
 import { productGroupHandlers } from './product-group.ts';
@@ -52,7 +54,9 @@ export interface ServiceDeps {
  */
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
-  registry.register(BalanceService, balanceHandlers(deps.router));
+  registry.register(BalanceService, balanceHandlers(deps.router, deps.app.money));
+  registry.register(OrderService, orderHandlers(deps.app.money));
+  registry.register(PaymentService, paymentHandlers(deps.app.money));
   registry.register(CustomerService, customerHandlers(deps.app.customers));
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
@@ -62,9 +66,6 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
 
   registry
-    .pending(OrderService, 'the money path: orders, payments and balances through the customer actors')
-    .pending(PaymentService, 'the money path: orders, payments and balances through the customer actors')
-    .pending(BalanceService, 'the money path: orders, payments and balances through the customer actors')
     .pending(BillingService, 'invoicing: invoices and periodic billing runs')
     .pending(InstanceService, 'provisioning: instances managed through provider plugins')
     .pending(TicketService, 'support tickets')

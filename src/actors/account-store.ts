@@ -1,0 +1,43 @@
+import type { AccountDecision } from '../domain/accounts/account.ts';
+import type { CustomerState } from '../domain/customers/customer.ts';
+import type { DomainError } from '../domain/errors.ts';
+import type { OrderState } from '../domain/orders/order.ts';
+import type { Origin } from '../domain/origin.ts';
+import type { PaymentState } from '../domain/payments/payment.ts';
+import type { CustomerReply } from './messages.ts';
+
+/** One decided account command, to be written in one transaction. */
+export interface AccountWrite {
+  customerId: string;
+  /** The customer version the decision was made on: the fence of the whole write. */
+  expectedVersion: number;
+  decision: AccountDecision;
+  idempotencyKey: string;
+  commandType: string;
+  /** The reply recorded under the key (returned again to a retry). */
+  outcome: Extract<CustomerReply, { type: 'account' }>;
+  /** Who asked; null: no audit row (system work is audited with SYSTEM_ORIGIN by the caller). */
+  origin: Origin | null;
+}
+
+/** What committing an {@link AccountWrite} gave. */
+export type AccountCommitResult =
+  | { ok: true }
+  /** Another writer changed the customer (or the order) first, or committed the same key: reload and decide again. */
+  | { ok: false; conflict: true }
+  | { ok: false; conflict: false; error: DomainError };
+
+/**
+ * Where customer actors read the orders and payments a money command needs and commit its
+ * decision (issue 8): the customer row fenced by its version, orders fenced by theirs, payments,
+ * ledger entries, the instance row, outbox events, the audit row and the recorded outcome — all in
+ * one transaction, or nothing. Implemented over PostgreSQL in src/persistence/account-store.ts.
+ */
+export interface AccountStore {
+  loadOrder(customerId: string, orderId: string): Promise<OrderState | null>;
+  loadPayment(customerId: string, paymentId: string): Promise<PaymentState | null>;
+  orderPayments(customerId: string, orderId: string): Promise<PaymentState[]>;
+  /** The customer row as it is now (after a conflict). */
+  loadCustomer(customerId: string): Promise<CustomerState | null>;
+  commit(write: AccountWrite): Promise<AccountCommitResult>;
+}

@@ -1,0 +1,195 @@
+/**
+ * OrderService's changes (rustbill-docs.md OrderService; issue 8): CreateOrder prices and
+ * validates the order and asks the customer's actor to create it (and, with the balance method,
+ * to pay it in the same command); PayOrder pays from the balance (an actor command) or starts a
+ * gateway payment; UpdateOrder and DeleteOrder are admin commands along the status machine. Every
+ * change is a command to the customer's actor, with the caller's idempotency key when it sent one.
+ */
+import type pg from 'pg';
+import type { NewOrder } from '../../domain/accounts/account.ts';
+import { BILLING_CYCLES, isBillingCycle } from '../../domain/catalog/prices.ts';
+import { DomainError, invalid, notFound, refused } from '../../domain/errors.ts';
+import type { Caller } from '../../domain/identity/principal.ts';
+import { clip } from '../../domain/input-limits.ts';
+import type { Origin } from '../../domain/origin.ts';
+import type { OrderState, OrderStatus } from '../../domain/orders/order.ts';
+import { orderPrice } from '../../domain/orders/pricing.ts';
+import { BALANCE_METHOD_ID } from '../../domain/payments/balance-method.ts';
+import type { PaymentState } from '../../domain/payments/payment.ts';
+import type { OrderedSpec } from '../../domain/provisioning/instances.ts';
+import { newId } from '../../lib/ids.ts';
+import { moneyOf } from '../../domain/money.ts';
+import type { AccountCommands } from '../accounts/account-commands.ts';
+import { commandKey } from '../customers/customer-accounts.ts';
+import { startGatewayPayment, type StartedPayment } from '../payments/gateway-payments.ts';
+import type { PaymentGateways } from '../payments/gateway-port.ts';
+
+/** CreateOrder's input, ids already checked as UUIDs (empty gateway: no payment now). */
+export interface CreateOrderInput {
+  customerId: string;
+  productId: string;
+  providerInterfaceId: string;
+  serverSpec: OrderedSpec;
+  currency: string;
+  gatewayInterfaceId: string;
+  notes: string;
+  billingCycle: string;
+}
+
+/** A payment as PayOrder / CreateOrder answer it. */
+export interface OrderPayment {
+  payment: PaymentState;
+  paymentUrl: string;
+  qrCode: string;
+  instructions: string;
+}
+
+/** What starting a gateway payment needs of an order. */
+export type PayableOrder = Pick<OrderState, 'id' | 'customerId' | 'status' | 'amount' | 'currency' | 'productName' | 'billingCycle'>;
+
+const CURRENCY = /^[A-Z]{3,8}$/;
+const PROVIDER_TYPES = ['first_party_provider', 'upstream_provider'];
+
+/** The customer an order belongs to, for admins naming only the order. @throws DomainError not_found */
+export async function orderCustomer(pool: pg.Pool, orderId: string): Promise<string> {
+  const { rows } = await pool.query<{ customer_id: string }>('select customer_id from orders where id = $1', [orderId]);
+  if (!rows[0]) throw notFound(`order ${orderId} does not exist`);
+  return rows[0].customer_id;
+}
+
+/** See the file comment. Methods throw DomainError for refused requests. */
+export class Orders {
+  private readonly pool: pg.Pool;
+  private readonly accounts: AccountCommands;
+  private readonly gateways: PaymentGateways;
+
+  constructor(deps: { pool: pg.Pool; accounts: AccountCommands; gateways: PaymentGateways }) {
+    this.pool = deps.pool;
+    this.accounts = deps.accounts;
+    this.gateways = deps.gateways;
+  }
+
+  /**
+   * CreateOrder: the price is the product's for the billing cycle (`billing_cycles`, else
+   * price_per_month × months). With the balance method the order is paid at once (one command);
+   * with a gateway a payment is started after the order exists.
+   * @throws DomainError invalid_argument (cycle, currency, notes, product not of this provider),
+   *   not_found (product, provider, gateway, customer), failed_precondition (inactive product or
+   *   customer, disabled provider, insufficient_funds)
+   */
+  async create(origin: Origin, input: CreateOrderInput, clientKey?: string | null): Promise<{ order: OrderState; payment: OrderPayment | null }> {
+    const billingCycle = input.billingCycle === '' ? 'monthly' : input.billingCycle;
+    if (!isBillingCycle(billingCycle)) throw invalid(`billing_cycle "${clip(billingCycle, 40)}" is not one of ${BILLING_CYCLES.map((cycle) => `"${cycle}"`).join(', ')}`);
+    const currency = input.currency === '' ? 'CNY' : input.currency.trim().toUpperCase();
+    if (!CURRENCY.test(currency)) throw invalid(`currency "${clip(input.currency, 20)}" must be a currency code such as "CNY"`);
+    if (input.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${input.notes.length}`);
+    const product = await this.product(input.productId);
+    await this.provider(input.providerInterfaceId);
+    if (product.interfaceId !== null && product.interfaceId !== input.providerInterfaceId) {
+      throw invalid(`product ${product.id} is sold through provider interface ${product.interfaceId}, not ${input.providerInterfaceId}`);
+    }
+    const payFromBalance = input.gatewayInterfaceId === BALANCE_METHOD_ID;
+    if (input.gatewayInterfaceId !== '' && !payFromBalance && !(await this.gateways.isGateway(input.gatewayInterfaceId))) {
+      throw notFound(`gateway interface ${input.gatewayInterfaceId} does not exist or is disabled; ListGateways lists the ways to pay`);
+    }
+    const order: NewOrder = {
+      id: newId(), customerId: input.customerId, productId: product.id, productName: product.name, providerInterfaceId: input.providerInterfaceId,
+      serverSpec: input.serverSpec, amount: orderPrice(product, billingCycle), currency, billingCycle,
+      gatewayInterfaceId: input.gatewayInterfaceId === '' ? null : input.gatewayInterfaceId, notes: input.notes,
+    };
+    const key = commandKey(clientKey);
+    const outcome = await this.accounts.run(input.customerId, { type: 'create_order', order, payFromBalance }, { origin, key });
+    const created = outcome.result.order;
+    if (!created) throw new DomainError('unavailable', 'the order was not recorded; try again');
+    if (payFromBalance && outcome.result.payment) {
+      return { order: created, payment: { payment: outcome.result.payment, paymentUrl: '', qrCode: '', instructions: '' } };
+    }
+    if (input.gatewayInterfaceId === '' || payFromBalance || created.status !== 'pending') return { order: created, payment: null };
+    const started = await this.startGateway(origin, created, input.gatewayInterfaceId, '', `${key}:payment`);
+    return { order: { ...created, gatewayInterfaceId: input.gatewayInterfaceId, gatewayPaymentId: started.payment.gatewayPaymentId }, payment: started };
+  }
+
+  /**
+   * PayOrder: from the balance (the balance method: balance + credit limit must cover the amount)
+   * or through a gateway (a pending payment and its payment URL). A customer pays only its own
+   * orders (another's answers NotFound).
+   * @throws DomainError not_found, failed_precondition (insufficient_funds, order not pending),
+   *   unavailable (gateway failed)
+   */
+  async pay(origin: Origin & { caller: Caller }, orderId: string, gatewayInterfaceId: string, clientKey?: string | null): Promise<{ order: OrderState | null; payment: OrderPayment }> {
+    const caller = origin.caller;
+    // A customer's PayOrder goes to its own actor without a lookup: another customer's order is
+    // simply not found there.
+    const customerId = caller.kind === 'customer' || caller.kind === 'apikey' ? caller.customerId : await orderCustomer(this.pool, orderId);
+    const key = commandKey(clientKey);
+    if (gatewayInterfaceId === BALANCE_METHOD_ID || gatewayInterfaceId === '') {
+      const outcome = await this.accounts.run(customerId, { type: 'pay_order', orderId }, { origin, key });
+      const payment = outcome.result.payment;
+      if (!payment) throw new DomainError('unavailable', 'the payment was not recorded; try again');
+      return { order: outcome.result.order ?? null, payment: { payment, paymentUrl: '', qrCode: '', instructions: '' } };
+    }
+    const order = await this.orderOf(customerId, orderId);
+    if (order.status !== 'pending') throw new DomainError('failed_precondition', `order ${orderId} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
+    return { order: null, payment: await this.startGateway(origin, order, gatewayInterfaceId, '', key) };
+  }
+
+  /** Starts a gateway payment for a pending order (also CreatePayment). */
+  async startGateway(origin: Origin, order: PayableOrder, gatewayInterfaceId: string, returnUrl: string, key: string): Promise<StartedPayment> {
+    return startGatewayPayment({ gateways: this.gateways, accounts: this.accounts }, origin, {
+      customerId: order.customerId, kind: 'order', orderId: order.id, amount: order.amount, currency: order.currency, gatewayInterfaceId, returnUrl,
+      description: `${order.productName || 'Order'} (${order.billingCycle})`, key,
+    });
+  }
+
+  /**
+   * UpdateOrder (admin): status along the manual transitions, provider instance id, notes.
+   * @throws DomainError not_found, invalid_argument (reason invalid_transition, naming it)
+   */
+  async update(origin: Origin, orderId: string, changes: { status?: OrderStatus; providerInstanceId?: string; notes?: string }, clientKey?: string | null): Promise<OrderState> {
+    if (changes.notes !== undefined && changes.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${changes.notes.length}`);
+    if (changes.providerInstanceId !== undefined && changes.providerInstanceId.length > 255) throw invalid('provider_instance_id must be at most 255 characters');
+    const customerId = await orderCustomer(this.pool, orderId);
+    const outcome = await this.accounts.run(customerId, { type: 'update_order', orderId, ...changes }, { origin, key: commandKey(clientKey) });
+    if (!outcome.result.order) throw notFound(`order ${orderId} does not exist`);
+    return outcome.result.order;
+  }
+
+  /**
+   * DeleteOrder (admin): only an order that never held money (pending or cancelled unpaid).
+   * @throws DomainError not_found, failed_precondition (paid order)
+   */
+  async remove(origin: Origin, orderId: string, clientKey?: string | null): Promise<void> {
+    const customerId = await orderCustomer(this.pool, orderId);
+    await this.accounts.run(customerId, { type: 'delete_order', orderId }, { origin, key: commandKey(clientKey) });
+  }
+
+  /** An order of `customerId` as a gateway payment needs it. @throws DomainError not_found */
+  async orderOf(customerId: string, orderId: string): Promise<PayableOrder> {
+    const { rows } = await this.pool.query<{ id: string; customer_id: string; status: OrderStatus; amount: string; currency: string; product_name: string; billing_cycle: OrderState['billingCycle'] }>(
+      'select id, customer_id, status, amount::text as amount, currency, product_name, billing_cycle from orders where id = $1 and customer_id = $2',
+      [orderId, customerId],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`order ${orderId} does not exist`);
+    // Only the fields a gateway payment needs; the actor decides on its own state.
+    return { id: row.id, customerId: row.customer_id, status: row.status, amount: moneyOf(row.amount), currency: row.currency, productName: row.product_name, billingCycle: row.billing_cycle };
+  }
+
+  private async product(productId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
+    const { rows } = await this.pool.query<{ id: string; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean }>(
+      'select id, name, price_per_month::text as price_per_month, billing_cycles, interface_id, is_active from products where id = $1',
+      [productId],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`product ${productId} does not exist`);
+    if (!row.is_active) throw refused(`product "${row.name}" is not on sale`);
+    return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, interfaceId: row.interface_id };
+  }
+
+  private async provider(interfaceId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ plugin_type: string; enabled: boolean }>('select plugin_type, enabled from plugin_interfaces where id = $1', [interfaceId]);
+    const row = rows[0];
+    if (!row || !PROVIDER_TYPES.includes(row.plugin_type)) throw notFound(`provider interface ${interfaceId} does not exist`);
+    if (!row.enabled) throw refused(`provider interface ${interfaceId} is disabled`);
+  }
+}

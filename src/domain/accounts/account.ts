@@ -1,0 +1,130 @@
+/**
+ * The money commands of a customer's account (issue 8, "Actors and the ledger"): what the customer
+ * actor applies, one at a time, to the customer and the order (the order's state comes from its
+ * child order actor). Every command is plain data (it crosses cluster IPC) and carries its
+ * idempotency key in the actor request around it. {@link decideAccount} (decide.ts) turns a view
+ * and a command into an {@link AccountDecision}: the new states, the ledger entries, the payment
+ * rows, the instance row and the outbox events to commit in one transaction. Pure types.
+ */
+import type { CustomerState } from '../customers/customer.ts';
+import type { LedgerEntry } from '../ledger/ledger.ts';
+import type { OrderState, OrderStatus } from '../orders/order.ts';
+import type { PaymentKind, PaymentState } from '../payments/payment.ts';
+
+/** A new order as CreateOrder validated and priced it (no status, version or times yet). */
+export type NewOrder = Omit<OrderState, 'status' | 'version' | 'createdAt' | 'updatedAt' | 'paidAt' | 'gatewayPaymentId' | 'providerInstanceId'>;
+
+/** A payment started through a gateway plugin (its create_payment answered). */
+export interface NewGatewayPayment {
+  id: string;
+  kind: Exclude<PaymentKind, 'invoice'>;
+  orderId: string | null;
+  amount: string;
+  currency: string;
+  gatewayInterfaceId: string;
+  gatewayPaymentId: string;
+  paymentUrl: string | null;
+  qrCode: string | null;
+  instructions: string | null;
+  returnUrl: string | null;
+}
+
+/** The instance a provider created for an order. */
+export interface ProvisionedInstance {
+  id: string;
+  providerInstanceId: string;
+  status: string;
+  ipAddress: string;
+  serverSpec: Record<string, string>;
+}
+
+/** A refund route: back to the balance (a ledger credit) or through the gateway that took the money. */
+export type RefundRoute = 'balance' | 'gateway';
+
+/** The commands of a customer's account. */
+export type AccountCommand =
+  /** CreateOrder; with `payFromBalance` the order is paid from the balance in the same command. */
+  | { type: 'create_order'; order: NewOrder; payFromBalance: boolean }
+  /** PayOrder with the balance method. */
+  | { type: 'pay_order'; orderId: string }
+  /** A gateway payment was created for an order or a recharge: record it pending. */
+  | { type: 'start_payment'; payment: NewGatewayPayment }
+  /** The gateway reports a payment paid (callback or query): settle it once. */
+  | { type: 'settle_payment'; paymentId: string; gatewayTxId: string | null; reportedAmount: string | null }
+  /** The gateway reports a payment failed. */
+  | { type: 'fail_payment'; paymentId: string }
+  /** RefundPayment (amount already checked by refundAmount against the payment's row). */
+  | { type: 'refund_payment'; paymentId: string; amount: string; route: RefundRoute }
+  /** AdjustBalance (admin): a signed amount. */
+  | { type: 'adjust_balance'; amount: string; description: string }
+  /** UpdateOrder (admin): status along MANUAL_TRANSITIONS, instance id, notes. */
+  | { type: 'update_order'; orderId: string; status?: OrderStatus; providerInstanceId?: string; notes?: string }
+  /** DeleteOrder (admin): refused for an order that holds money. */
+  | { type: 'delete_order'; orderId: string }
+  /** The unpaid-order timeout: a pending order created before `createdBefore` is cancelled. */
+  | { type: 'cancel_unpaid_order'; orderId: string; createdBefore: string }
+  /** The provisioning saga started creating the instance. */
+  | { type: 'start_provisioning'; orderId: string }
+  /** The provider created the instance: order active, instance row, `order_provisioned`. */
+  | { type: 'complete_provisioning'; orderId: string; instance: ProvisionedInstance }
+  /**
+   * Provisioning failed for good: the saga's compensation. Each successful payment of the order is
+   * refunded by `routes` (a gateway refund was already made by the saga), the order cancelled.
+   */
+  | { type: 'fail_provisioning'; orderId: string; reason: string; routes: Record<string, RefundRoute> };
+
+/** What a command needs loaded besides the customer. */
+export interface AccountNeeds {
+  orderId: string | null;
+  paymentId: string | null;
+  /** The order's payments (refunds, deletion). */
+  orderPayments: boolean;
+}
+
+/** The state a command is decided on. */
+export interface AccountView {
+  customer: CustomerState;
+  /** The order the command names (null: it names none, or it does not exist). */
+  order: OrderState | null;
+  /** The payment the command names. */
+  payment: PaymentState | null;
+  /** The payments of `order` when {@link AccountNeeds.orderPayments}. */
+  orderPayments: PaymentState[];
+}
+
+/** An outbox event written with the decision (event_queue row). */
+export interface OutboxWrite {
+  id: string;
+  eventType: 'order_paid' | 'order_provisioned' | 'order_cancelled' | 'payment_refunded' | 'payment_received' | 'balance_recharged';
+  orderId: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** A row write: inserted, updated (fenced by the version it had) or deleted. */
+export type RowWrite<T> = { op: 'insert'; row: T } | { op: 'update'; row: T } | { op: 'delete'; row: T };
+
+/** What the command returns to its caller. */
+export interface AccountResult {
+  order?: OrderState;
+  payment?: PaymentState;
+  entry?: LedgerEntry;
+  /** Entries this command wrote (a refund of several payments writes several). */
+  entries?: LedgerEntry[];
+  instanceId?: string;
+  /** True when the command found its work done already (e.g. an order provisioned earlier). */
+  alreadyDone?: boolean;
+}
+
+/** The outcome of {@link AccountCommand}: everything one transaction writes. */
+export interface AccountDecision {
+  /** The customer after the command (balance moved, version + 1); null: the customer row is not written. */
+  customer: CustomerState | null;
+  orders: Array<RowWrite<OrderState>>;
+  payments: Array<RowWrite<PaymentState>>;
+  ledger: LedgerEntry[];
+  instances: Array<ProvisionedInstance & { orderId: string; productId: string | null; productName: string; providerInterfaceId: string | null }>;
+  events: OutboxWrite[];
+  /** The audit row's action and details (written only for commands with an origin). */
+  audit: { action: string; targetType: string; targetId: string; details: Record<string, unknown> };
+  result: AccountResult;
+}

@@ -1,0 +1,324 @@
+/**
+ * `decideAccount(view, command)`: the pure rule behind every money change of a customer (issue 8).
+ * It returns the new customer and order states, the ledger entries (with balance before and after),
+ * the payment rows, the instance row and the outbox events to commit together, or throws a
+ * DomainError (insufficient_funds, invalid_transition, already_settled, amount_mismatch, …) and
+ * nothing is written. Ids and the time are injected (`at`), so the same inputs give the same
+ * decision. No I/O.
+ */
+import { Decimal } from 'decimal.js';
+import { DomainError, invalid, notFound, refused } from '../errors.ts';
+import { post, type LedgerEntry, type LedgerType } from '../ledger/ledger.ts';
+import { formatMoney } from '../money.ts';
+import { checkManualTransition, holdsMoney, transition, type OrderState } from '../orders/order.ts';
+import { BALANCE_METHOD_ID } from '../payments/balance-method.ts';
+import { checkSettlement, refunded, type PaymentState } from '../payments/payment.ts';
+import type { CustomerState } from '../customers/customer.ts';
+import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, OutboxWrite } from './account.ts';
+
+/** The time and id source of a decision. */
+export interface DecisionContext {
+  /** RFC3339 UTC. */
+  now: string;
+  /** A new UUID v7 per call. */
+  newId: () => string;
+}
+
+/** What {@link decideAccount} needs loaded for `command`. */
+export function accountNeeds(command: AccountCommand): AccountNeeds {
+  switch (command.type) {
+    case 'create_order':
+    case 'adjust_balance':
+      return { orderId: null, paymentId: null, orderPayments: false };
+    case 'start_payment':
+      return { orderId: command.payment.orderId, paymentId: null, orderPayments: false };
+    case 'settle_payment':
+    case 'fail_payment':
+    case 'refund_payment':
+      return { orderId: null, paymentId: command.paymentId, orderPayments: false };
+    case 'delete_order':
+    case 'fail_provisioning':
+      return { orderId: command.orderId, paymentId: null, orderPayments: true };
+    case 'pay_order':
+    case 'update_order':
+    case 'cancel_unpaid_order':
+    case 'start_provisioning':
+    case 'complete_provisioning':
+      return { orderId: command.orderId, paymentId: null, orderPayments: false };
+  }
+}
+
+/** The order a payment pays for is loaded after the payment (its id is on the payment row). */
+export function followUpOrderId(command: AccountCommand, payment: PaymentState | null): string | null {
+  if (command.type !== 'settle_payment' && command.type !== 'refund_payment') return null;
+  return payment?.kind === 'order' ? payment.orderId : null;
+}
+
+class Draft {
+  customer: CustomerState;
+  readonly decision: AccountDecision;
+  private readonly at: DecisionContext;
+  private balanceMoved = false;
+
+  constructor(view: AccountView, at: DecisionContext, audit: AccountDecision['audit']) {
+    this.customer = view.customer;
+    this.at = at;
+    this.decision = { customer: null, orders: [], payments: [], ledger: [], instances: [], events: [], audit, result: {} };
+  }
+
+  post(type: LedgerType, amount: Decimal, referenceId: string | null, description: string): LedgerEntry {
+    const { entry, balance } = post(this.customer, { id: this.at.newId(), type, amount: formatMoney(amount), referenceId, description });
+    this.customer = { ...this.customer, balance };
+    this.balanceMoved = true;
+    this.decision.ledger.push(entry);
+    return entry;
+  }
+
+  event(eventType: OutboxWrite['eventType'], orderId: string | null, payload: Record<string, unknown>): void {
+    this.decision.events.push({ id: this.at.newId(), eventType, orderId, payload: { ...payload, customer_id: this.customer.id, at: this.at.now } });
+  }
+
+  finish(): AccountDecision {
+    // Every command bumps the customer's version: the fence that serializes all writers of this
+    // account (a stale actor elsewhere loses at commit instead of writing around this one).
+    const customer = { ...this.customer, version: this.customer.version + 1, updatedAt: this.balanceMoved ? this.at.now : this.customer.updatedAt };
+    return { ...this.decision, customer };
+  }
+}
+
+function requireOrder(view: AccountView, orderId: string): OrderState {
+  if (!view.order || view.order.id !== orderId || view.order.customerId !== view.customer.id) throw notFound(`order ${orderId} does not exist`);
+  return view.order;
+}
+
+function requirePayment(view: AccountView, paymentId: string): PaymentState {
+  if (!view.payment || view.payment.id !== paymentId || view.payment.customerId !== view.customer.id) throw notFound(`payment ${paymentId} does not exist`);
+  return view.payment;
+}
+
+function payable(order: OrderState): void {
+  if (order.status !== 'pending') {
+    throw new DomainError('failed_precondition', `order ${order.id} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
+  }
+}
+
+/** Pays a pending order from the balance: ledger debit, successful payment row, order paid, `order_paid`. */
+function payFromBalance(draft: Draft, order: OrderState, at: DecisionContext): OrderState {
+  payable(order);
+  const paymentId = at.newId();
+  const entry = draft.post('payment', new Decimal(order.amount).negated(), order.id, `payment for order ${order.id} (${order.productName})`);
+  const payment: PaymentState = {
+    id: paymentId, customerId: order.customerId, kind: 'order', orderId: order.id, invoiceId: null, amount: order.amount, refundedAmount: '0.00',
+    currency: order.currency, gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId, gatewayTxId: entry.id, status: 'success',
+    paymentUrl: null, qrCode: null, instructions: null, returnUrl: null, paidAt: at.now, createdAt: at.now, updatedAt: at.now,
+  };
+  draft.decision.payments.push({ op: 'insert', row: payment });
+  const paid = { ...transition(order, 'paid', at.now), paidAt: at.now, gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId };
+  draft.event('order_paid', order.id, { order_id: order.id, payment_id: paymentId, amount: order.amount });
+  draft.decision.result = { order: paid, payment, entry };
+  return paid;
+}
+
+/**
+ * Decides `command` on `view` at `at`. See the file comment.
+ * @throws DomainError not_found (order or payment of another customer or missing), failed_precondition
+ *   (insufficient_funds, invalid_transition, inactive customer), invalid_argument (manual
+ *   transition, amount mismatch), already_exists (payment settled already)
+ */
+export function decideAccount(view: AccountView, command: AccountCommand, at: DecisionContext): AccountDecision {
+  const customer = view.customer;
+  switch (command.type) {
+    case 'create_order': {
+      if (!customer.isActive) throw refused(`customer ${customer.id} is inactive and cannot order`);
+      const order: OrderState = {
+        ...command.order, customerId: customer.id, status: 'pending', providerInstanceId: null, gatewayPaymentId: null, paidAt: null,
+        version: 1, createdAt: at.now, updatedAt: at.now,
+      };
+      const draft = new Draft(view, at, { action: 'order.create', targetType: 'order', targetId: order.id, details: { amount: order.amount, product_id: order.productId } });
+      const final = command.payFromBalance ? payFromBalance(draft, order, at) : order;
+      draft.decision.orders.push({ op: 'insert', row: final });
+      draft.decision.result = { ...draft.decision.result, order: final };
+      return draft.finish();
+    }
+    case 'pay_order': {
+      const order = requireOrder(view, command.orderId);
+      const draft = new Draft(view, at, { action: 'order.pay', targetType: 'order', targetId: order.id, details: { amount: order.amount, method: 'balance' } });
+      draft.decision.orders.push({ op: 'update', row: payFromBalance(draft, order, at) });
+      return draft.finish();
+    }
+    case 'start_payment': {
+      const input = command.payment;
+      const draft = new Draft(view, at, { action: 'payment.create', targetType: 'payment', targetId: input.id, details: { amount: input.amount, kind: input.kind, gateway_interface_id: input.gatewayInterfaceId } });
+      if (input.kind === 'order') {
+        const order = requireOrder(view, input.orderId ?? '');
+        payable(order);
+        if (!new Decimal(input.amount).equals(order.amount)) throw invalid(`the payment amount ${input.amount} differs from the order's ${order.amount}`);
+        draft.decision.orders.push({ op: 'update', row: { ...order, gatewayInterfaceId: input.gatewayInterfaceId, gatewayPaymentId: input.gatewayPaymentId, version: order.version + 1, updatedAt: at.now } });
+      } else if (!customer.isActive) {
+        throw refused(`customer ${customer.id} is inactive and cannot recharge`);
+      }
+      const payment: PaymentState = {
+        ...input, customerId: customer.id, invoiceId: null, refundedAmount: '0.00', gatewayTxId: null, status: 'pending', paidAt: null, createdAt: at.now, updatedAt: at.now,
+      };
+      draft.decision.payments.push({ op: 'insert', row: payment });
+      draft.decision.result = { payment };
+      return draft.finish();
+    }
+    case 'settle_payment': {
+      const payment = requirePayment(view, command.paymentId);
+      checkSettlement(payment, command.reportedAmount);
+      const draft = new Draft(view, at, { action: 'payment.settle', targetType: 'payment', targetId: payment.id, details: { amount: payment.amount, gateway_tx_id: command.gatewayTxId } });
+      const paid: PaymentState = { ...payment, status: 'success', gatewayTxId: command.gatewayTxId, paidAt: at.now, updatedAt: at.now };
+      draft.decision.payments.push({ op: 'update', row: paid });
+      draft.decision.result = { payment: paid };
+      if (payment.kind === 'recharge') {
+        const entry = draft.post('recharge', new Decimal(payment.amount), payment.id, `recharge through gateway (payment ${payment.id})`);
+        draft.event('balance_recharged', null, { payment_id: payment.id, amount: payment.amount });
+        draft.decision.result = { payment: paid, entry };
+        return draft.finish();
+      }
+      const order = view.order && view.order.id === payment.orderId ? view.order : null;
+      if (order && order.status === 'pending') {
+        const paidOrder = { ...transition(order, 'paid', at.now), paidAt: at.now, gatewayInterfaceId: payment.gatewayInterfaceId, gatewayPaymentId: payment.gatewayPaymentId };
+        draft.decision.orders.push({ op: 'update', row: paidOrder });
+        draft.event('order_paid', order.id, { order_id: order.id, payment_id: payment.id, amount: payment.amount });
+        draft.decision.result = { payment: paid, order: paidOrder };
+      } else {
+        // The money arrived for an order that is no longer payable (cancelled by the unpaid-order
+        // timeout, or paid another way meanwhile): no cent is lost — it is credited to the balance.
+        const entry = draft.post('refund', new Decimal(payment.amount), payment.id, `payment ${payment.id} arrived for order ${payment.orderId ?? ''} which is ${order?.status ?? 'gone'}; credited to the balance`);
+        draft.event('payment_received', payment.orderId, { payment_id: payment.id, amount: payment.amount, credited_to_balance: true });
+        draft.decision.result = { payment: paid, entry };
+      }
+      return draft.finish();
+    }
+    case 'fail_payment': {
+      const payment = requirePayment(view, command.paymentId);
+      if (payment.status !== 'pending') return noChange(view, { payment });
+      const draft = new Draft(view, at, { action: 'payment.fail', targetType: 'payment', targetId: payment.id, details: {} });
+      const failed: PaymentState = { ...payment, status: 'failed', updatedAt: at.now };
+      draft.decision.payments.push({ op: 'update', row: failed });
+      draft.decision.result = { payment: failed };
+      return draft.finish();
+    }
+    case 'refund_payment': {
+      const payment = requirePayment(view, command.paymentId);
+      const amount = new Decimal(command.amount);
+      const remaining = new Decimal(payment.amount).minus(payment.refundedAmount);
+      if (payment.status !== 'success' || amount.greaterThan(remaining) || amount.lessThanOrEqualTo(0)) {
+        throw new DomainError('failed_precondition', `payment ${payment.id} has ${formatMoney(remaining)} left to refund (status ${payment.status}); ${formatMoney(amount)} cannot be refunded`, 'invalid_transition');
+      }
+      const draft = new Draft(view, at, { action: 'payment.refund', targetType: 'payment', targetId: payment.id, details: { amount: formatMoney(amount), route: command.route } });
+      const after = refunded(payment, formatMoney(amount), at.now);
+      draft.decision.payments.push({ op: 'update', row: after });
+      let entry: LedgerEntry | undefined;
+      if (command.route === 'balance') {
+        entry = draft.post('refund', amount, payment.id, `refund of payment ${payment.id} to the balance`);
+      } else if (payment.kind === 'recharge') {
+        // The recharge's money leaves through the gateway: take it off the balance it credited.
+        entry = draft.post('refund', amount.negated(), payment.id, `recharge ${payment.id} refunded through the gateway`);
+      }
+      const order = view.order && view.order.id === payment.orderId ? view.order : null;
+      let orderAfter: OrderState | undefined;
+      if (order && after.status === 'refunded' && holdsMoney(order.status) && order.status !== 'refunded') {
+        orderAfter = transition(order, 'refunded', at.now);
+        draft.decision.orders.push({ op: 'update', row: orderAfter });
+      }
+      draft.event('payment_refunded', payment.orderId, { payment_id: payment.id, amount: formatMoney(amount), route: command.route, order_id: payment.orderId });
+      draft.decision.result = { payment: after, ...(entry ? { entry } : {}), ...(orderAfter ? { order: orderAfter } : {}) };
+      return draft.finish();
+    }
+    case 'adjust_balance': {
+      const amount = new Decimal(command.amount);
+      const draft = new Draft(view, at, { action: 'balance.adjust', targetType: 'customer', targetId: customer.id, details: { amount: formatMoney(amount), description: command.description } });
+      const entry = draft.post('adjustment', amount, null, command.description);
+      draft.decision.audit.details.balance_after = entry.balanceAfter;
+      draft.decision.result = { entry };
+      return draft.finish();
+    }
+    case 'update_order': {
+      const order = requireOrder(view, command.orderId);
+      if (command.status !== undefined) checkManualTransition(order.status, command.status);
+      const next: OrderState = {
+        ...order,
+        ...(command.status !== undefined ? { status: command.status } : {}),
+        ...(command.providerInstanceId !== undefined ? { providerInstanceId: command.providerInstanceId === '' ? null : command.providerInstanceId } : {}),
+        ...(command.notes !== undefined ? { notes: command.notes } : {}),
+      };
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const field of ['status', 'providerInstanceId', 'notes'] as const) if (next[field] !== order[field]) changes[field] = { from: order[field], to: next[field] };
+      if (Object.keys(changes).length === 0) return noChange(view, { order });
+      const updated = { ...next, version: order.version + 1, updatedAt: at.now };
+      const draft = new Draft(view, at, { action: 'order.update', targetType: 'order', targetId: order.id, details: { changes } });
+      draft.decision.orders.push({ op: 'update', row: updated });
+      if (command.status === 'cancelled') draft.event('order_cancelled', order.id, { order_id: order.id, reason: 'cancelled by an administrator' });
+      draft.decision.result = { order: updated };
+      return draft.finish();
+    }
+    case 'delete_order': {
+      const order = requireOrder(view, command.orderId);
+      if (holdsMoney(order.status)) throw refused(`order ${order.id} is ${order.status}: a paid order is kept as a record of the payment; refund it or mark it completed instead`);
+      const settled = view.orderPayments.filter((payment) => payment.status === 'success' || payment.status === 'refunded');
+      if (settled.length > 0) throw refused(`order ${order.id} has ${settled.length} settled payment(s); it is kept as their record`);
+      const draft = new Draft(view, at, { action: 'order.delete', targetType: 'order', targetId: order.id, details: { status: order.status, amount: order.amount } });
+      for (const payment of view.orderPayments) draft.decision.payments.push({ op: 'delete', row: payment });
+      draft.decision.orders.push({ op: 'delete', row: order });
+      draft.decision.result = { order };
+      return draft.finish();
+    }
+    case 'cancel_unpaid_order': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'pending' || order.createdAt >= command.createdBefore) return noChange(view, { order, alreadyDone: true });
+      const draft = new Draft(view, at, { action: 'order.cancel_unpaid', targetType: 'order', targetId: order.id, details: { created_at: order.createdAt } });
+      const cancelled = transition(order, 'cancelled', at.now);
+      draft.decision.orders.push({ op: 'update', row: cancelled });
+      draft.event('order_cancelled', order.id, { order_id: order.id, reason: 'not paid in time' });
+      draft.decision.result = { order: cancelled };
+      return draft.finish();
+    }
+    case 'start_provisioning': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'paid') return noChange(view, { order, alreadyDone: order.status !== 'pending' });
+      const draft = new Draft(view, at, { action: 'order.provisioning', targetType: 'order', targetId: order.id, details: {} });
+      const next = transition(order, 'provisioning', at.now);
+      draft.decision.orders.push({ op: 'update', row: next });
+      draft.decision.result = { order: next };
+      return draft.finish();
+    }
+    case 'complete_provisioning': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'paid' && order.status !== 'provisioning') return noChange(view, { order, alreadyDone: true });
+      const draft = new Draft(view, at, { action: 'order.provisioned', targetType: 'order', targetId: order.id, details: { provider_instance_id: command.instance.providerInstanceId } });
+      const active = { ...transition(order, 'active', at.now), providerInstanceId: command.instance.providerInstanceId };
+      draft.decision.orders.push({ op: 'update', row: active });
+      draft.decision.instances.push({ ...command.instance, orderId: order.id, productId: order.productId, productName: order.productName, providerInterfaceId: order.providerInterfaceId });
+      draft.event('order_provisioned', order.id, { order_id: order.id, instance_id: command.instance.id, provider_instance_id: command.instance.providerInstanceId, ip_address: command.instance.ipAddress });
+      draft.decision.result = { order: active, instanceId: command.instance.id };
+      return draft.finish();
+    }
+    case 'fail_provisioning': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'paid' && order.status !== 'provisioning') return noChange(view, { order, alreadyDone: true });
+      const draft = new Draft(view, at, { action: 'order.provisioning_failed', targetType: 'order', targetId: order.id, details: { reason: command.reason } });
+      const entries: LedgerEntry[] = [];
+      for (const payment of view.orderPayments.filter((candidate) => candidate.status === 'success')) {
+        const remaining = new Decimal(payment.amount).minus(payment.refundedAmount);
+        if (remaining.lessThanOrEqualTo(0)) continue;
+        const route = command.routes[payment.id] ?? 'balance';
+        draft.decision.payments.push({ op: 'update', row: refunded(payment, formatMoney(remaining), at.now) });
+        if (route === 'balance') entries.push(draft.post('refund', remaining, payment.id, `refund of order ${order.id}: provisioning failed`));
+        draft.event('payment_refunded', order.id, { payment_id: payment.id, amount: formatMoney(remaining), route, order_id: order.id });
+      }
+      const cancelled = transition(order, 'cancelled', at.now);
+      draft.decision.orders.push({ op: 'update', row: cancelled });
+      draft.event('order_cancelled', order.id, { order_id: order.id, reason: `provisioning failed: ${command.reason}`, refunded: true });
+      draft.decision.result = { order: cancelled, entries };
+      return draft.finish();
+    }
+  }
+}
+
+/** A decision that writes nothing but the command's outcome. */
+function noChange(view: AccountView, result: AccountDecision['result']): AccountDecision {
+  return { customer: null, orders: [], payments: [], ledger: [], instances: [], events: [], audit: { action: 'none', targetType: 'customer', targetId: view.customer.id, details: {} }, result };
+}
