@@ -108,6 +108,8 @@ export interface MoneyBenchResult {
   listOrders: { own20: number; admin20: number; admin100: number } | null;
   /** Why parts were skipped. */
   skipped: string[];
+  /** p50/p99 of CreateOrder and PayOrder alone, over all measured runs' pairs; null without NodeBill. */
+  calls: { createOrder: { p50Ms: number; p99Ms: number }; payOrder: { p50Ms: number; p99Ms: number } } | null;
   /** Rows the database holds after the create-and-pay runs, to check the driver's counts against. */
   check: { paidOrders: number; driverPaid: number; unpaidOrders: number } | null;
 }
@@ -124,6 +126,8 @@ interface MoneyCluster {
   productId: string;
   providerInterfaceId: string;
   customers: Array<{ id: string; apiKey: string }>;
+  /** Where the customers' API keys came from. */
+  credentials: string;
   close(): Promise<void>;
 }
 
@@ -136,10 +140,10 @@ function jobsOff(): Record<string, Record<string, unknown>> {
  * An API key of `customerId`: from ApiKeyService.CreateApiKey (admin), or — while that RPC is
  * not served — a key row written into api_keys as the service stores it (SHA-256 of the key).
  */
-async function apiKeyOf(server: RunningServer, adminToken: string, database: TestDatabase, customerId: string): Promise<string> {
+async function apiKeyOf(server: RunningServer, adminToken: string, database: TestDatabase, customerId: string): Promise<{ key: string; source: string }> {
   try {
     const created = await grpcClient(ApiKeyService, server.url, bearer(adminToken)).createApiKey({ name: 'bench', customerId });
-    return created.apiKey;
+    return { key: created.apiKey, source: 'ApiKeyService.CreateApiKey' };
   } catch (error) {
     if (!(error instanceof ConnectError) || error.code !== Code.Unimplemented) throw error;
   }
@@ -154,7 +158,7 @@ async function apiKeyOf(server: RunningServer, adminToken: string, database: Tes
   } finally {
     await client.end();
   }
-  return key;
+  return { key, source: 'rows written into api_keys (ApiKeyService not served)' };
 }
 
 /**
@@ -193,12 +197,15 @@ async function startMoneyCluster(options: { workers: number; customers: number; 
     const customersApi = grpcClient(CustomerService, running.url, admin);
     const balances = grpcClient(BalanceService, running.url, admin);
     const customers: Array<{ id: string; apiKey: string }> = [];
+    let credentials = '';
     for (let n = 1; n <= options.customers; n += 1) {
       const id = (await customersApi.createCustomer({ name: `Money bench ${n}`, creditLimit: '0.00' })).customer?.id ?? '';
       if (options.credit !== undefined) await balances.adjustBalance({ customerId: id, amount: options.credit, description: 'bench credit' });
-      customers.push({ id, apiKey: await apiKeyOf(running, adminToken, database, id) });
+      const apiKey = await apiKeyOf(running, adminToken, database, id);
+      credentials = apiKey.source;
+      customers.push({ id, apiKey: apiKey.key });
     }
-    return { server: running, database, adminToken, productId: product.id, providerInterfaceId, customers, close };
+    return { server: running, database, adminToken, productId: product.id, providerInterfaceId, customers, credentials, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -264,7 +271,12 @@ export async function closedLoop(concurrency: number, seconds: number, failures:
  * CreateOrder then PayOrder (the balance method) as customer `i mod customers` (its API key as
  * bearer token), over connection `i mod connections`.
  */
-export function createAndPay(cluster: Pick<MoneyCluster, 'customers' | 'productId' | 'providerInterfaceId'>, connections: ServiceCall[]): (i: number) => Promise<void> {
+export function createAndPay(
+  cluster: Pick<MoneyCluster, 'customers' | 'productId' | 'providerInterfaceId'>,
+  connections: ServiceCall[],
+  /** When given, each successful call's latency (ms) is added here. */
+  calls?: CallLatencies,
+): (i: number) => Promise<void> {
   const callers = cluster.customers.map((customer) => ({
     metadata: metadataOf(bearer(customer.apiKey)),
     request: create(CreateOrderRequestSchema, {
@@ -275,11 +287,21 @@ export function createAndPay(cluster: Pick<MoneyCluster, 'customers' | 'productI
     const caller = callers[i % callers.length];
     const call = connections[i % connections.length];
     if (!caller || !call) throw new Error('no customers or no connections');
+    const t0 = performance.now();
     const created = await call('createOrder', caller.request, caller.metadata);
+    const t1 = performance.now();
     const orderId = isMessage(created, CreateOrderResponseSchema) ? created.order?.id : undefined;
     if (!orderId) throw new Error('CreateOrder answered without an order id');
     await call('payOrder', create(PayOrderRequestSchema, { orderId, gatewayInterfaceId: BALANCE_GATEWAY_ID }), caller.metadata);
+    calls?.createOrder.push(t1 - t0);
+    calls?.payOrder.push(performance.now() - t1);
   };
+}
+
+/** Latencies (ms) of the single calls of create-and-pay pairs. */
+export interface CallLatencies {
+  createOrder: number[];
+  payOrder: number[];
 }
 
 /** Paid and unpaid orders in the database. */
@@ -310,7 +332,7 @@ function medianOf<T>(runs: T[], field: (run: T) => number): number {
  * Create-and-pay through NodeBill and through pgbench, alternating; null for NodeBill when its
  * cluster does not serve the order RPCs yet.
  */
-async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): Promise<Pick<MoneyBenchResult, 'nodebill' | 'pgbench' | 'ratio' | 'check'>> {
+async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): Promise<Pick<MoneyBenchResult, 'nodebill' | 'pgbench' | 'ratio' | 'check' | 'calls'>> {
   const sqlDatabase = await createAndPayDatabase(options.customers);
   let cluster: MoneyCluster | undefined;
   try {
@@ -323,7 +345,8 @@ async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): 
     }
     const address = cluster ? new URL(cluster.server.url).host : '';
     const connections = cluster ? Array.from({ length: options.connections }, () => serviceClient(OrderService, address)) : [];
-    const operation = cluster ? createAndPay(cluster, connections) : undefined;
+    const calls: CallLatencies = { createOrder: [], payOrder: [] };
+    const operation = cluster ? createAndPay(cluster, connections, calls) : undefined;
     const failures = new Failures();
     // Warm-up: connections, actors, JIT, PostgreSQL caches.
     if (operation) await closedLoop(options.concurrency, 1, failures, operation);
@@ -331,6 +354,8 @@ async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): 
     let nodebill: RunFigures[] | null = operation && !failures.onlyUnimplemented() ? [] : null;
     if (operation && failures.onlyUnimplemented()) skipped.push(`NodeBill create-and-pay: ${failures.summary()}`);
     const warmupFailures = failures.count;
+    calls.createOrder.length = 0;
+    calls.payOrder.length = 0;
     const pgbench: PgbenchFigures[] = [];
     const ratios: number[] = [];
     for (let run = 0; run < options.runs; run += 1) {
@@ -347,6 +372,7 @@ async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): 
       const last = nodebill?.at(-1);
       if (last) ratios.push(last.perSecond / sql.tps);
     }
+    if (cluster) process.stdout.write(`create-and-pay callers authenticate with API keys: ${cluster.credentials}\n`);
     if (failures.count > 0) process.stdout.write(`create-and-pay failures (${failures.count}, ${warmupFailures} in the warm-up): ${failures.summary()}\n`);
     let check: MoneyBenchResult['check'] = null;
     if (cluster && nodebill) {
@@ -354,6 +380,10 @@ async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): 
       const counted = driverPaid(nodebill);
       check = { paidOrders: counts.paid, driverPaid: counted, unpaidOrders: counts.unpaid };
     }
+    const single = (latencies: number[]): { p50Ms: number; p99Ms: number } => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+    };
     return {
       nodebill: nodebill && nodebill.length > 0
         ? { perSecond: medianOf(nodebill, (r) => r.perSecond), p50Ms: medianOf(nodebill, (r) => r.p50Ms), p99Ms: medianOf(nodebill, (r) => r.p99Ms), errors: nodebill.reduce((s, r) => s + r.errors, 0), completed: driverPaid(nodebill) }
@@ -364,6 +394,7 @@ async function createAndPayPart(options: MoneyBenchOptions, skipped: string[]): 
       },
       ratio: ratios.length > 0 ? median(ratios) : null,
       check,
+      calls: nodebill && nodebill.length > 0 ? { createOrder: single(calls.createOrder), payOrder: single(calls.payOrder) } : null,
     };
   } finally {
     await cluster?.close();
@@ -425,6 +456,10 @@ export function printMoneyResult(result: MoneyBenchResult, out: NodeJS.WritableS
     out.write(row('NodeBill CreateOrder + PayOrder', result.nodebill.perSecond.toFixed(0), result.nodebill.p50Ms.toFixed(2), result.nodebill.p99Ms.toFixed(2)));
   } else {
     out.write(row('NodeBill CreateOrder + PayOrder', '—', '—', '—'));
+  }
+  if (result.calls) {
+    out.write(row('  of which CreateOrder (all runs)', '', result.calls.createOrder.p50Ms.toFixed(2), result.calls.createOrder.p99Ms.toFixed(2)));
+    out.write(row('  of which PayOrder (all runs)', '', result.calls.payOrder.p50Ms.toFixed(2), result.calls.payOrder.p99Ms.toFixed(2)));
   }
   out.write(row('pgbench create-and-pay (tps)', result.pgbench.tps.toFixed(0), result.pgbench.p50Ms.toFixed(2), result.pgbench.p99Ms.toFixed(2)));
   if (result.ratio !== null) out.write(`paid orders/s ratio, NodeBill / pgbench: ${result.ratio.toFixed(2)}× (median of paired runs)\n`);
