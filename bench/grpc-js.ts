@@ -46,3 +46,30 @@ export function unaryClient(service: DescService, methodName: string, address: s
       Reflect.apply(method, client, [request, headers, (error: grpc.ServiceError | null, response: AnyMessage) => (error ? reject(error) : resolve(response))]);
     });
 }
+
+/** A unary call of any method of a service, with metadata chosen per call (e.g. the caller's credential). */
+export type ServiceCall = (methodName: string, request: AnyMessage, metadata: grpc.Metadata) => Promise<AnyMessage>;
+
+/** grpc-js metadata holding `headers`; build it once per caller, not once per call. */
+export function metadataOf(headers: Record<string, string>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return metadata;
+}
+
+/**
+ * A grpc-js client of every unary method of `service` on its own HTTP/2 connection
+ * (`grpc.use_local_subchannel_pool`); unlike {@link unaryClient}, the metadata is given per call,
+ * so callers with different credentials can share connections.
+ */
+export function serviceClient(service: DescService, address: string): ServiceCall {
+  const Client = grpc.makeGenericClientConstructor(serviceDefinition(service), service.typeName);
+  const client = new Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  return (methodName, request, metadata) => {
+    const method = Reflect.get(client, methodName);
+    if (typeof method !== 'function') return Promise.reject(new Error(`${service.typeName} has no method ${methodName}`));
+    return new Promise((resolve, reject) => {
+      Reflect.apply(method, client, [request, metadata, (error: grpc.ServiceError | null, response: AnyMessage) => (error ? reject(error) : resolve(response))]);
+    });
+  };
+}

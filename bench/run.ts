@@ -13,6 +13,10 @@
  *
  * The load: BENCH_CONCURRENCY callers (default 32) in closed loops over BENCH_CONNECTIONS grpc-js
  * connections (default 4), BENCH_RUNS runs (default 5) of BENCH_SECONDS (default 2) each.
+ *
+ * Sections: `request` (the above) and `money` (bench/money/main.ts: CreateOrder + PayOrder beside
+ * pgbench's create-and-pay, and ListOrders over 1,000,000 orders). Both run by default;
+ * BENCH_ONLY=request or BENCH_ONLY=money selects one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -29,6 +33,7 @@ import { newId } from '../src/lib/ids.ts';
 import { createTestDatabase } from '../test/support/db.ts';
 import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../test/support/server.ts';
 import { unaryClient, type UnaryCall } from './grpc-js.ts';
+import { printMoneyResult, runMoneyBenchmark } from './money/main.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -216,23 +221,33 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
   }
 }
 
-const bareServer = await startBareServer();
-const results: ClusterResult[] = [];
-try {
-  results.push(await benchCluster('2 workers, no Redis', 2, false, bareServer.url, true));
-  results.push(await benchCluster('1 worker, Redis', 1, true, bareServer.url, false));
-} finally {
-  bareServer.child.kill();
-}
+const SECTIONS = ['request', 'money'] as const;
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && !SECTIONS.some((section) => section === ONLY)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.join(', ')}, not ${ONLY}`);
 
-const out = process.stdout;
-out.write(`\nRequest path: ${RUNS} runs × ${SECONDS} s, ${CONCURRENCY} concurrent callers over ${CONNECTIONS} connections (medians)\n`);
-out.write('cluster                 rpc                req/s    p50 ms   p99 ms\n');
-for (const result of results) {
-  for (const [name, figures] of result.rows) {
-    out.write(`${result.label.padEnd(23)} ${name.padEnd(18)} ${figures.rps.toFixed(0).padStart(6)}  ${figures.p50.toFixed(2).padStart(7)}  ${figures.p99.toFixed(2).padStart(7)}\n`);
+/** The request-path section: the bare server beside two clusters. */
+async function requestSection(): Promise<void> {
+  const bareServer = await startBareServer();
+  const results: ClusterResult[] = [];
+  try {
+    results.push(await benchCluster('2 workers, no Redis', 2, false, bareServer.url, true));
+    results.push(await benchCluster('1 worker, Redis', 1, true, bareServer.url, false));
+  } finally {
+    bareServer.child.kill();
+  }
+
+  const out = process.stdout;
+  out.write(`\nRequest path: ${RUNS} runs × ${SECONDS} s, ${CONCURRENCY} concurrent callers over ${CONNECTIONS} connections (medians)\n`);
+  out.write('cluster                 rpc                req/s    p50 ms   p99 ms\n');
+  for (const result of results) {
+    for (const [name, figures] of result.rows) {
+      out.write(`${result.label.padEnd(23)} ${name.padEnd(18)} ${figures.rps.toFixed(0).padStart(6)}  ${figures.p50.toFixed(2).padStart(7)}  ${figures.p99.toFixed(2).padStart(7)}\n`);
+    }
+  }
+  for (const result of results) {
+    out.write(`GetMe request-path ratio, NodeBill / bare grpc-js (${result.label}): ${result.ratio.toFixed(2)}× (target ≥ 0.50×)\n`);
   }
 }
-for (const result of results) {
-  out.write(`GetMe request-path ratio, NodeBill / bare grpc-js (${result.label}): ${result.ratio.toFixed(2)}× (target ≥ 0.50×)\n`);
-}
+
+if (ONLY === undefined || ONLY === 'request') await requestSection();
+if (ONLY === undefined || ONLY === 'money') printMoneyResult(await runMoneyBenchmark());
