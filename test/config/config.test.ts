@@ -89,6 +89,15 @@ describe('loadConfig: defaults', () => {
         state_max_keys: 1000,
       },
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
+      jobs: {
+        enabled: true,
+        max_attempts: 8,
+        backoff_base_ms: 1000,
+        backoff_max_ms: 300_000,
+        concurrency: 8,
+        poll_interval_ms: 1000,
+        queued_timeout_secs: 120,
+      },
       log: { level: 'info', format: 'pretty' },
       data_dir: path.join(dir, '.data'),
     });

@@ -12,6 +12,7 @@ import { Migration0003OrdersAndBilling } from './0003-orders-and-billing.ts';
 import { Migration0004SupportAndOperations } from './0004-support-and-operations.ts';
 import { Migration0005CacheInvalidationTriggers } from './0005-cache-invalidation-triggers.ts';
 import { Migration0006CustomerCommands } from './0006-customer-commands.ts';
+import { Migration0007OutboxDelivery } from './0007-outbox-delivery.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0004-support-and-operations', class: Migration0004SupportAndOperations },
   { name: '0005-cache-invalidation-triggers', class: Migration0005CacheInvalidationTriggers },
   { name: '0006-customer-commands', class: Migration0006CustomerCommands },
+  { name: '0007-outbox-delivery', class: Migration0007OutboxDelivery },
 ];
