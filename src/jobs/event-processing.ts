@@ -96,6 +96,8 @@ export function createEventProcessing(options: EventProcessingOptions): EventPro
       const backlog = await countBacklog(pool);
       for (const [status, count] of Object.entries(backlog)) metrics.outboxBacklog.set({ status }, count);
     }
+    // Just created and still connecting: neither relay nor take from the table yet (onReady nudges).
+    if (transport !== null && transport.state() === 'starting') return false;
     if (transport !== null && transport.usable()) {
       try {
         const queue = transport;
@@ -160,7 +162,7 @@ export function createEventProcessing(options: EventProcessingOptions): EventPro
         return;
       }
       if (redisUrl !== null) {
-        transport = new QueueTransport({ redisUrl, prefix: redisPrefix, concurrency: config.concurrency, retryDelayMs: config.backoff_base_ms, process: processJob, log });
+        transport = new QueueTransport({ redisUrl, prefix: redisPrefix, concurrency: config.concurrency, retryDelayMs: config.backoff_base_ms, process: processJob, onReady: () => nudge(), log });
         transport.startWorker();
       }
       schedule(0);

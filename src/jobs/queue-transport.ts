@@ -29,6 +29,8 @@ export interface QueueTransportOptions {
   retryDelayMs: number;
   /** Runs one job; throwing makes BullMQ retry the delivery. */
   process: (eventId: string) => Promise<void>;
+  /** Called whenever the connection becomes ready (first connect and every reconnect). */
+  onReady: () => void;
   log: Logger;
 }
 
@@ -41,6 +43,8 @@ export class QueueTransport {
   private readonly queue: Queue<EventJobData>;
   private worker: Worker<EventJobData> | null = null;
   private readonly options: QueueTransportOptions;
+  /** Set by a connection error or loss, cleared when ready: tells "down" from "still connecting". */
+  private lost = false;
 
   constructor(options: QueueTransportOptions) {
     this.options = options;
@@ -51,8 +55,16 @@ export class QueueTransport {
       maxRetriesPerRequest: 1,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
+    // Errors are reported through state() by the caller, once per change.
     this.connection.on('error', () => {
-      // Reported through usable() by the caller, once per change.
+      this.lost = true;
+    });
+    this.connection.on('close', () => {
+      this.lost = true;
+    });
+    this.connection.on('ready', () => {
+      this.lost = false;
+      options.onReady();
     });
     this.queue = new Queue<EventJobData>(EVENTS_QUEUE, { connection: this.connection, prefix: options.prefix });
     this.queue.on('error', () => {});
@@ -61,6 +73,12 @@ export class QueueTransport {
   /** True while the queue's Redis connection is ready. */
   usable(): boolean {
     return this.connection.status === 'ready';
+  }
+
+  /** `ready`; `starting` before the first connection attempt ended; `down` after an error or a lost connection. */
+  state(): 'ready' | 'starting' | 'down' {
+    if (this.usable()) return 'ready';
+    return this.lost ? 'down' : 'starting';
   }
 
   /** Starts the worker (idempotent). */
