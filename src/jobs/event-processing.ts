@@ -74,9 +74,10 @@ export function createEventProcessing(options: EventProcessingOptions): EventPro
     return run;
   };
 
-  const processJob = async (eventId: string): Promise<void> => {
+  const processJob = async (eventId: string, eventType: string): Promise<void> => {
     if (stopped) throw new Error('this worker is stopping');
     const outcome = await claimEvent(pool, eventId, token(), config.poll_interval_ms);
+    metrics.eventDeliveries.inc({ type: eventType, outcome: outcome.kind === 'not_claimable' ? 'stale' : outcome.kind });
     if (outcome.kind === 'claimed') await track(outcome.claimed, 'queue');
   };
 

@@ -28,7 +28,7 @@ export interface QueueTransportOptions {
   /** Delay of BullMQ's own retries of a job whose processing threw (not the handler's failures). */
   retryDelayMs: number;
   /** Runs one job; throwing makes BullMQ retry the delivery. */
-  process: (eventId: string) => Promise<void>;
+  process: (eventId: string, eventType: string) => Promise<void>;
   /** Called whenever the connection becomes ready (first connect and every reconnect). */
   onReady: () => void;
   log: Logger;
@@ -88,7 +88,7 @@ export class QueueTransport {
     this.worker = new Worker<EventJobData>(
       EVENTS_QUEUE,
       async (job: Job<EventJobData>) => {
-        await options.process(job.data.eventId);
+        await options.process(job.data.eventId, job.name);
       },
       {
         connection: { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) },

@@ -9,6 +9,7 @@ import { migratedTestDatabase, type MigratedTestDatabase } from '../support/db.t
 import {
   CallLog,
   capturingLog,
+  deliveryCount,
   deletePrefix,
   eventStates,
   insertEvents,
@@ -182,7 +183,10 @@ describe('outbox delivery with Redis', () => {
     await waitForStatus(pool, ids, ['done']);
     await Promise.all([a.stop(), b.stop()]);
 
-    // A relay that added an event twice, or two claims of one row, would show as a second call.
+    // A relay that added an event twice would show as a second delivery (refused by the claim),
+    // two claims of one row as a second call.
+    expect(await deliveryCount(type, 'stale')).toBe(0);
+    expect(await deliveryCount(type, 'claimed')).toBe(ids.length);
     expect(calls.calls.size).toBe(ids.length);
     expect([...calls.calls.entries()].filter(([, n]) => n !== 1)).toEqual([]);
     expect(calls.maxConcurrent).toBe(1);

@@ -156,3 +156,9 @@ export class CallLog {
     return sum;
   }
 }
+
+/** The current value of nodebill_outbox_deliveries_total for these labels (0 when absent). */
+export async function deliveryCount(type: string, outcome: 'claimed' | 'stale' | 'deferred'): Promise<number> {
+  const { values } = await metrics.eventDeliveries.get();
+  return values.find((v) => v.labels.type === type && v.labels.outcome === outcome)?.value ?? 0;
+}
