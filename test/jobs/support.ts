@@ -3,6 +3,7 @@
  * and real Redis (a unique BullMQ prefix per test, deleted afterwards).
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -161,4 +162,57 @@ export class CallLog {
 export async function deliveryCount(type: string, outcome: 'claimed' | 'stale' | 'deferred'): Promise<number> {
   const { values } = await metrics.eventDeliveries.get();
   return values.find((v) => v.labels.type === type && v.labels.outcome === outcome)?.value ?? 0;
+}
+
+/**
+ * A TCP proxy in front of the test Redis, to take Redis away and bring it back: `cut()` closes
+ * every connection and stops listening, `restore()` listens on the same port again.
+ */
+export class RedisProxy {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  /** The proxy's URL (valid after start()). */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts listening (on a free port the first time, on the same port afterwards). */
+  async start(): Promise<void> {
+    const target = new URL(REDIS_URL);
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (address !== null && typeof address === 'object') this.port = address.port;
+    this.server = server;
+  }
+
+  /** Redis "goes down": every connection is cut and new ones are refused. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Redis "comes back". */
+  async restore(): Promise<void> {
+    await this.start();
+  }
 }
