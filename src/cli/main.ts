@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { loadConfig } from '../../cluster.config.ts';
 import { hashPassword } from '../domain/identity/passwords.ts';
 import { emailProblem, normalizeEmail, passwordProblem, usernameProblem } from '../domain/identity/validation.ts';
@@ -9,11 +10,14 @@ import { ADMIN_ROLES, type AdminRole } from '../domain/identity/principal.ts';
 import { AdminUser } from '../persistence/entities/admin-users.ts';
 import { createOrm } from '../persistence/orm.ts';
 import { rfc3339 } from '../lib/time.ts';
+import { listFailedEvents, retryFailedEvent } from '../jobs/dead-letters.ts';
 
 const USAGE = `NodeBill administration (the RustBill CLI's user commands)
 
   npm run cli -- user create --username NAME --password PASS [--role admin|operator] [--email ADDR]
   npm run cli -- user list
+  npm run cli -- events failed [--limit N]
+  npm run cli -- events retry ID
 
 The database is [db] url / DATABASE_URL, or the running embedded PostgreSQL under data_dir.
 `;
@@ -38,8 +42,61 @@ function databaseUrl(): string {
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/nodebill`;
 }
 
+/**
+ * `events failed`: the dead letters (id, type, order, attempts, last error), oldest failure first;
+ * `events retry ID`: sends one back to pending with attempts reset. Exit code 0, or 1 when the id
+ * is refused (unknown, or not failed), 2 for bad arguments.
+ */
+async function eventsCommand(command: string | undefined, rest: string[]): Promise<number> {
+  if (command !== 'failed' && command !== 'retry') {
+    process.stdout.write(USAGE);
+    return 2;
+  }
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' } } });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    process.stderr.write('--limit must be a whole number of at least 1\n');
+    return 2;
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+  try {
+    if (command === 'failed') {
+      const failed = await listFailedEvents(pool, limit);
+      if (failed.length === 0) {
+        process.stdout.write('no failed events\n');
+        return 0;
+      }
+      for (const event of failed) {
+        const error = (event.lastError ?? '').replace(/\s+/g, ' ');
+        process.stdout.write(`${event.id}  ${event.eventType.padEnd(20)} order ${event.orderId ?? '-'}  attempts ${event.attempts}  failed ${event.failedAt ?? '-'}  ${error}\n`);
+      }
+      return 0;
+    }
+    const [id, extra] = positionals;
+    if (id === undefined || extra !== undefined) {
+      process.stderr.write('usage: npm run cli -- events retry ID\n');
+      return 2;
+    }
+    const outcome = await retryFailedEvent(pool, id);
+    switch (outcome.kind) {
+      case 'retried':
+        process.stdout.write(`event ${id} is pending again (attempts reset); a worker runs it within [jobs] poll_interval_ms\n`);
+        return 0;
+      case 'not_found':
+        process.stderr.write(`no event with id "${id}" (see: npm run cli -- events failed)\n`);
+        return 1;
+      case 'not_failed':
+        process.stderr.write(`event ${id} is ${outcome.status}, not failed: only failed events can be retried\n`);
+        return 1;
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'events') return eventsCommand(command, rest);
   if (group !== 'user' || (command !== 'create' && command !== 'list')) {
     process.stdout.write(USAGE);
     return group === undefined || group === 'help' || group === '--help' ? 0 : 2;

@@ -224,6 +224,33 @@ const pluginsSchema = z
   })
   .prefault({});
 
+const jobsSchema = z
+  .strictObject({
+    /** NodeBill: false = this process relays and consumes no outbox events and runs no periodic jobs (benchmarks). */
+    enabled: z.boolean().default(true),
+    /** Runs of one event's handler before the event is left `failed` (the dead letter an admin retries). */
+    max_attempts: positiveInt('attempts').default(8),
+    /** Delay before the second run of a failed event; doubles with each further failure. */
+    backoff_base_ms: positiveInt('milliseconds').default(1000),
+    /** The longest delay between two runs of a failing event. */
+    backoff_max_ms: positiveInt('milliseconds').default(300_000),
+    /** Events one process handles at once. */
+    concurrency: positiveInt('events').default(8),
+    /** How often the outbox table is checked for events to relay (or, without Redis, to run). */
+    poll_interval_ms: positiveInt('milliseconds').default(1000),
+    /**
+     * How long an event may stay relayed to Redis without being taken, or taken without a sign of
+     * life from its worker, before it is relayed again (a restarted Redis, a crashed worker).
+     */
+    queued_timeout_secs: positiveInt('seconds').default(120),
+  })
+  .superRefine((jobs, ctx) => {
+    if (jobs.backoff_base_ms > jobs.backoff_max_ms) {
+      ctx.addIssue({ code: 'custom', path: ['backoff_base_ms'], message: `must not exceed [jobs] backoff_max_ms (${jobs.backoff_max_ms})` });
+    }
+  })
+  .prefault({});
+
 const clusterSchema = z
   .strictObject({
     /** Worker processes; defaults to the number of CPUs available. */
@@ -269,6 +296,7 @@ export const AppConfigSchema = z.strictObject({
   plugins: pluginsSchema,
   cluster: clusterSchema,
   orders: ordersSchema,
+  jobs: jobsSchema,
   log: logSchema,
   /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */
   data_dir: z.string().min(1, { error: 'must not be empty' }).default('./.data'),

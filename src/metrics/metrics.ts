@@ -52,6 +52,26 @@ export const metrics = {
     help: 'Snapshot writes refused by the version fence (another writer got there first)',
     labelNames: ['kind'] as const,
   }),
+  eventsProcessed: new Counter({
+    name: 'nodebill_outbox_events_processed_total',
+    help: 'Handler runs of outbox events, by event type, outcome (done; retry: failed, runs again after a backoff; failed: failed for the last time, a dead letter; unhandled: no handler, marked done) and path (queue: delivered through BullMQ; table: taken from event_queue directly)',
+    labelNames: ['type', 'outcome', 'path'] as const,
+  }),
+  eventDeliveries: new Counter({
+    name: 'nodebill_outbox_deliveries_total',
+    help: 'BullMQ jobs of outbox events taken by a worker, by event type and outcome (claimed: its handler ran; stale: the event was already done, failed or being run — a repeated delivery; deferred: another event of its order was running)',
+    labelNames: ['type', 'outcome'] as const,
+  }),
+  eventsRelayed: new Counter({
+    name: 'nodebill_outbox_events_relayed_total',
+    help: 'Outbox events relayed from event_queue into the BullMQ queue (again after queued_timeout_secs included)',
+  }),
+  outboxBacklog: new Gauge({
+    name: 'nodebill_outbox_backlog',
+    help: 'Outbox events not finished, by status (pending, queued, processing), as last counted by this process; failed counts dead letters',
+    labelNames: ['status'] as const,
+    aggregator: 'max',
+  }),
   authFailures: new Counter({
     name: 'nodebill_auth_failures_total',
     help: 'Rejected credentials, by kind (password, session, jwt, api_key, rate_limit)',

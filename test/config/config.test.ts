@@ -91,6 +91,15 @@ describe('loadConfig: defaults', () => {
       },
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
       orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
+      jobs: {
+        enabled: true,
+        max_attempts: 8,
+        backoff_base_ms: 1000,
+        backoff_max_ms: 300_000,
+        concurrency: 8,
+        poll_interval_ms: 1000,
+        queued_timeout_secs: 120,
+      },
       log: { level: 'info', format: 'pretty' },
       data_dir: path.join(dir, '.data'),
     });

@@ -1,8 +1,11 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { createdAt, jsonColumn, optionalTime, uuidPrimaryKey } from './columns.ts';
 
-/** Outbox event states: pending → processing → done, or failed after the last attempt. */
-export const OUTBOX_EVENT_STATUSES = ['pending', 'processing', 'done', 'failed'] as const;
+/**
+ * Outbox event states: pending → (queued: relayed into BullMQ) → processing → done, or back to
+ * pending with a backoff after a failed run, or failed after the last attempt (see src/jobs/).
+ */
+export const OUTBOX_EVENT_STATUSES = ['pending', 'queued', 'processing', 'done', 'failed'] as const;
 /** One of {@link OUTBOX_EVENT_STATUSES}. */
 export type OutboxEventStatus = (typeof OUTBOX_EVENT_STATUSES)[number];
 
@@ -19,8 +22,10 @@ export type OutboxEventStatus = (typeof OUTBOX_EVENT_STATUSES)[number];
  *   have null. CHECK: an event with an `orderId` always has its `customerId`. The table has no
  *   foreign keys (an outbox row must never block or be removed by deleting its subject) and is a
  *   Citus reference table in the handbook, so it needs no distribution key.
- * - `attempts`, `lastError`, `availableAt` (earliest next attempt: backoff), `lockedAt` (when a
- *   consumer took it, to recover stuck `processing` rows) and `processedAt` track delivery.
+ * - `attempts` (handler runs started), `lastError`, `availableAt` (earliest next attempt: backoff),
+ *   `lockedAt` (when it was relayed or taken, renewed while its handler runs, to recover lost
+ *   `queued` and stuck `processing` rows), `lockedBy` (the claim of the process running it) and
+ *   `processedAt` track delivery.
  */
 export const OutboxEvent = defineEntity({
   name: 'OutboxEvent',
@@ -36,6 +41,7 @@ export const OutboxEvent = defineEntity({
     lastError: p.text().nullable(),
     availableAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     lockedAt: optionalTime(),
+    lockedBy: p.string().length(128).nullable(),
     processedAt: optionalTime(),
     createdAt: createdAt(),
   },

@@ -13,6 +13,7 @@ import { Migration0004SupportAndOperations } from './0004-support-and-operations
 import { Migration0005CacheInvalidationTriggers } from './0005-cache-invalidation-triggers.ts';
 import { Migration0006CustomerCommands } from './0006-customer-commands.ts';
 import { Migration0007InstanceStatusChecks } from './0007-instance-status-checks.ts';
+import { Migration0008OutboxDelivery } from './0008-outbox-delivery.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0005-cache-invalidation-triggers', class: Migration0005CacheInvalidationTriggers },
   { name: '0006-customer-commands', class: Migration0006CustomerCommands },
   { name: '0007-instance-status-checks', class: Migration0007InstanceStatusChecks },
+  { name: '0008-outbox-delivery', class: Migration0008OutboxDelivery },
 ];
