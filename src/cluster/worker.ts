@@ -27,6 +27,10 @@ import { PgAccountStore } from '../persistence/account-store.ts';
 import pg from 'pg';
 import { pluginGateways } from '../application/payments/plugin-gateways.ts';
 import { SYSTEM_ORIGIN } from '../domain/origin.ts';
+import { moneyEventHandlers } from '../application/events/money-event-handlers.ts';
+import { cancelUnpaidOrders } from '../application/orders/unpaid-orders.ts';
+import { Provisioning } from '../application/provisioning/provisioning.ts';
+import { createEventProcessing, createPeriodicJobs } from '../jobs/index.ts';
 import { createPluginEngine } from '../plugins/engine/index.ts';
 import { createHostServices } from '../plugins/host/index.ts';
 import { PluginRegistry } from '../plugins/registry/registry.ts';
@@ -42,6 +46,10 @@ const ACTOR_IDLE_MS = 5 * 60_000;
 const ACTOR_ASK_TIMEOUT_MS = 10_000;
 /** Connections of the money path's pool per worker. */
 const MONEY_POOL_SIZE = 4;
+/** Connections of the background work's pool per worker (claims, relay, leases). */
+const JOBS_POOL_SIZE = 3;
+/** Instances whose status one refresh run asks their providers about. */
+const INSTANCE_REFRESH_BATCH = 200;
 
 /** How long a revocation waits for the other workers to drop their cached copies. */
 const INVALIDATION_WAIT_MS = 1_000;
@@ -77,7 +85,9 @@ export async function runWorker(): Promise<void> {
   const moneyPool = new pg.Pool({ connectionString: config.db.url, max: MONEY_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   moneyPool.on('error', (error) => log.warn({ err: error }, 'money pool connection failed'));
   let drain: () => void = () => undefined;
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
+  // Set once the event processing exists: a commit that wrote outbox events nudges the relay.
+  let nudgeEvents: () => void = () => undefined;
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool, () => nudgeEvents()), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
@@ -119,6 +129,42 @@ export async function runWorker(): Promise<void> {
     cluster: clusterControl,
     plugins: { registry: pluginRegistry, notifications },
   });
+
+  // Background work (issue 8): outbox events to their handlers (BullMQ, or the table without
+  // Redis), and the periodic jobs, each run once per period across all workers and nodes.
+  const jobsLog = log.child({ component: 'jobs' });
+  const jobsPool = new pg.Pool({ connectionString: config.db.url, max: JOBS_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
+  jobsPool.on('error', (error) => jobsLog.warn({ err: error }, 'jobs pool connection failed'));
+  const provisioning = new Provisioning({
+    accounts: app.money.accounts, reads: app.money.reads, providers: pluginRegistry.providers, gateways, maxAttempts: config.jobs.max_attempts, log: jobsLog,
+  });
+  const redisUrl = config.redis.enabled ? config.redis.url : null;
+  const events = config.jobs.enabled
+    ? createEventProcessing({
+      pool: jobsPool, redisUrl, redisPrefix: config.redis.prefix, config: config.jobs, log: jobsLog, workerId: String(slot),
+      handlers: moneyEventHandlers({ provisioning, notifier: notifications, pool: moneyPool, log: jobsLog }),
+    })
+    : null;
+  const periodic = config.jobs.enabled
+    ? createPeriodicJobs({
+      pool: jobsPool, redisUrl, redisPrefix: config.redis.prefix, log: jobsLog, workerId: String(slot),
+      jobs: [
+        {
+          name: 'orders.unpaid-timeout',
+          everyMs: config.orders.unpaid_check_interval_secs * 1000,
+          run: async () => { await cancelUnpaidOrders({ pool: moneyPool, accounts: app.money.accounts, log: jobsLog }, config.orders.unpaid_timeout_secs); },
+        },
+        {
+          name: 'instances.refresh-status',
+          everyMs: config.orders.instance_refresh_interval_secs * 1000,
+          run: async () => { await app.instances.refreshStatuses({ limit: INSTANCE_REFRESH_BATCH }); },
+        },
+      ],
+    })
+    : null;
+  if (events) nudgeEvents = () => events.nudge();
+  events?.start();
+  periodic?.start();
 
   const limiter = new ConcurrencyLimiter(config.server.max_concurrency, (active, queued) => {
     metrics.inFlight.set(active);
@@ -169,6 +215,8 @@ export async function runWorker(): Promise<void> {
       const flushed = await Promise.race([sessionsClosed.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 2_000).unref())]);
       if (!flushed) native.server.forceShutdown();
       await listener.closeConnections();
+      await periodic?.stop().catch((error: unknown) => jobsLog.warn({ err: error }, 'periodic jobs did not stop cleanly'));
+      await events?.stop().catch((error: unknown) => jobsLog.warn({ err: error }, 'event processing did not stop cleanly'));
       host.shutdown();
       pluginSchedules.stop();
       await pluginEngine.close();
@@ -177,6 +225,7 @@ export async function runWorker(): Promise<void> {
       redis?.disconnect();
       await orm.close(true).catch(() => undefined);
       await moneyPool.end().catch(() => undefined);
+      await jobsPool.end().catch(() => undefined);
       log.info('worker stopped');
       process.exit(0);
     })();

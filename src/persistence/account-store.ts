@@ -43,10 +43,15 @@ const CHECK_VIOLATION = '23514';
 /** See the file comment. */
 export class PgAccountStore implements AccountStore {
   private readonly pool: pg.Pool;
+  private readonly onEventsCommitted: () => void;
 
-  /** @param pool a pool of its own (the money path's statements do not wait behind the ORM's) */
-  constructor(pool: pg.Pool) {
+  /**
+   * @param pool a pool of its own (the money path's statements do not wait behind the ORM's)
+   * @param onEventsCommitted called after a commit that wrote outbox events (to relay them at once)
+   */
+  constructor(pool: pg.Pool, onEventsCommitted: () => void = () => undefined) {
     this.pool = pool;
+    this.onEventsCommitted = onEventsCommitted;
   }
 
   /** @see AccountStore.loadCustomer */
@@ -86,6 +91,7 @@ export class PgAccountStore implements AccountStore {
       try {
         await this.write(client, write);
         await client.query('commit');
+        if (write.decision.events.length > 0) this.onEventsCommitted();
         return { ok: true };
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
