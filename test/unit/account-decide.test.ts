@@ -362,7 +362,8 @@ describe('settle_payment', () => {
     const state = view({ payment: payment(), order: order({ status: 'cancelled' }) });
     const decision = decide(state, settle('29.97'));
     expect(decision.orders).toEqual([]);
-    expect(onlyPayment(decision, 'update')).toMatchObject({ status: 'success', gatewayTxId: 'tx-1' });
+    // Settled as refunded (to the balance): it can never be refunded a second time.
+    expect(onlyPayment(decision, 'update')).toMatchObject({ status: 'refunded', refundedAmount: '29.97', gatewayTxId: 'tx-1' });
     expect(decision.ledger).toEqual([
       { id: 'id-1', type: 'refund', amount: '29.97', balanceBefore: '50.00', balanceAfter: '79.97', referenceId: 'pay1', description: 'payment pay1 arrived for order o1 which is cancelled; credited to the balance' },
     ]);
@@ -538,13 +539,9 @@ describe('refund_payment', () => {
     expectMoneyInvariants(state, decision);
   });
 
-  // BUG: a completed order is among PAID_STATUSES ("its payment may be refunded") and refundAmount
-  // accepts its payment, but the full refund calls transition(completed → refunded), which the
-  // machine does not have: the decision throws failed_precondition / invalid_transition. Partial
-  // refunds go through, so the last cent of a completed order's payment can never be refunded; and
-  // PaymentService.refund has already called the gateway's refund when the command is refused, so
-  // the money leaves through the gateway with no record of it.
-  it.fails('refunds the payment of a completed order in full (BUG: transition completed → refunded throws)', () => {
+  // Found by this suite: the full refund of a completed order's payment used to be refused
+  // (completed → refunded was missing), after the gateway had already refunded.
+  it('refunds the payment of a completed order in full (the order becomes refunded)', () => {
     const state = view({ payment: gatewayPaid, order: order({ status: 'completed' }) });
     const decision = decide(state, refund('29.97', 'gateway'));
     expect(onlyPayment(decision, 'update')).toMatchObject({ status: 'refunded', refundedAmount: '29.97' });
@@ -557,13 +554,9 @@ describe('refund_payment', () => {
     expectMoneyInvariants(state, decision);
   });
 
-  // BUG: money that arrives for an order no longer payable is credited to the balance by
-  // settle_payment (a `refund` entry), but the payment row stays `success` with refunded_amount
-  // 0.00. refund_payment then accepts it again: route balance credits the same money a second
-  // time, route gateway sends it back through the gateway while the balance keeps the credit.
-  // Either way the customer gets the money twice. A payment already credited to the balance should
-  // not be refundable again (e.g. settle it as refunded, or refuse the refund).
-  it.fails('does not refund a second time a late payment already credited to the balance (BUG: double credit)', () => {
+  // Found by this suite: a late payment credited to the balance stayed `success` and could be
+  // refunded a second time; it is now settled as refunded.
+  it('does not refund a second time a late payment already credited to the balance', () => {
     const settled = decide(view({ payment: payment(), order: order({ status: 'cancelled' }) }), { type: 'settle_payment', paymentId: 'pay1', gatewayTxId: 'tx-1', reportedAmount: null });
     expect(settled.customer?.balance).toBe('79.97');
     const paid = onlyPayment(settled, 'update');

@@ -31,9 +31,10 @@ describe('the authorization table', () => {
     expect(() => authorize(method('rustbill.identity.IdentityService', 'GetMe'), anonymous, 'bearer token rejected: expired')).toThrow('bearer token rejected: expired');
   });
 
-  it('lets customers list gateways and providers but not create upstream instances', () => {
+  it('lets customers list gateways and providers and create (pay for) upstream instances, not import them', () => {
     expect(() => authorize(method('rustbill.integration.IntegrationService', 'ListGateways'), customer)).not.toThrow();
     expect(() => authorize(method('rustbill.integration.IntegrationService', 'ListProviders'), customer)).not.toThrow();
-    expect(() => authorize(method('rustbill.integration.IntegrationService', 'CreateUpstreamInstance'), customer)).toThrow(/administrators only/);
+    expect(() => authorize(method('rustbill.integration.IntegrationService', 'CreateUpstreamInstance'), customer)).not.toThrow();
+    expect(() => authorize(method('rustbill.integration.IntegrationService', 'ImportUpstreamInstance'), customer)).toThrow(/administrators only/);
   });
 });

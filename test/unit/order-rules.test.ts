@@ -25,7 +25,7 @@ const SYSTEM: Record<OrderStatus, OrderStatus[]> = {
   suspended: ['active', 'completed', 'refunded', 'cancelled'],
   cancelled: [],
   refunded: [],
-  completed: [],
+  completed: ['refunded'],
 };
 
 /** What an admin may do by hand (UpdateOrder). */
@@ -60,8 +60,9 @@ describe('the system status machine (canTransition)', () => {
     }
   });
 
-  it('has cancelled, refunded and completed as final statuses and never stays in place', () => {
-    for (const final of ['cancelled', 'refunded', 'completed'] as const) for (const to of ALL) expect(canTransition(final, to)).toBe(false);
+  it('has cancelled and refunded as final statuses, completed only going on to refunded, and never stays in place', () => {
+    for (const final of ['cancelled', 'refunded'] as const) for (const to of ALL) expect(canTransition(final, to)).toBe(false);
+    expect(ALL.filter((to) => canTransition('completed', to))).toEqual(['refunded']);
     for (const status of ALL) expect(canTransition(status, status)).toBe(false);
   });
 

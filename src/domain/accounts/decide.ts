@@ -186,9 +186,12 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       } else {
         // The money arrived for an order that is no longer payable (cancelled by the unpaid-order
         // timeout, or paid another way meanwhile): no cent is lost — it is credited to the balance.
+        // The payment is settled as refunded (to the balance) so it can never be refunded again.
         const entry = draft.post('refund', new Decimal(payment.amount), payment.id, `payment ${payment.id} arrived for order ${payment.orderId ?? ''} which is ${order?.status ?? 'gone'}; credited to the balance`);
+        const credited: PaymentState = { ...paid, status: 'refunded', refundedAmount: payment.amount };
+        draft.decision.payments[draft.decision.payments.length - 1] = { op: 'update', row: credited };
         draft.event('payment_received', payment.orderId, { payment_id: payment.id, amount: payment.amount, credited_to_balance: true });
-        draft.decision.result = { payment: paid, entry };
+        draft.decision.result = { payment: credited, entry };
       }
       return draft.finish();
     }

@@ -44,7 +44,8 @@ export interface OrderState {
 
 /**
  * Every transition the system makes, by what makes it (payments, provisioning, refunds, the
- * unpaid-order timeout, admins). A status not listed as a source is final.
+ * unpaid-order timeout, admins). Cancelled and refunded are final; completed only goes on to
+ * refunded.
  */
 const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['paid', 'cancelled'],
@@ -54,7 +55,8 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   suspended: ['active', 'completed', 'refunded', 'cancelled'],
   cancelled: [],
   refunded: [],
-  completed: [],
+  // A finished service may still have its payment refunded (RefundPayment).
+  completed: ['refunded'],
 };
 
 /**
