@@ -37,6 +37,8 @@ export interface AccountStore {
   loadOrder(customerId: string, orderId: string): Promise<OrderState | null>;
   loadPayment(customerId: string, paymentId: string): Promise<PaymentState | null>;
   orderPayments(customerId: string, orderId: string): Promise<PaymentState[]>;
+  /** The outcome recorded under `idempotencyKey` for this customer, or null. */
+  recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null>;
   /** The customer row as it is now (after a conflict). */
   loadCustomer(customerId: string): Promise<CustomerState | null>;
   commit(write: AccountWrite): Promise<AccountCommitResult>;

@@ -161,12 +161,12 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
         orderChildren ??= new OrderChildren(context.self, (orderId) => accounts.loadOrder(customerId, orderId), ORDER_IDLE_MS);
         const children = orderChildren;
         try {
-          const remembered = current.outcomes.get(request.idempotencyKey) ?? (await store.recordedOutcome(customerId, request.idempotencyKey));
+          const remembered = current.outcomes.get(request.idempotencyKey) ?? (request.mayBeRecorded ? await accounts.recordedOutcome(customerId, request.idempotencyKey) : null);
           if (remembered) {
             dispatch(envelope.replyTo, remembered);
             return current;
           }
-          const { reply, snapshot } = await applyAccountCommand({ store: accounts, children, recordedOutcome: (id, key) => store.recordedOutcome(id, key) }, customerId, current.snapshot, request);
+          const { reply, snapshot } = await applyAccountCommand({ store: accounts, children, recordedOutcome: (id, key) => accounts.recordedOutcome(id, key) }, customerId, current.snapshot, request);
           dispatch(envelope.replyTo, reply);
           const outcomes = current.outcomes;
           if (reply.ok && reply.type === 'account') {

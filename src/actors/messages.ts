@@ -47,6 +47,11 @@ export type CustomerRequest =
       /** Who asked (the audit row); null: system work without an audit row. */
       origin: Origin | null;
       command: AccountCommand;
+      /**
+       * False only on the first attempt under a key the server just made: nothing can have been
+       * recorded under it, so the actor skips looking for an earlier outcome.
+       */
+      mayBeRecorded: boolean;
     };
 
 /** Requests that change nothing and may be delivered again after their worker died. */

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import type { AccountCommitResult, AccountStore, AccountWrite } from '../actors/account-store.ts';
+import type { CustomerReply } from '../actors/messages.ts';
 import type { RowWrite } from '../domain/accounts/account.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { alreadyExists, refused } from '../domain/errors.ts';
@@ -60,6 +61,12 @@ export class PgAccountStore implements AccountStore {
       [customerId],
     );
     return rows[0] ? customerOf(rows[0]) : null;
+  }
+
+  /** @see AccountStore.recordedOutcome */
+  async recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null> {
+    const { rows } = await this.pool.query<{ outcome: CustomerReply }>('select outcome from customer_commands where customer_id = $1 and idempotency_key = $2', [customerId, idempotencyKey]);
+    return rows[0]?.outcome ?? null;
   }
 
   /** @see AccountStore.loadOrder */

@@ -39,10 +39,12 @@ export class AccountCommands {
    *   insufficient_funds / invalid_transition, invalid_argument, already_exists, unavailable)
    */
   async run(customerId: string, command: AccountCommand, options: { origin: Origin | null; key: string }): Promise<AccountOutcome> {
-    let reply: CustomerReply = await this.actors.ask(customerId, { type: 'account', idempotencyKey: options.key, origin: options.origin, command });
+    // A key the server made this moment (`nb:…`) has no earlier outcome on its first attempt.
+    const fresh = options.key.startsWith('nb:');
+    let reply: CustomerReply = await this.actors.ask(customerId, { type: 'account', idempotencyKey: options.key, origin: options.origin, command, mayBeRecorded: !fresh });
     for (let retry = 0; retry < RETRIES && !reply.ok && reply.error === 'unavailable'; retry += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100 * (retry + 1)));
-      reply = await this.actors.ask(customerId, { type: 'account', idempotencyKey: options.key, origin: options.origin, command });
+      reply = await this.actors.ask(customerId, { type: 'account', idempotencyKey: options.key, origin: options.origin, command, mayBeRecorded: true });
     }
     if (!reply.ok) throw new DomainError(reply.error, reply.message, reply.reason);
     if (reply.type !== 'account') throw new DomainError('unavailable', 'the customer actor answered out of turn; try again');

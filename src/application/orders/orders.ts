@@ -83,8 +83,7 @@ export class Orders {
     const currency = input.currency === '' ? 'CNY' : input.currency.trim().toUpperCase();
     if (!CURRENCY.test(currency)) throw invalid(`currency "${clip(input.currency, 20)}" must be a currency code such as "CNY"`);
     if (input.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${input.notes.length}`);
-    const product = await this.product(input.productId);
-    await this.provider(input.providerInterfaceId);
+    const product = await this.productOf(input.productId, input.providerInterfaceId);
     if (product.interfaceId !== null && product.interfaceId !== input.providerInterfaceId) {
       throw invalid(`product ${product.id} is sold through provider interface ${product.interfaceId}, not ${input.providerInterfaceId}`);
     }
@@ -175,21 +174,24 @@ export class Orders {
     return { id: row.id, customerId: row.customer_id, status: row.status, amount: moneyOf(row.amount), currency: row.currency, productName: row.product_name, billingCycle: row.billing_cycle };
   }
 
-  private async product(productId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
-    const { rows } = await this.pool.query<{ id: string; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean }>(
-      'select id, name, price_per_month::text as price_per_month, billing_cycles, interface_id, is_active from products where id = $1',
-      [productId],
+  /** The product on sale and the provider it is ordered from, in one query. @throws DomainError not_found, failed_precondition */
+  private async productOf(productId: string, providerInterfaceId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
+    const { rows } = await this.pool.query<{
+      id: string | null; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean;
+      provider_type: string | null; provider_enabled: boolean | null;
+    }>(
+      `select p.id, p.name, p.price_per_month::text as price_per_month, p.billing_cycles, p.interface_id, p.is_active,
+         i.plugin_type as provider_type, i.enabled as provider_enabled
+       from (select 1) one
+       left join products p on p.id = $1
+       left join plugin_interfaces i on i.id = $2`,
+      [productId, providerInterfaceId],
     );
     const row = rows[0];
-    if (!row) throw notFound(`product ${productId} does not exist`);
+    if (!row?.id) throw notFound(`product ${productId} does not exist`);
     if (!row.is_active) throw refused(`product "${row.name}" is not on sale`);
+    if (!row.provider_type || !PROVIDER_TYPES.includes(row.provider_type)) throw notFound(`provider interface ${providerInterfaceId} does not exist`);
+    if (!row.provider_enabled) throw refused(`provider interface ${providerInterfaceId} is disabled`);
     return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, interfaceId: row.interface_id };
-  }
-
-  private async provider(interfaceId: string): Promise<void> {
-    const { rows } = await this.pool.query<{ plugin_type: string; enabled: boolean }>('select plugin_type, enabled from plugin_interfaces where id = $1', [interfaceId]);
-    const row = rows[0];
-    if (!row || !PROVIDER_TYPES.includes(row.plugin_type)) throw notFound(`provider interface ${interfaceId} does not exist`);
-    if (!row.enabled) throw refused(`provider interface ${interfaceId} is disabled`);
   }
 }
