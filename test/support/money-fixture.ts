@@ -61,8 +61,15 @@ export const SPEC = { cpuCores: 2, memoryGb: 4, diskGb: 40, bandwidthMbps: 100, 
  * Starts the bed.
  * @param options.workers cluster workers (default 2); `redis: false` runs without Redis (degraded mode)
  */
-export async function startMoneyBed(options: { workers?: number; redis?: boolean; config?: Record<string, Record<string, unknown>>; env?: Record<string, string> } = {}): Promise<MoneyBed> {
-  const db = await createTestDatabase();
+export async function startMoneyBed(options: {
+  workers?: number;
+  redis?: boolean;
+  config?: Record<string, Record<string, unknown>>;
+  env?: Record<string, string>;
+  /** A database of the caller's (e.g. on a private PostgreSQL); default a fresh one on the shared server. */
+  database?: TestDatabase;
+} = {}): Promise<MoneyBed> {
+  const db = options.database ?? await createTestDatabase();
   const certs = generateTestCertificates();
   const incus = await startIncusServer({ caCert: certs.caCert, serverCert: certs.serverCert, serverKey: certs.serverKey });
   const epay = await startEpayServer();
