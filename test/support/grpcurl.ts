@@ -15,6 +15,8 @@ export interface GrpcurlCommand {
   body: string;
   /** Whether the command sends an authorization header. */
   authorized: boolean;
+  /** The values of its `-H "…"` options, as written (e.g. `$AUTH`, `idempotency-key: k1`). */
+  headers: string[];
 }
 
 /**
@@ -28,7 +30,8 @@ export function grpcurlCommands(markdown: string, service?: string): GrpcurlComm
   for (const match of markdown.matchAll(pattern)) {
     const [, headers = '', body = '{}', path = ''] = match;
     if (service !== undefined && !path.startsWith(`${service}/`)) continue;
-    commands.push({ path, body, authorized: /authorization|\$AUTH/i.test(headers) });
+    const values = [...headers.matchAll(/-H\s+"([^"]*)"/g)].map((header) => header[1] ?? '');
+    commands.push({ path, body, authorized: /authorization|\$[A-Z_]*AUTH/i.test(headers), headers: values });
   }
   return commands;
 }
