@@ -47,6 +47,11 @@ export const metrics = {
     help: 'Actors stopped after being idle (their state is reloaded from the snapshot on the next message), by kind',
     labelNames: ['kind'] as const,
   }),
+  commitBatchSize: new Histogram({
+    name: 'nodebill_account_commit_batch_size',
+    help: 'Money commands committed by one statement (group commit across customers)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+  }),
   snapshotConflicts: new Counter({
     name: 'nodebill_actor_snapshot_conflicts_total',
     help: 'Snapshot writes refused by the version fence (another writer got there first)',
