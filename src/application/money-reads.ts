@@ -26,18 +26,46 @@ function where(filters: Array<[column: string, value: string | undefined]>): { s
   return { sql: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', values };
 }
 
-async function page<R, T>(pool: pg.Pool, table: string, columns: string, filter: { sql: string; values: unknown[] }, at: Page, map: (row: R) => T): Promise<{ items: T[]; total: number }> {
+/** Totals above this many rows are reused for {@link TOTAL_TTL_MS} (counting a million rows costs tens of ms). */
+const CACHED_TOTAL_ABOVE = 10_000;
+/** How long a large total is reused, in ms: page metadata may lag that much behind new rows. */
+const TOTAL_TTL_MS = 2_000;
+
+/**
+ * Exact row counts, with large ones remembered briefly: a page of 100 out of a million orders is a
+ * millisecond, its exact total some 35 ms, so big totals are served up to {@link TOTAL_TTL_MS} old.
+ * Small totals (the usual customer's own list) are always counted afresh.
+ */
+class Totals {
+  private readonly cached = new Map<string, { total: number; until: number }>();
+
+  async count(pool: pg.Pool, table: string, filter: { sql: string; values: unknown[] }): Promise<number> {
+    const key = `${table}|${filter.sql}|${JSON.stringify(filter.values)}`;
+    const hit = this.cached.get(key);
+    if (hit && hit.until > Date.now()) return hit.total;
+    const { rows } = await pool.query<{ n: string }>(`select count(*)::text as n from ${table} ${filter.sql}`, filter.values);
+    const total = Number(rows[0]?.n ?? 0);
+    if (total > CACHED_TOTAL_ABOVE) {
+      if (this.cached.size > 1000) this.cached.clear();
+      this.cached.set(key, { total, until: Date.now() + TOTAL_TTL_MS });
+    }
+    return total;
+  }
+}
+
+async function page<R, T>(pool: pg.Pool, totals: Totals, table: string, columns: string, filter: { sql: string; values: unknown[] }, at: Page, map: (row: R) => T): Promise<{ items: T[]; total: number }> {
   const n = filter.values.length;
-  const [rows, count] = await Promise.all([
+  const [rows, total] = await Promise.all([
     pool.query<R & pg.QueryResultRow>(`select ${columns} from ${table} ${filter.sql} order by created_at desc, id desc limit $${n + 1} offset $${n + 2}`, [...filter.values, at.pageSize, at.offset]),
-    pool.query<{ n: string }>(`select count(*)::text as n from ${table} ${filter.sql}`, filter.values),
+    totals.count(pool, table, filter),
   ]);
-  return { items: rows.rows.map(map), total: Number(count.rows[0]?.n ?? 0) };
+  return { items: rows.rows.map(map), total };
 }
 
 /** See the file comment. */
 export class MoneyReads {
   private readonly pool: pg.Pool;
+  private readonly totals = new Totals();
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -53,7 +81,7 @@ export class MoneyReads {
       const n = built.values.length;
       built.sql = `${built.sql === '' ? 'where' : `${built.sql} and`} (product_name ilike $${n} or id::text ilike $${n})`;
     }
-    return page<OrderRow, OrderState>(this.pool, 'orders', ORDER_COLUMNS, built, at, orderOf);
+    return page<OrderRow, OrderState>(this.pool, this.totals, 'orders', ORDER_COLUMNS, built, at, orderOf);
   }
 
   /** One order (of `customerId` when given). @throws DomainError not_found */
@@ -67,7 +95,7 @@ export class MoneyReads {
   /** A page of payments. */
   async payments(filter: { customerId?: string; orderId?: string; invoiceId?: string; gatewayInterfaceId?: string; status?: string }, at: Page): Promise<{ items: PaymentState[]; total: number }> {
     const built = where([['customer_id', filter.customerId], ['order_id', filter.orderId], ['invoice_id', filter.invoiceId], ['gateway_interface_id', filter.gatewayInterfaceId], ['status', filter.status]]);
-    return page<PaymentRow, PaymentState>(this.pool, 'payments', PAYMENT_COLUMNS, built, at, paymentOf);
+    return page<PaymentRow, PaymentState>(this.pool, this.totals, 'payments', PAYMENT_COLUMNS, built, at, paymentOf);
   }
 
   /** One payment (of `customerId` when given). @throws DomainError not_found */
@@ -81,6 +109,6 @@ export class MoneyReads {
   /** A page of ledger entries. */
   async ledger(filter: { customerId?: string; type?: string }, at: Page): Promise<{ items: Array<LedgerEntry & { customerId: string; createdAt: string }>; total: number }> {
     const built = where([['customer_id', filter.customerId], ['transaction_type', filter.type]]);
-    return page<LedgerRow, LedgerEntry & { customerId: string; createdAt: string }>(this.pool, 'balance_transactions', LEDGER_COLUMNS, built, at, ledgerEntryOf);
+    return page<LedgerRow, LedgerEntry & { customerId: string; createdAt: string }>(this.pool, this.totals, 'balance_transactions', LEDGER_COLUMNS, built, at, ledgerEntryOf);
   }
 }
