@@ -8,6 +8,7 @@
  * Every step is an actor command keyed by the order, so a retried or duplicated event acts once.
  */
 import type { Logger } from 'pino';
+import type { OutboxEvent } from '../../jobs/types.ts';
 import type { RefundRoute } from '../../domain/accounts/account.ts';
 import { Decimal } from 'decimal.js';
 import { formatMoney } from '../../domain/money.ts';
@@ -20,16 +21,8 @@ import type { AccountCommands } from '../accounts/account-commands.ts';
 import type { MoneyReads } from '../money-reads.ts';
 import type { PaymentGateways } from '../payments/gateway-port.ts';
 
-/** An outbox event as the event processing hands it over (src/jobs/types.ts OutboxEvent). */
-export interface SagaEvent {
-  id: string;
-  eventType: string;
-  payload: Record<string, unknown>;
-  customerId: string | null;
-  orderId: string | null;
-  /** Earlier attempts of this event (0 on the first). */
-  attempts: number;
-}
+/** An outbox event as the event processing hands it over (`attempts`: earlier runs, 0 on the first). */
+export type SagaEvent = OutboxEvent;
 
 /** The provider side of provisioning (the plugin registry's ProviderCalls). */
 export interface InstanceCreator {
