@@ -1,4 +1,4 @@
-import type { AccountDecision } from '../domain/accounts/account.ts';
+import type { AccountDecision, InvoiceDue } from '../domain/accounts/account.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import type { DomainError } from '../domain/errors.ts';
 import type { OrderState } from '../domain/orders/order.ts';
@@ -37,6 +37,7 @@ export interface AccountStore {
   loadOrder(customerId: string, orderId: string): Promise<OrderState | null>;
   loadPayment(customerId: string, paymentId: string): Promise<PaymentState | null>;
   orderPayments(customerId: string, orderId: string): Promise<PaymentState[]>;
+  loadInvoice(customerId: string, invoiceId: string): Promise<InvoiceDue | null>;
   /** The outcome recorded under `idempotencyKey` for this customer, or null. */
   recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null>;
   /** The customer row as it is now (after a conflict). */

@@ -6,7 +6,8 @@
  * - `c` updates the customers whose version is still the one their command was decided on (the
  *   fence); every other write joins `c` on its customer, so a customer whose fence failed writes
  *   nothing at all, while the others of the batch commit.
- * - Order updates and deletes are fenced by the order's own version; the recorded outcome
+ * - Order updates and deletes are fenced by the order's own version, invoice payments by the
+ *   invoice's status; the recorded outcome
  *   (`customer_commands`, unique per customer and key) must be new. When any of these did not
  *   write for a committed customer, the closing division by zero aborts the whole statement (the
  *   batcher then commits the batch's writes one by one, to find which one it was).
@@ -19,7 +20,7 @@ import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
 
 /** The name the statement is prepared under on each connection. */
-export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch';
+export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v2';
 
 function orderColumns(order: OrderState): Record<string, unknown> {
   return {
@@ -86,6 +87,9 @@ export function commitValues(writes: readonly AccountWrite[]): unknown[] {
     JSON.stringify(writes.map((write) => ({
       customer_id: write.customerId, idempotency_key: write.idempotencyKey, command_type: write.commandType.slice(0, 32), outcome: { ...write.outcome, replayed: true },
     }))),
+    JSON.stringify(writes.flatMap((write) => write.decision.invoices.map((entry) => ({
+      id: entry.row.id, customer_id: write.customerId, status: entry.row.status, paid_amount: entry.row.paidAmount, paid_at: entry.row.paidAt, expected: entry.expectedStatus,
+    })))),
   ];
 }
 
@@ -139,6 +143,12 @@ with c as (
   select r.id, r.admin_user_id, r.admin_username, r.action, r.target_type, r.target_id, r.details, r.client_address, r.request_id
   from jsonb_to_recordset($11::jsonb) r(id uuid, customer_id uuid, admin_user_id uuid, admin_username text, action text, target_type text, target_id text,
     details jsonb, client_address text, request_id text) join c on c.id = r.customer_id returning 1
+), iu_in as (
+  select r.* from jsonb_to_recordset($13::jsonb) r(id uuid, customer_id uuid, status text, paid_amount numeric, paid_at timestamptz, expected text)
+  join c on c.id = r.customer_id
+), iu as (
+  update invoices i set status = r.status, paid_amount = r.paid_amount, paid_at = coalesce(r.paid_at, i.paid_at), updated_at = now()
+  from iu_in r where i.id = r.id and i.customer_id = r.customer_id and i.status = r.expected returning 1
 ), cc as (
   insert into customer_commands (customer_id, idempotency_key, command_type, outcome)
   select r.customer_id, r.idempotency_key, r.command_type, r.outcome
@@ -147,5 +157,6 @@ with c as (
 )
 select array(select id from c)::text[] as committed,
   1 / (case when (select count(*) from ou) = (select count(*) from ou_in) and (select count(*) from od) = (select count(*) from od_in)
+    and (select count(*) from iu) = (select count(*) from iu_in)
     and (select count(*) from cc) = (select count(*) from c) then 1 else 0 end) as fenced
 `;

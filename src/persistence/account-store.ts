@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import type { AccountCommitResult, AccountStore, AccountWrite } from '../actors/account-store.ts';
 import type { CustomerReply } from '../actors/messages.ts';
-import type { RowWrite } from '../domain/accounts/account.ts';
+import type { InvoiceDue, RowWrite } from '../domain/accounts/account.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { alreadyExists, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
@@ -95,6 +95,16 @@ export class PgAccountStore implements AccountStore {
   async loadPayment(customerId: string, paymentId: string): Promise<PaymentState | null> {
     const { rows } = await this.pool.query<PaymentRow>(`select ${PAYMENT_COLUMNS} from payments where id = $1 and customer_id = $2`, [paymentId, customerId]);
     return rows[0] ? paymentOf(rows[0]) : null;
+  }
+
+  /** @see AccountStore.loadInvoice */
+  async loadInvoice(customerId: string, invoiceId: string): Promise<InvoiceDue | null> {
+    const { rows } = await this.pool.query<{ id: string; customer_id: string; invoice_number: string; status: string; total_amount: string; paid_amount: string }>(
+      'select id, customer_id, invoice_number, status, total_amount::text, paid_amount::text from invoices where id = $1 and customer_id = $2',
+      [invoiceId, customerId],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, customerId: row.customer_id, invoiceNumber: row.invoice_number, status: row.status, totalAmount: moneyOf(row.total_amount), paidAmount: moneyOf(row.paid_amount) } : null;
   }
 
   /** @see AccountStore.orderPayments */

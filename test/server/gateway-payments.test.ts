@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode } from '../support/expect-code.ts';
 import { queryRows } from '../support/db.ts';
 import { epaySign } from '../support/counterparts/epay.ts';
-import { moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { BALANCE, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { newId } from '../../src/lib/ids.ts';
 
 let bed: MoneyBed;
 
@@ -93,6 +94,46 @@ describe('an order paid through EPay', () => {
     expect(rest.payment?.status).toBe('refunded');
     expect((await buyer.api.balance.getBalance({})).balance).toBe('15.00');
     await expectCode(bed.admin.payments.refundPayment({ paymentId, amount: '0.01' }), Code.FailedPrecondition);
+  });
+});
+
+/** An invoice row as BillingService writes it (status, total), for paying it here. */
+async function invoice(customerId: string, status: string, total: string): Promise<string> {
+  const id = newId();
+  await queryRows(bed.db.url, `insert into invoices (id, invoice_number, customer_id, billing_period_start, billing_period_end, amount, tax_amount, total_amount, status, due_date)
+    values ($1, $2, $3, '2026-11-01', '2026-11-30', $4, 0, $4, $5, '2026-12-15')`, [id, `INV-2026-${id.slice(-6)}`, customerId, total, status]);
+  return id;
+}
+
+describe('paying an invoice', () => {
+  it('from the balance: one ledger entry, the invoice paid; a draft or another customer\'s invoice is refused', async () => {
+    const buyer = await bed.customer('100.00');
+    const stranger = await bed.customer('100.00');
+    const issued = await invoice(buyer.customerId, 'issued', '30.00');
+    const paid = await buyer.api.payments.createPayment({ orderId: '', invoiceId: issued, gatewayInterfaceId: BALANCE, returnUrl: '' });
+    expect(paid.payment).toMatchObject({ status: 'success', amount: '30.00', invoiceId: issued });
+    expect((await buyer.api.balance.getBalance({})).balance).toBe('70.00');
+    const [row] = await queryRows<{ status: string; paid_amount: string }>(bed.db.url, 'select status, paid_amount::text from invoices where id = $1', [issued]);
+    expect(row).toEqual({ status: 'paid', paid_amount: '30.00' });
+    await expectCode(buyer.api.payments.createPayment({ orderId: '', invoiceId: issued, gatewayInterfaceId: BALANCE, returnUrl: '' }), Code.FailedPrecondition, /is paid/);
+    await expectCode(buyer.api.payments.createPayment({ orderId: '', invoiceId: await invoice(buyer.customerId, 'draft', '5.00'), gatewayInterfaceId: BALANCE, returnUrl: '' }), Code.FailedPrecondition, /draft/);
+    await expectCode(stranger.api.payments.createPayment({ orderId: '', invoiceId: await invoice(buyer.customerId, 'issued', '5.00'), gatewayInterfaceId: BALANCE, returnUrl: '' }), Code.NotFound);
+    expect((await stranger.api.balance.getBalance({})).balance).toBe('100.00');
+  });
+
+  it('through EPay: paid by the notify, once', async () => {
+    const buyer = await bed.customer();
+    const overdue = await invoice(buyer.customerId, 'overdue', '42.50');
+    const started = await buyer.api.payments.createPayment({ orderId: '', invoiceId: overdue, gatewayInterfaceId: bed.gatewayId, returnUrl: '' });
+    expect(started.payment).toMatchObject({ status: 'pending', amount: '42.50' });
+    await openPaymentPage(started.paymentUrl);
+    expect((await bed.epay.pay(started.payment?.id ?? '')).body).toBe('success');
+    expect((await bed.epay.notify(started.payment?.id ?? '')).body).toBe('success');
+    const [row] = await queryRows<{ status: string; paid_amount: string }>(bed.db.url, 'select status, paid_amount::text from invoices where id = $1', [overdue]);
+    expect(row).toEqual({ status: 'paid', paid_amount: '42.50' });
+    const events = await queryRows<{ n: string }>(bed.db.url, "select count(*)::text as n from event_queue where event_type = 'invoice_paid' and payload->>'invoice_id' = $1", [overdue]);
+    expect(events[0]?.n).toBe('1');
+    expect((await buyer.api.balance.getBalance({})).balance).toBe('0.00');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { refusal } from '../support/refusal.ts';
 import { accountNeeds, decideAccount, followUpOrderId, type DecisionContext } from '../../src/domain/accounts/decide.ts';
-import type { AccountCommand, AccountDecision, AccountView, NewGatewayPayment, NewOrder, ProvisionedInstance } from '../../src/domain/accounts/account.ts';
+import type { AccountCommand, AccountDecision, AccountView, InvoiceDue, NewGatewayPayment, NewOrder, ProvisionedInstance } from '../../src/domain/accounts/account.ts';
 import type { CustomerState } from '../../src/domain/customers/customer.ts';
 import type { OrderState, OrderStatus } from '../../src/domain/orders/order.ts';
 import type { PaymentState } from '../../src/domain/payments/payment.ts';
@@ -41,7 +41,7 @@ function payment(overrides: Partial<PaymentState> = {}): PaymentState {
 }
 
 function view(overrides: Partial<AccountView> = {}): AccountView {
-  return { customer: customer(), order: null, payment: null, orderPayments: [], ...overrides };
+  return { customer: customer(), order: null, payment: null, orderPayments: [], invoice: null, ...overrides };
 }
 
 const newOrder: NewOrder = {
@@ -109,20 +109,22 @@ const ALL_STATUSES: OrderStatus[] = ['pending', 'paid', 'provisioning', 'active'
 describe('accountNeeds and followUpOrderId', () => {
   const instance: ProvisionedInstance = { id: 'i1', providerInstanceId: 'srv-1', status: 'running', ipAddress: '10.0.0.1', serverSpec: {} };
   const gateway: NewGatewayPayment = {
-    id: 'pay1', kind: 'order', orderId: 'o9', amount: '1.00', currency: 'USD', gatewayInterfaceId: 'gw1', gatewayPaymentId: 'g', paymentUrl: null, qrCode: null, instructions: null, returnUrl: null,
+    id: 'pay1', kind: 'order', orderId: 'o9', invoiceId: null, amount: '1.00', currency: 'USD', gatewayInterfaceId: 'gw1', gatewayPaymentId: 'g', paymentUrl: null, qrCode: null, instructions: null, returnUrl: null,
   };
 
   it('names what each command needs loaded', () => {
-    const none = { orderId: null, paymentId: null, orderPayments: false };
+    const none = { orderId: null, paymentId: null, invoiceId: null, orderPayments: false };
     expect(accountNeeds({ type: 'create_order', order: newOrder, payFromBalance: true })).toEqual(none);
     expect(accountNeeds({ type: 'adjust_balance', amount: '1', description: 'x' })).toEqual(none);
-    expect(accountNeeds({ type: 'start_payment', payment: gateway })).toEqual({ orderId: 'o9', paymentId: null, orderPayments: false });
+    expect(accountNeeds({ type: 'start_payment', payment: gateway })).toEqual({ orderId: 'o9', paymentId: null, invoiceId: null, orderPayments: false });
     expect(accountNeeds({ type: 'start_payment', payment: { ...gateway, kind: 'recharge', orderId: null } })).toEqual(none);
-    expect(accountNeeds({ type: 'settle_payment', paymentId: 'p', gatewayTxId: null, reportedAmount: null })).toEqual({ orderId: null, paymentId: 'p', orderPayments: false });
-    expect(accountNeeds({ type: 'fail_payment', paymentId: 'p' })).toEqual({ orderId: null, paymentId: 'p', orderPayments: false });
-    expect(accountNeeds({ type: 'refund_payment', paymentId: 'p', amount: '1', route: 'balance' })).toEqual({ orderId: null, paymentId: 'p', orderPayments: false });
-    expect(accountNeeds({ type: 'delete_order', orderId: 'o' })).toEqual({ orderId: 'o', paymentId: null, orderPayments: true });
-    expect(accountNeeds({ type: 'fail_provisioning', orderId: 'o', reason: 'r', routes: {} })).toEqual({ orderId: 'o', paymentId: null, orderPayments: true });
+    expect(accountNeeds({ type: 'settle_payment', paymentId: 'p', gatewayTxId: null, reportedAmount: null })).toEqual({ orderId: null, paymentId: 'p', invoiceId: null, orderPayments: false });
+    expect(accountNeeds({ type: 'fail_payment', paymentId: 'p' })).toEqual({ orderId: null, paymentId: 'p', invoiceId: null, orderPayments: false });
+    expect(accountNeeds({ type: 'refund_payment', paymentId: 'p', amount: '1', route: 'balance' })).toEqual({ orderId: null, paymentId: 'p', invoiceId: null, orderPayments: false });
+    expect(accountNeeds({ type: 'delete_order', orderId: 'o' })).toEqual({ orderId: 'o', paymentId: null, invoiceId: null, orderPayments: true });
+    expect(accountNeeds({ type: 'fail_provisioning', orderId: 'o', reason: 'r', routes: {} })).toEqual({ orderId: 'o', paymentId: null, invoiceId: null, orderPayments: true });
+    expect(accountNeeds({ type: 'pay_invoice', invoiceId: 'inv1' })).toEqual({ orderId: null, paymentId: null, invoiceId: 'inv1', orderPayments: false });
+    expect(accountNeeds({ type: 'start_payment', payment: { ...gateway, kind: 'invoice', orderId: null, invoiceId: 'inv1' } })).toEqual({ orderId: null, paymentId: null, invoiceId: 'inv1', orderPayments: false });
     for (const command of [
       { type: 'pay_order', orderId: 'o' },
       { type: 'update_order', orderId: 'o', notes: 'n' },
@@ -130,7 +132,7 @@ describe('accountNeeds and followUpOrderId', () => {
       { type: 'start_provisioning', orderId: 'o' },
       { type: 'complete_provisioning', orderId: 'o', instance },
     ] as AccountCommand[]) {
-      expect(accountNeeds(command)).toEqual({ orderId: 'o', paymentId: null, orderPayments: false });
+      expect(accountNeeds(command)).toEqual({ orderId: 'o', paymentId: null, invoiceId: null, orderPayments: false });
     }
   });
 
@@ -270,7 +272,7 @@ describe('pay_order', () => {
 
 describe('start_payment', () => {
   const gateway: NewGatewayPayment = {
-    id: 'pay1', kind: 'order', orderId: 'o1', amount: '29.97', currency: 'USD', gatewayInterfaceId: 'gw1', gatewayPaymentId: 'gwp1',
+    id: 'pay1', kind: 'order', orderId: 'o1', invoiceId: null, amount: '29.97', currency: 'USD', gatewayInterfaceId: 'gw1', gatewayPaymentId: 'gwp1',
     paymentUrl: 'https://pay.example/1', qrCode: 'qr', instructions: 'scan', returnUrl: 'https://shop.example/back',
   };
 
@@ -879,5 +881,57 @@ describe('determinism', () => {
     const second = decide(state, { type: 'pay_order', orderId: 'o1' });
     expect(first).toEqual(second);
     expect(state).toEqual(snapshot);
+  });
+});
+
+function gatewayInput(): NewGatewayPayment {
+  return {
+    id: 'payi', kind: 'order', orderId: 'o1', invoiceId: null, amount: '29.97', currency: 'CNY', gatewayInterfaceId: 'gw1', gatewayPaymentId: 'gwpi',
+    paymentUrl: 'https://pay.example/i', qrCode: null, instructions: null, returnUrl: null,
+  };
+}
+
+describe('pay_invoice and invoice payments', () => {
+  const due = (overrides: Partial<InvoiceDue> = {}): InvoiceDue => ({ id: 'inv1', customerId: 'c1', invoiceNumber: 'INV-2026-000001', status: 'issued', totalAmount: '30.00', paidAmount: '0.00', ...overrides });
+
+  it('pays what is due from the balance: a payment entry, a successful invoice payment, the invoice paid and invoice_paid', () => {
+    const state = view({ invoice: due() });
+    const decision = decide(state, { type: 'pay_invoice', invoiceId: 'inv1' });
+    expect(decision.ledger.map((entry) => [entry.type, entry.amount, entry.referenceId])).toEqual([['payment', '-30.00', 'inv1']]);
+    expect(onlyPayment(decision, 'insert')).toMatchObject({ kind: 'invoice', invoiceId: 'inv1', orderId: null, status: 'success', amount: '30.00' });
+    expect(decision.invoices).toEqual([{ row: { ...due(), status: 'paid', paidAmount: '30.00', paidAt: NOW }, expectedStatus: 'issued' }]);
+    expect(decision.events.map((event) => event.eventType)).toEqual(['invoice_paid']);
+    expectMoneyInvariants(state, decision);
+  });
+
+  it('pays only what is left on a partly paid overdue invoice', () => {
+    const decision = decide(view({ invoice: due({ status: 'overdue', paidAmount: '10.00' }) }), { type: 'pay_invoice', invoiceId: 'inv1' });
+    expect(decision.ledger[0]?.amount).toBe('-20.00');
+    expect(decision.invoices[0]?.row.status).toBe('paid');
+  });
+
+  it('refuses a draft, paid or cancelled invoice, another customer\'s, and a short balance', () => {
+    for (const status of ['draft', 'paid', 'cancelled']) {
+      const error = refusal(() => decide(view({ invoice: due({ status }) }), { type: 'pay_invoice', invoiceId: 'inv1' }));
+      expect([error.kind, error.reason]).toEqual(['failed_precondition', 'invalid_transition']);
+    }
+    expect(refusal(() => decide(view({ invoice: due({ customerId: 'c2' }) }), { type: 'pay_invoice', invoiceId: 'inv1' })).kind).toBe('not_found');
+    expect(refusal(() => decide(view({ invoice: due({ totalAmount: '500.00' }) }), { type: 'pay_invoice', invoiceId: 'inv1' })).reason).toBe('insufficient_funds');
+  });
+
+  it('records a gateway payment of an invoice only for the amount due, and settles it onto the invoice', () => {
+    const input: NewGatewayPayment = { ...gatewayInput(), kind: 'invoice', orderId: null, invoiceId: 'inv1', amount: '30.00' };
+    expect(refusal(() => decide(view({ invoice: due() }), { type: 'start_payment', payment: { ...input, amount: '29.99' } })).kind).toBe('invalid_argument');
+    const started = decide(view({ invoice: due() }), { type: 'start_payment', payment: input });
+    const pending = onlyPayment(started, 'insert');
+    expect(pending).toMatchObject({ kind: 'invoice', invoiceId: 'inv1', status: 'pending' });
+    const settled = decide(view({ payment: pending, invoice: due() }), { type: 'settle_payment', paymentId: pending.id, gatewayTxId: 'tx', reportedAmount: '30.00' });
+    expect(settled.ledger).toEqual([]);
+    expect(settled.invoices[0]?.row).toMatchObject({ status: 'paid', paidAmount: '30.00' });
+    // Paid meanwhile another way: the money goes to the balance instead.
+    const late = decide(view({ payment: pending, invoice: due({ status: 'paid', paidAmount: '30.00' }) }), { type: 'settle_payment', paymentId: pending.id, gatewayTxId: 'tx', reportedAmount: '30.00' });
+    expect(late.invoices).toEqual([]);
+    expect(late.ledger.map((entry) => [entry.type, entry.amount])).toEqual([['refund', '30.00']]);
+    expect(onlyPayment(late, 'update').status).toBe('refunded');
   });
 });

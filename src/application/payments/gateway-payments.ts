@@ -28,7 +28,7 @@ export interface StartedPayment {
 export async function startGatewayPayment(
   deps: { gateways: PaymentGateways; accounts: AccountCommands },
   origin: Origin,
-  input: { customerId: string; kind: NewGatewayPayment['kind']; orderId: string | null; amount: string; currency: string; gatewayInterfaceId: string; returnUrl: string; description: string; key: string },
+  input: { customerId: string; kind: NewGatewayPayment['kind']; orderId: string | null; invoiceId?: string | null; amount: string; currency: string; gatewayInterfaceId: string; returnUrl: string; description: string; key: string },
 ): Promise<StartedPayment> {
   if (!(await deps.gateways.isGateway(input.gatewayInterfaceId))) {
     throw new DomainError('not_found', `gateway interface ${input.gatewayInterfaceId} does not exist or is disabled; ListGateways lists the ways to pay`);
@@ -43,7 +43,7 @@ export async function startGatewayPayment(
     throw new DomainError('unavailable', `the payment gateway could not create the payment: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`);
   }
   const payment: NewGatewayPayment = {
-    id: paymentId, kind: input.kind, orderId: input.orderId, amount: input.amount, currency: input.currency, gatewayInterfaceId: input.gatewayInterfaceId,
+    id: paymentId, kind: input.kind, orderId: input.orderId, invoiceId: input.invoiceId ?? null, amount: input.amount, currency: input.currency, gatewayInterfaceId: input.gatewayInterfaceId,
     gatewayPaymentId: created.gatewayPaymentId || paymentId, paymentUrl: created.paymentUrl, qrCode: created.qrCode, instructions: created.instructions,
     returnUrl: input.returnUrl === '' ? null : input.returnUrl,
   };

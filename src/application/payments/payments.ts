@@ -19,7 +19,8 @@ import { commandKey } from '../customers/customer-accounts.ts';
 import type { MoneyReads } from '../money-reads.ts';
 import type { Orders, OrderPayment } from '../orders/orders.ts';
 import type { GatewayReport, PaymentGateways } from './gateway-port.ts';
-import { requirePayment } from './gateway-payments.ts';
+import { requirePayment, startGatewayPayment } from './gateway-payments.ts';
+import { formatMoney } from '../../domain/money.ts';
 
 /** What the callback route answers (src/grpc/payment-callback-route.ts). */
 export type CallbackOutcome =
@@ -45,14 +46,15 @@ export class Payments {
   }
 
   /**
-   * CreatePayment for an order (of the caller, when a customer). Invoices are paid the same way
-   * once BillingService exists (issue 9): refused for now.
+   * CreatePayment for an order or an issued/overdue invoice (of the caller, when a customer):
+   * through a gateway (a pending payment and where to pay it), or with the balance method (paid at
+   * once from balance + credit limit).
    * @throws DomainError invalid_argument (neither or both of order_id / invoice_id), not_found,
-   *   failed_precondition, unavailable
+   *   failed_precondition (not payable, insufficient_funds), unavailable (gateway failed)
    */
   async create(origin: Origin, input: { customerId?: string; orderId: string; invoiceId: string; gatewayInterfaceId: string; returnUrl: string }, clientKey?: string | null): Promise<OrderPayment> {
     if ((input.orderId === '') === (input.invoiceId === '')) throw invalid('exactly one of order_id and invoice_id is required');
-    if (input.invoiceId !== '') throw new DomainError('failed_precondition', 'paying invoices arrives with BillingService; pay the order instead');
+    if (input.invoiceId !== '') return this.payInvoice(origin, { ...input, invoiceId: input.invoiceId }, clientKey);
     if (input.gatewayInterfaceId === BALANCE_METHOD_ID) {
       const paid = await this.orders.pay(origin, input.orderId, BALANCE_METHOD_ID, clientKey);
       return paid.payment;
@@ -61,6 +63,28 @@ export class Payments {
     const order = await this.orders.orderOf(customerId, input.orderId);
     if (order.status !== 'pending') throw new DomainError('failed_precondition', `order ${order.id} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
     return this.orders.startGateway(origin, order, input.gatewayInterfaceId, input.returnUrl, commandKey(clientKey));
+  }
+
+  /** Pays what is due on an invoice, from the balance or through a gateway. */
+  private async payInvoice(origin: Origin, input: { customerId?: string; invoiceId: string; gatewayInterfaceId: string; returnUrl: string }, clientKey?: string | null): Promise<OrderPayment> {
+    const { rows } = await this.pool.query<{ customer_id: string; invoice_number: string; status: string; due: string }>(
+      `select customer_id, invoice_number, status, (total_amount - paid_amount)::text as due from invoices where id = $1${input.customerId ? ' and customer_id = $2' : ''}`,
+      input.customerId ? [input.invoiceId, input.customerId] : [input.invoiceId],
+    );
+    const invoice = rows[0];
+    if (!invoice) throw notFound(`invoice ${input.invoiceId} does not exist`);
+    const key = commandKey(clientKey);
+    if (input.gatewayInterfaceId === BALANCE_METHOD_ID) {
+      const outcome = await this.accounts.run(invoice.customer_id, { type: 'pay_invoice', invoiceId: input.invoiceId }, { origin, key });
+      return { payment: requirePayment(outcome.result), paymentUrl: '', qrCode: '', instructions: '' };
+    }
+    if (invoice.status !== 'issued' && invoice.status !== 'overdue') {
+      throw new DomainError('failed_precondition', `invoice ${invoice.invoice_number} is ${invoice.status}; only an issued or overdue invoice can be paid`, 'invalid_transition');
+    }
+    return startGatewayPayment({ gateways: this.gateways, accounts: this.accounts }, origin, {
+      customerId: invoice.customer_id, kind: 'invoice', orderId: null, invoiceId: input.invoiceId, amount: formatMoney(invoice.due), currency: 'CNY',
+      gatewayInterfaceId: input.gatewayInterfaceId, returnUrl: input.returnUrl, description: `Invoice ${invoice.invoice_number}`, key,
+    });
   }
 
   /**

@@ -14,11 +14,26 @@ import type { PaymentKind, PaymentState } from '../payments/payment.ts';
 /** A new order as CreateOrder validated and priced it (no status, version or times yet). */
 export type NewOrder = Omit<OrderState, 'status' | 'version' | 'createdAt' | 'updatedAt' | 'paidAt' | 'gatewayPaymentId' | 'providerInstanceId'>;
 
+/**
+ * An invoice as the money path sees it (its `invoices` row): what is due and whether it can be
+ * paid. Money as decimal strings with two places.
+ */
+export interface InvoiceDue {
+  id: string;
+  customerId: string;
+  invoiceNumber: string;
+  /** draft, issued, paid, overdue or cancelled; only issued and overdue invoices are payable. */
+  status: string;
+  totalAmount: string;
+  paidAmount: string;
+}
+
 /** A payment started through a gateway plugin (its create_payment answered). */
 export interface NewGatewayPayment {
   id: string;
-  kind: Exclude<PaymentKind, 'invoice'>;
+  kind: PaymentKind;
   orderId: string | null;
+  invoiceId: string | null;
   amount: string;
   currency: string;
   gatewayInterfaceId: string;
@@ -47,6 +62,8 @@ export type AccountCommand =
   | { type: 'create_order'; order: NewOrder; payFromBalance: boolean }
   /** PayOrder with the balance method. */
   | { type: 'pay_order'; orderId: string }
+  /** Paying an invoice from the balance (CreatePayment with the balance method). */
+  | { type: 'pay_invoice'; invoiceId: string }
   /** A gateway payment was created for an order or a recharge: record it pending. */
   | { type: 'start_payment'; payment: NewGatewayPayment }
   /** The gateway reports a payment paid (callback or query): settle it once. */
@@ -77,6 +94,7 @@ export type AccountCommand =
 export interface AccountNeeds {
   orderId: string | null;
   paymentId: string | null;
+  invoiceId: string | null;
   /** The order's payments (refunds, deletion). */
   orderPayments: boolean;
 }
@@ -90,12 +108,14 @@ export interface AccountView {
   payment: PaymentState | null;
   /** The payments of `order` when {@link AccountNeeds.orderPayments}. */
   orderPayments: PaymentState[];
+  /** The invoice the command (or its payment) names. */
+  invoice: InvoiceDue | null;
 }
 
 /** An outbox event written with the decision (event_queue row). */
 export interface OutboxWrite {
   id: string;
-  eventType: 'order_paid' | 'order_provisioned' | 'order_cancelled' | 'payment_refunded' | 'payment_received' | 'balance_recharged';
+  eventType: 'order_paid' | 'order_provisioned' | 'order_cancelled' | 'payment_refunded' | 'payment_received' | 'balance_recharged' | 'invoice_paid';
   orderId: string | null;
   payload: Record<string, unknown>;
 }
@@ -106,6 +126,7 @@ export type RowWrite<T> = { op: 'insert'; row: T } | { op: 'update'; row: T } | 
 /** What the command returns to its caller. */
 export interface AccountResult {
   order?: OrderState;
+  invoice?: InvoiceDue;
   payment?: PaymentState;
   entry?: LedgerEntry;
   /** Entries this command wrote (a refund of several payments writes several). */
@@ -121,6 +142,8 @@ export interface AccountDecision {
   customer: CustomerState | null;
   orders: Array<RowWrite<OrderState>>;
   payments: Array<RowWrite<PaymentState>>;
+  /** Invoices paid by this command: fenced by the status they had. */
+  invoices: Array<{ row: InvoiceDue & { paidAt: string | null }; expectedStatus: string }>;
   ledger: LedgerEntry[];
   instances: Array<ProvisionedInstance & { orderId: string; productId: string | null; productName: string; providerInterfaceId: string | null }>;
   events: OutboxWrite[];

@@ -14,7 +14,7 @@ import { checkManualTransition, holdsMoney, transition, type OrderState } from '
 import { BALANCE_METHOD_ID } from '../payments/balance-method.ts';
 import { checkSettlement, refunded, type PaymentState } from '../payments/payment.ts';
 import type { CustomerState } from '../customers/customer.ts';
-import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, OutboxWrite } from './account.ts';
+import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, InvoiceDue, OutboxWrite } from './account.ts';
 
 /** The time and id source of a decision. */
 export interface DecisionContext {
@@ -29,22 +29,24 @@ export function accountNeeds(command: AccountCommand): AccountNeeds {
   switch (command.type) {
     case 'create_order':
     case 'adjust_balance':
-      return { orderId: null, paymentId: null, orderPayments: false };
+      return { orderId: null, paymentId: null, invoiceId: null, orderPayments: false };
+    case 'pay_invoice':
+      return { orderId: null, paymentId: null, invoiceId: command.invoiceId, orderPayments: false };
     case 'start_payment':
-      return { orderId: command.payment.orderId, paymentId: null, orderPayments: false };
+      return { orderId: command.payment.orderId, paymentId: null, invoiceId: command.payment.invoiceId, orderPayments: false };
     case 'settle_payment':
     case 'fail_payment':
     case 'refund_payment':
-      return { orderId: null, paymentId: command.paymentId, orderPayments: false };
+      return { orderId: null, paymentId: command.paymentId, invoiceId: null, orderPayments: false };
     case 'delete_order':
     case 'fail_provisioning':
-      return { orderId: command.orderId, paymentId: null, orderPayments: true };
+      return { orderId: command.orderId, paymentId: null, invoiceId: null, orderPayments: true };
     case 'pay_order':
     case 'update_order':
     case 'cancel_unpaid_order':
     case 'start_provisioning':
     case 'complete_provisioning':
-      return { orderId: command.orderId, paymentId: null, orderPayments: false };
+      return { orderId: command.orderId, paymentId: null, invoiceId: null, orderPayments: false };
   }
 }
 
@@ -52,6 +54,33 @@ export function accountNeeds(command: AccountCommand): AccountNeeds {
 export function followUpOrderId(command: AccountCommand, payment: PaymentState | null): string | null {
   if (command.type !== 'settle_payment' && command.type !== 'refund_payment') return null;
   return payment?.kind === 'order' ? payment.orderId : null;
+}
+
+/** Likewise the invoice a payment pays for. */
+export function followUpInvoiceId(command: AccountCommand, payment: PaymentState | null): string | null {
+  if (command.type !== 'settle_payment') return null;
+  return payment?.kind === 'invoice' ? payment.invoiceId : null;
+}
+
+/** What is still due on `invoice`. @throws DomainError not_found (another customer's), failed_precondition (not payable, nothing due) */
+export function invoiceDue(view: AccountView, invoiceId: string): Decimal {
+  const invoice = view.invoice;
+  if (!invoice || invoice.id !== invoiceId || invoice.customerId !== view.customer.id) throw notFound(`invoice ${invoiceId} does not exist`);
+  if (invoice.status !== 'issued' && invoice.status !== 'overdue') {
+    throw new DomainError('failed_precondition', `invoice ${invoice.invoiceNumber} is ${invoice.status}; only an issued or overdue invoice can be paid`, 'invalid_transition');
+  }
+  const due = new Decimal(invoice.totalAmount).minus(invoice.paidAmount);
+  if (due.lessThanOrEqualTo(0)) throw new DomainError('failed_precondition', `invoice ${invoice.invoiceNumber} has nothing left to pay`, 'invalid_transition');
+  return due;
+}
+
+/** The invoice after `amount` was paid on it at `now`: paid once nothing is due. */
+function invoicePaid(draft: Draft, invoice: InvoiceDue, amount: Decimal, now: string): InvoiceDue {
+  const paidAmount = new Decimal(invoice.paidAmount).plus(amount);
+  const after = { ...invoice, paidAmount: formatMoney(paidAmount), status: paidAmount.greaterThanOrEqualTo(invoice.totalAmount) ? 'paid' : invoice.status };
+  draft.decision.invoices.push({ row: { ...after, paidAt: after.status === 'paid' ? now : null }, expectedStatus: invoice.status });
+  if (after.status === 'paid') draft.event('invoice_paid', null, { invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, amount: formatMoney(amount) });
+  return after;
 }
 
 class Draft {
@@ -63,7 +92,7 @@ class Draft {
   constructor(view: AccountView, at: DecisionContext, audit: AccountDecision['audit']) {
     this.customer = view.customer;
     this.at = at;
-    this.decision = { customer: null, orders: [], payments: [], ledger: [], instances: [], events: [], audit, result: {} };
+    this.decision = { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], audit, result: {} };
   }
 
   post(type: LedgerType, amount: Decimal, referenceId: string | null, description: string): LedgerEntry {
@@ -146,10 +175,28 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       draft.decision.orders.push({ op: 'update', row: payFromBalance(draft, order, at) });
       return draft.finish();
     }
+    case 'pay_invoice': {
+      const due = invoiceDue(view, command.invoiceId);
+      const invoice = view.invoice as InvoiceDue;
+      const draft = new Draft(view, at, { action: 'invoice.pay', targetType: 'invoice', targetId: invoice.id, details: { amount: formatMoney(due), method: 'balance' } });
+      const paymentId = at.newId();
+      const entry = draft.post('payment', due.negated(), invoice.id, `payment of invoice ${invoice.invoiceNumber}`);
+      const payment: PaymentState = {
+        id: paymentId, customerId: customer.id, kind: 'invoice', orderId: null, invoiceId: invoice.id, amount: formatMoney(due), refundedAmount: '0.00',
+        currency: 'CNY', gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId, gatewayTxId: entry.id, status: 'success',
+        paymentUrl: null, qrCode: null, instructions: null, returnUrl: null, paidAt: at.now, createdAt: at.now, updatedAt: at.now,
+      };
+      draft.decision.payments.push({ op: 'insert', row: payment });
+      draft.decision.result = { payment, entry, invoice: invoicePaid(draft, invoice, due, at.now) };
+      return draft.finish();
+    }
     case 'start_payment': {
       const input = command.payment;
       const draft = new Draft(view, at, { action: 'payment.create', targetType: 'payment', targetId: input.id, details: { amount: input.amount, kind: input.kind, gateway_interface_id: input.gatewayInterfaceId } });
-      if (input.kind === 'order') {
+      if (input.kind === 'invoice') {
+        const due = invoiceDue(view, input.invoiceId ?? '');
+        if (!due.equals(input.amount)) throw invalid(`the payment amount ${input.amount} differs from what the invoice has due (${formatMoney(due)})`);
+      } else if (input.kind === 'order') {
         const order = requireOrder(view, input.orderId ?? '');
         payable(order);
         if (!new Decimal(input.amount).equals(order.amount)) throw invalid(`the payment amount ${input.amount} differs from the order's ${order.amount}`);
@@ -158,7 +205,7 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
         throw refused(`customer ${customer.id} is inactive and cannot recharge`);
       }
       const payment: PaymentState = {
-        ...input, customerId: customer.id, invoiceId: null, refundedAmount: '0.00', gatewayTxId: null, status: 'pending', paidAt: null, createdAt: at.now, updatedAt: at.now,
+        ...input, customerId: customer.id, refundedAmount: '0.00', gatewayTxId: null, status: 'pending', paidAt: null, createdAt: at.now, updatedAt: at.now,
       };
       draft.decision.payments.push({ op: 'insert', row: payment });
       draft.decision.result = { payment };
@@ -177,8 +224,16 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
         draft.decision.result = { payment: paid, entry };
         return draft.finish();
       }
+      if (payment.kind === 'invoice') {
+        const invoice = view.invoice && view.invoice.id === payment.invoiceId ? view.invoice : null;
+        const payable = invoice && (invoice.status === 'issued' || invoice.status === 'overdue') && new Decimal(invoice.totalAmount).minus(invoice.paidAmount).greaterThanOrEqualTo(payment.amount);
+        if (invoice && payable) {
+          draft.decision.result = { payment: paid, invoice: invoicePaid(draft, invoice, new Decimal(payment.amount), at.now) };
+          return draft.finish();
+        }
+      }
       const order = view.order && view.order.id === payment.orderId ? view.order : null;
-      if (order && order.status === 'pending') {
+      if (payment.kind === 'order' && order && order.status === 'pending') {
         const paidOrder = { ...transition(order, 'paid', at.now), paidAt: at.now, gatewayInterfaceId: payment.gatewayInterfaceId, gatewayPaymentId: payment.gatewayPaymentId };
         draft.decision.orders.push({ op: 'update', row: paidOrder });
         draft.event('order_paid', order.id, { order_id: order.id, payment_id: payment.id, amount: payment.amount });
@@ -187,7 +242,8 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
         // The money arrived for an order that is no longer payable (cancelled by the unpaid-order
         // timeout, or paid another way meanwhile): no cent is lost — it is credited to the balance.
         // The payment is settled as refunded (to the balance) so it can never be refunded again.
-        const entry = draft.post('refund', new Decimal(payment.amount), payment.id, `payment ${payment.id} arrived for order ${payment.orderId ?? ''} which is ${order?.status ?? 'gone'}; credited to the balance`);
+        const what = payment.kind === 'invoice' ? `invoice ${payment.invoiceId ?? ''}, which has nothing due any more` : `order ${payment.orderId ?? ''} which is ${order?.status ?? 'gone'}`;
+        const entry = draft.post('refund', new Decimal(payment.amount), payment.id, `payment ${payment.id} arrived for ${what}; credited to the balance`);
         const credited: PaymentState = { ...paid, status: 'refunded', refundedAmount: payment.amount };
         draft.decision.payments[draft.decision.payments.length - 1] = { op: 'update', row: credited };
         draft.event('payment_received', payment.orderId, { payment_id: payment.id, amount: payment.amount, credited_to_balance: true });
@@ -323,5 +379,5 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
 
 /** A decision that writes nothing but the command's outcome. */
 function noChange(view: AccountView, result: AccountDecision['result']): AccountDecision {
-  return { customer: null, orders: [], payments: [], ledger: [], instances: [], events: [], audit: { action: 'none', targetType: 'customer', targetId: view.customer.id, details: {} }, result };
+  return { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], audit: { action: 'none', targetType: 'customer', targetId: view.customer.id, details: {} }, result };
 }
