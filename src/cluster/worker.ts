@@ -28,6 +28,7 @@ import pg from 'pg';
 import { pluginGateways } from '../application/payments/plugin-gateways.ts';
 import { SYSTEM_ORIGIN } from '../domain/origin.ts';
 import { moneyEventHandlers } from '../application/events/money-event-handlers.ts';
+import { NotificationFanout } from '../application/events/notification-fanout.ts';
 import { cancelUnpaidOrders } from '../application/orders/unpaid-orders.ts';
 import { Provisioning } from '../application/provisioning/provisioning.ts';
 import { createEventProcessing, createPeriodicJobs } from '../jobs/index.ts';
@@ -142,7 +143,10 @@ export async function runWorker(): Promise<void> {
   const events = config.jobs.enabled
     ? createEventProcessing({
       pool: jobsPool, redisUrl, redisPrefix: config.redis.prefix, config: config.jobs, log: jobsLog, workerId: String(slot),
-      handlers: moneyEventHandlers({ provisioning, notifier: notifications, pool: moneyPool, log: jobsLog }),
+      handlers: moneyEventHandlers({
+        provisioning,
+        fanout: new NotificationFanout({ pool: moneyPool, channels: notifications, notifyEmail: config.server.notify_email, log: jobsLog, nudge: () => nudgeEvents() }),
+      }),
     })
     : null;
   const periodic = config.jobs.enabled

@@ -1,48 +1,22 @@
 /**
- * What the money path's outbox events do (HA guide §4.3; issue 8): `order_paid` runs the
- * provisioning saga; `order_provisioned`, `order_cancelled`, `payment_refunded` and
- * `balance_recharged` tell the customer through every enabled notifier that handles the event
- * (a channel failing is logged and delays nobody: per-channel retries come with system
- * notifications). Handlers are idempotent: an event delivered twice acts once.
+ * What the outbox events do (HA guide §4.3; issues 8 and 9): `order_paid` runs the provisioning
+ * saga; every system event is fanned out into one notification delivery per notifier channel and
+ * recipient (notification-fanout.ts), each delivered — and retried — on its own. Handlers are
+ * idempotent: an event delivered twice acts once.
  */
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Notification } from '../../plugins/notifications.ts';
-import type { Provisioning, SagaEvent } from '../provisioning/provisioning.ts';
+import type { OutboxEvent } from '../../jobs/types.ts';
+import type { Provisioning } from '../provisioning/provisioning.ts';
+import { DELIVERY_EVENT, SYSTEM_EVENTS, type NotificationFanout } from './notification-fanout.ts';
 
-/** The notifier side (src/plugins/notifications.ts NotificationDispatcher). */
-export interface Notifier {
-  send(notification: Notification): Promise<Array<{ channelId: string; success: boolean; error: string }>>;
-}
-
-/** Texts of the customer notifications, by event. */
-const MESSAGES: Record<string, (payload: Record<string, unknown>) => { title: string; body: string }> = {
-  order_provisioned: (p) => ({ title: 'Your server is ready', body: `Order ${String(p.order_id)} is active; instance ${String(p.provider_instance_id ?? '')} ${p.ip_address ? `at ${String(p.ip_address)}` : ''}`.trim() }),
-  order_cancelled: (p) => ({ title: 'Your order was cancelled', body: `Order ${String(p.order_id)} was cancelled: ${String(p.reason ?? '')}${p.refunded ? '; the payment was refunded' : ''}` }),
-  payment_refunded: (p) => ({ title: 'Payment refunded', body: `${String(p.amount)} of payment ${String(p.payment_id)} was refunded (${p.route === 'gateway' ? 'to your payment method' : 'to your balance'})` }),
-  balance_recharged: (p) => ({ title: 'Balance recharged', body: `${String(p.amount)} was added to your balance` }),
-};
-
-/**
- * The handlers by event type, for the event processing (src/jobs).
- * @param deps.pool reads the customer's e-mail address for notifications
- */
-export function moneyEventHandlers(deps: { provisioning: Provisioning; notifier: Notifier; pool: pg.Pool; log: Pick<Logger, 'warn'> }): Record<string, (event: SagaEvent) => Promise<void>> {
-  const notify = async (event: SagaEvent): Promise<void> => {
-    const message = MESSAGES[event.eventType];
-    if (!message || !event.customerId) return;
-    const { rows } = await deps.pool.query<{ email: string }>('select email from customers where id = $1', [event.customerId]);
-    const { title, body } = message(event.payload);
-    const metadata = Object.fromEntries(Object.entries(event.payload).map(([key, value]) => [key, String(value)]));
-    const results = await deps.notifier.send({ eventType: event.eventType, title, body, recipient: rows[0]?.email ?? '', metadata: { ...metadata, event_id: event.id } });
-    for (const failed of results.filter((result) => !result.success)) deps.log.warn({ eventId: event.id, channelId: failed.channelId, error: failed.error }, 'notification not delivered');
+/** The handlers by event type, for the event processing (src/jobs). */
+export function moneyEventHandlers(deps: { provisioning: Provisioning; fanout: NotificationFanout }): Record<string, (event: OutboxEvent) => Promise<void>> {
+  const handlers: Record<string, (event: OutboxEvent) => Promise<void>> = {};
+  for (const type of SYSTEM_EVENTS) handlers[type] = (event) => deps.fanout.fanOut(event);
+  handlers.order_paid = async (event) => {
+    await deps.fanout.fanOut(event);
+    await deps.provisioning.onOrderPaid(event);
   };
-  return {
-    order_paid: (event) => deps.provisioning.onOrderPaid(event),
-    order_provisioned: notify,
-    order_cancelled: notify,
-    payment_refunded: notify,
-    balance_recharged: notify,
-    payment_received: async () => undefined,
-  };
+  handlers[DELIVERY_EVENT] = (event) => deps.fanout.deliver(event);
+  handlers.payment_received = async () => undefined;
+  return handlers;
 }

@@ -42,6 +42,8 @@ export const OutboxEvent = defineEntity({
     availableAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     lockedAt: optionalTime(),
     lockedBy: p.string().length(128).nullable(),
+    /** Unique when set: an event a handler writes (a notification delivery) is written once however often the handler runs. */
+    dedupeKey: p.string().length(255).nullable(),
     processedAt: optionalTime(),
     createdAt: createdAt(),
   },
