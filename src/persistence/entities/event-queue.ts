@@ -47,6 +47,7 @@ export const OutboxEvent = defineEntity({
     processedAt: optionalTime(),
     createdAt: createdAt(),
   },
+  uniques: [{ name: 'event_queue_dedupe_key_unique', properties: ['dedupeKey'], where: 'dedupe_key is not null' }],
   indexes: [
     { name: 'event_queue_status_available_at_index', properties: ['status', 'availableAt'] },
     { name: 'event_queue_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
