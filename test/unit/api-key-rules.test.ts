@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  activeKeyLimitRefusal, API_KEY_PREFIX_LENGTH, apiKeyEnabled, apiKeyNameProblem, generateApiKey, isApiKeyShaped,
+  activeKeyLimitRefusal, API_KEY_PREFIX_LENGTH, apiKeyEnabled, apiKeyNameProblem, generateApiKey,
   keyManagementRefusal, MAX_ACTIVE_KEYS_PER_CUSTOMER, randomBase62,
 } from '../../src/domain/identity/api-keys.ts';
 import { tokenHash } from '../../src/domain/identity/secrets.ts';
@@ -13,7 +13,6 @@ describe('generateApiKey', () => {
   it('makes rk_live_ plus 43 base62 characters, keeps the first 14 as prefix and stores the authenticator\'s SHA-256', () => {
     const { key, prefix, hash } = generateApiKey();
     expect(key).toMatch(/^rk_live_[0-9A-Za-z]{43}$/);
-    expect(isApiKeyShaped(key)).toBe(true);
     expect(prefix).toBe(key.slice(0, API_KEY_PREFIX_LENGTH));
     expect(prefix).toMatch(/^rk_live_[0-9A-Za-z]{6}$/);
     expect(hash).toBe(tokenHash(key));
@@ -36,12 +35,6 @@ describe('generateApiKey', () => {
     for (const char of randomBase62(62_000)) counts.set(char, (counts.get(char) ?? 0) + 1);
     expect(counts.size).toBe(62);
     for (const count of counts.values()) expect(count).toBeGreaterThan(800);
-  });
-
-  it('rejects other shapes', () => {
-    expect(isApiKeyShaped('rk_live_short')).toBe(false);
-    expect(isApiKeyShaped(`rk_test_${'a'.repeat(43)}`)).toBe(false);
-    expect(isApiKeyShaped(`rk_live_${'a'.repeat(42)}-`)).toBe(false);
   });
 });
 

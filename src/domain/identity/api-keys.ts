@@ -34,7 +34,6 @@ export const MAX_LISTED_KEYS = 200;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Bytes at or above this would bias `byte % 62`; they are drawn again. */
 const UNBIASED_LIMIT = 256 - (256 % BASE62.length);
-const KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${API_KEY_BODY_LENGTH}}$`);
 
 /** A new key: the secret (shown once), what is stored of it, and what identifies it. */
 export interface GeneratedApiKey {
@@ -67,11 +66,6 @@ export function randomBase62(length: number, random: (n: number) => Uint8Array =
 export function generateApiKey(random?: (n: number) => Uint8Array): GeneratedApiKey {
   const key = `${API_KEY_PREFIX}${randomBase62(API_KEY_BODY_LENGTH, random)}`;
   return { key, prefix: key.slice(0, API_KEY_PREFIX_LENGTH), hash: tokenHash(key) };
-}
-
-/** True when `token` has the shape of a key {@link generateApiKey} makes. */
-export function isApiKeyShaped(token: string): boolean {
-  return KEY_SHAPE.test(token);
 }
 
 /**
