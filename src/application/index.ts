@@ -17,6 +17,7 @@ import { ProductCatalog } from './catalog/products.ts';
 import type { ProviderProducts } from './catalog/provider-products.ts';
 import { CustomerAccounts, type CustomerActors } from './customers/customer-accounts.ts';
 import { Accounts } from './identity/accounts.ts';
+import { ApiKeys } from './identity/api-keys.ts';
 import { Registration } from './identity/registration.ts';
 import { UserAdministration } from './identity/user-administration.ts';
 import { InterfaceAdministration } from './plugins/interface-administration.ts';
@@ -31,6 +32,8 @@ export interface Application {
   accounts: Accounts;
   registration: Registration;
   users: UserAdministration;
+  /** ApiKeyService: downstream API keys. */
+  apiKeys: ApiKeys;
   integration: IntegrationApplication;
   catalog: Catalog;
   /** Orders, payments and balances (issue 8). */
@@ -61,6 +64,7 @@ export function createApplication(deps: {
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: customers }),
     users: new UserAdministration({ orm, identity }),
+    apiKeys: new ApiKeys({ orm, invalidations: identity.invalidations }),
     integration: {
       ...createIntegrationApplication({ orm, registry: deps.plugins, cluster: deps.cluster }),
       purchases: new UpstreamPurchases({ pool: deps.pool, accounts: money.accounts, quotes: deps.plugins.providers, reads: money.reads, waitMs: UPSTREAM_WAIT_MS }),

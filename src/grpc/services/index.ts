@@ -20,6 +20,7 @@ import type { Identity } from '../../identity/module.ts';
 import type { NotificationDispatcher } from '../../plugins/notifications.ts';
 import type { PluginRegistry } from '../../plugins/registry/registry.ts';
 import type { HandlerRegistry } from '../handlers.ts';
+import { apiKeyHandlers } from './api-key.ts';
 import { balanceHandlers } from './balance.ts';
 import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
@@ -62,6 +63,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
+  registry.register(ApiKeyService, apiKeyHandlers(deps.app.apiKeys));
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
@@ -69,6 +71,5 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
 
   registry
     .pending(BillingService, 'invoicing: invoices and periodic billing runs')
-    .pending(TicketService, 'support tickets')
-    .pending(ApiKeyService, 'API keys for downstream distributors');
+    .pending(TicketService, 'support tickets');
 }
