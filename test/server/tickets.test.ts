@@ -292,6 +292,15 @@ describe('assignment and its events', () => {
     expect(await events(ticket.id)).toHaveLength(3);
   });
 
+  it('concurrent identical changes are serialised on the ticket: one status step, one event, one audit row', async () => {
+    const ticket = await open(alice.accessToken);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, index) =>
+      (index % 2 === 0 ? asAdmin() : tickets(operatorToken)).updateTicket({ id: ticket.id, status: 'processing', assigneeUserId: operator.id })));
+    expect(answers.map((answer) => [answer.ticket?.status, answer.ticket?.assigneeUserId])).toEqual(Array.from({ length: 6 }, () => ['processing', operator.id]));
+    expect(await events(ticket.id, 'ticket_assigned')).toHaveLength(1);
+    expect((await auditRows(ticket.id)).map((row) => row.details.changes)).toEqual([{ status: { from: 'pending', to: 'processing' }, assigneeUserId: { from: null, to: operator.id } }]);
+  });
+
   it('assigns only active admin users; refusals change nothing', async () => {
     const ticket = await open(alice.accessToken);
     const inactive = newId();
