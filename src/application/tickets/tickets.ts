@@ -221,33 +221,32 @@ export class Tickets {
     return this.inTransaction(async (tx) => {
       const ticket = await tx.findOne(Ticket, { id: ticketId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       requireVisible(actor, ticket, ticketId);
-      const found = ticket;
-      checkReply(actor, found, input.isInternal);
+      checkReply(actor, ticket, input.isInternal);
       const reply = tx.create(TicketReply, {
         ticketId,
-        customerId: found.customerId,
+        customerId: ticket.customerId,
         authorType: actor.kind,
         userId: actor.kind === 'admin' ? actor.userId : null,
         customerUserId: actor.kind === 'customer' ? actor.customerUserId : null,
         content,
         isInternal: input.isInternal,
       });
-      found.updatedAt = new Date();
+      ticket.updatedAt = new Date();
       if (!input.isInternal) {
         const payload: TicketRepliedPayload = {
-          ticket_id: found.id,
-          title: found.title,
+          ticket_id: ticket.id,
+          title: ticket.title,
           reply_id: reply.id,
           author_type: actor.kind,
           author_id: actor.kind === 'admin' ? actor.userId : (actor.customerUserId ?? ''),
-          ...(await this.creatorRecipient(tx, found)),
+          ...(await this.creatorRecipient(tx, ticket)),
         };
-        this.emit(tx, found, TICKET_EVENT_TYPES.replied, { ...payload });
+        this.emit(tx, ticket, TICKET_EVENT_TYPES.replied, { ...payload });
       }
       if (actor.kind === 'admin') {
         recordAudit(tx, origin, {
-          action: 'ticket.reply', targetType: 'ticket', targetId: found.id,
-          details: { customerId: found.customerId, replyId: reply.id, isInternal: input.isInternal },
+          action: 'ticket.reply', targetType: 'ticket', targetId: ticket.id,
+          details: { customerId: ticket.customerId, replyId: reply.id, isInternal: input.isInternal },
         });
       }
       return reply;
