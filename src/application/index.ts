@@ -25,6 +25,7 @@ import { InterfaceOperations } from './plugins/interface-operations.ts';
 import { InstanceManagement } from './provisioning/instances.ts';
 import { UpstreamInstanceImport } from './provisioning/upstream-instance-import.ts';
 import { ServerRestart, type ClusterControl } from './system/server-restart.ts';
+import { Tickets } from './tickets/tickets.ts';
 
 /** Every application service. */
 export interface Application {
@@ -40,6 +41,8 @@ export interface Application {
   money: MoneyPath;
   /** InstanceService: instances and their provider plugins' actions. */
   instances: InstanceManagement;
+  /** TicketService: support tickets, their replies and events. */
+  tickets: Tickets;
 }
 
 /**
@@ -72,6 +75,7 @@ export function createApplication(deps: {
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
     money,
     instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
+    tickets: new Tickets({ orm }),
   };
 }
 

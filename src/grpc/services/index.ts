@@ -32,6 +32,7 @@ import { paymentHandlers } from './payment.ts';
 import { productHandlers } from './product.ts';
 import { productCategoryHandlers } from './product-category.ts';
 import { productGroupHandlers } from './product-group.ts';
+import { ticketHandlers } from './ticket.ts';
 
 /** What service modules may use. */
 export interface ServiceDeps {
@@ -68,8 +69,8 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
   registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
+  registry.register(TicketService, ticketHandlers(deps.app.tickets));
 
   registry
-    .pending(BillingService, 'invoicing: invoices and periodic billing runs')
-    .pending(TicketService, 'support tickets');
+    .pending(BillingService, 'invoicing: invoices and periodic billing runs');
 }

@@ -4,15 +4,9 @@ import { createdAt, updatedAt, uuidPrimaryKey } from './columns.ts';
 import { CustomerUser } from './customer-users.ts';
 import { Customer } from './customers.ts';
 
-/** Ticket states: pending → processing → resolved → closed. */
-export const TICKET_STATUSES = ['pending', 'processing', 'resolved', 'closed'] as const;
-/** One of {@link TICKET_STATUSES}. */
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-
-/** Ticket priorities; `medium` is the default. */
-export const TICKET_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
-/** One of {@link TICKET_PRIORITIES}. */
-export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+// Ticket states (pending → processing → resolved → closed) and priorities: the domain's lists.
+import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../domain/tickets/ticket.ts';
+export { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from '../../domain/tickets/ticket.ts';
 
 /** Who wrote something: an admin user or a customer user. */
 export const AUTHOR_TYPES = ['admin', 'customer'] as const;
