@@ -5,6 +5,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { InvoiceBilling } from './billing/invoices.ts';
 import { createMoneyPath, type MoneyPath } from './money-path.ts';
 import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
@@ -37,6 +38,8 @@ export interface Application {
   money: MoneyPath;
   /** InstanceService: instances and their provider plugins' actions. */
   instances: InstanceManagement;
+  /** BillingService: invoices, the billing run, the overdue sweep, invoice PDFs. */
+  billing: InvoiceBilling;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createApplication(deps: {
     catalog: createCatalog({ orm, providers: deps.plugins.providers }),
     money,
     instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
+    billing: new InvoiceBilling({ orm }),
   };
 }
 

@@ -21,6 +21,7 @@ import type { NotificationDispatcher } from '../../plugins/notifications.ts';
 import type { PluginRegistry } from '../../plugins/registry/registry.ts';
 import type { HandlerRegistry } from '../handlers.ts';
 import { balanceHandlers } from './balance.ts';
+import { billingHandlers } from './billing.ts';
 import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
 import { instanceHandlers } from './instance.ts';
@@ -62,13 +63,13 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
+  registry.register(BillingService, billingHandlers(deps.app.billing, { dueDays: deps.config.billing.due_days }));
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
   registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
 
   registry
-    .pending(BillingService, 'invoicing: invoices and periodic billing runs')
     .pending(TicketService, 'support tickets')
     .pending(ApiKeyService, 'API keys for downstream distributors');
 }
