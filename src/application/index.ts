@@ -5,6 +5,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { InvoiceBilling } from './billing/invoices.ts';
 import { createMoneyPath, type MoneyPath } from './money-path.ts';
 import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
@@ -43,6 +44,8 @@ export interface Application {
   instances: InstanceManagement;
   /** TicketService: support tickets, their replies and events. */
   tickets: Tickets;
+  /** BillingService: invoices, the billing run, the overdue sweep, invoice PDFs. */
+  billing: InvoiceBilling;
 }
 
 /**
@@ -76,6 +79,7 @@ export function createApplication(deps: {
     money,
     instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
     tickets: new Tickets({ orm }),
+    billing: new InvoiceBilling({ orm }),
   };
 }
 

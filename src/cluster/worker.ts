@@ -30,6 +30,7 @@ import { SYSTEM_ORIGIN } from '../domain/origin.ts';
 import { moneyEventHandlers } from '../application/events/money-event-handlers.ts';
 import { NotificationFanout } from '../application/events/notification-fanout.ts';
 import { cancelUnpaidOrders } from '../application/orders/unpaid-orders.ts';
+import { billingJobs } from '../application/billing/billing-jobs.ts';
 import { Provisioning } from '../application/provisioning/provisioning.ts';
 import { createEventProcessing, createPeriodicJobs } from '../jobs/index.ts';
 import { createPluginEngine } from '../plugins/engine/index.ts';
@@ -163,6 +164,7 @@ export async function runWorker(): Promise<void> {
           everyMs: config.orders.instance_refresh_interval_secs * 1000,
           run: async () => { await app.instances.refreshStatuses({ limit: INSTANCE_REFRESH_BATCH }); },
         },
+        ...billingJobs({ billing: app.billing, config: config.billing, log: jobsLog }),
       ],
     })
     : null;
@@ -196,6 +198,8 @@ export async function runWorker(): Promise<void> {
     onError: (route, error) => log.warn({ route, err: error }, `${route} failed`),
     // Gateways notify over plain HTTP on the same port (`/callback/{interface_id}`).
     paymentCallbacks: { receive: (interfaceId, payload) => app.money.payments.callbackRoute(SYSTEM_ORIGIN, interfaceId, payload) },
+    // Invoice PDFs for their customer and admins (`GET /invoices/{id}.pdf`).
+    invoicePdfs: { authenticate: (headers) => identity.authenticator.authenticate(headers), pdf: (id, customerId) => app.billing.pdf(id, customerId) },
     next: web,
   });
   const listener = new OnePortListener(native.injector, http);

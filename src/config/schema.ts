@@ -274,6 +274,21 @@ const ordersSchema = z
   })
   .prefault({});
 
+/** NodeBill's `[billing]`: invoices' due dates and the billing schedules (src/application/billing/billing-jobs.ts). */
+const billingSchema = z
+  .strictObject({
+    /** Days after the day of issue a generated invoice is due (its due_date). */
+    due_days: nonNegativeInt('days').default(14),
+    /**
+     * How often the monthly billing run is attempted (once across all workers and nodes): each
+     * attempt bills the previous calendar month (UTC) for the customers not billed for it yet.
+     */
+    run_check_interval_secs: positiveInt('seconds').default(3600),
+    /** How often issued invoices past their due date are marked overdue. */
+    overdue_check_interval_secs: positiveInt('seconds').default(3600),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -296,6 +311,7 @@ export const AppConfigSchema = z.strictObject({
   plugins: pluginsSchema,
   cluster: clusterSchema,
   orders: ordersSchema,
+  billing: billingSchema,
   jobs: jobsSchema,
   log: logSchema,
   /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cors as connectCors } from '@connectrpc/connect';
 import { newId } from '../lib/ids.ts';
+import { isInvoicePdfPath, serveInvoicePdf, type InvoicePdfs } from './invoice-pdf-route.ts';
 import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
@@ -20,6 +21,11 @@ export interface HttpRoutesOptions {
    * (payment-callback-route.ts); without it those paths go to `next` like any other.
    */
   paymentCallbacks?: PaymentCallbacks;
+  /**
+   * Invoice PDFs, `GET /invoices/{id}.pdf` (invoice-pdf-route.ts), authenticated like gRPC; without
+   * it those paths go to `next` like any other.
+   */
+  invoicePdfs?: InvoicePdfs;
   /** Called with failures of the routes above (logged by the caller; never sent to the client). */
   onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
@@ -30,7 +36,8 @@ export interface HttpRoutesOptions {
  * The HTTP/1.1 request handler: CORS (preflight and response headers), `GET /health` (200 `OK`
  * without touching the database), `GET /ready` (200 or 503 after a database ping), `GET /metrics`
  * (Prometheus text aggregated from all workers), `GET|POST /callback/{interface_id}` (gateway
- * notifications, when `paymentCallbacks` is given), then gRPC-Web. Every response carries
+ * notifications, when `paymentCallbacks` is given), `GET /invoices/{id}.pdf` (when `invoicePdfs` is
+ * given), then gRPC-Web. Every response carries
  * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
  */
 export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -65,6 +72,10 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (options.paymentCallbacks && isCallbackPath(path)) {
       servePaymentCallback(request, response, options.paymentCallbacks, options.onError);
+      return;
+    }
+    if (options.invoicePdfs && isInvoicePdfPath(path)) {
+      serveInvoicePdf(request, response, options.invoicePdfs, options.onError);
       return;
     }
     if (request.method === 'GET' || request.method === 'HEAD') {

@@ -91,6 +91,7 @@ describe('loadConfig: defaults', () => {
       },
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
       orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
+      billing: { due_days: 14, run_check_interval_secs: 3600, overdue_check_interval_secs: 3600 },
       jobs: {
         enabled: true,
         max_attempts: 8,

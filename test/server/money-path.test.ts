@@ -14,6 +14,7 @@ import { InstanceService } from '../../src/gen/rustbill/instance_pb.ts';
 import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { OrderService } from '../../src/gen/rustbill/order_pb.ts';
 import { BalanceService } from '../../src/gen/rustbill/balance_pb.ts';
+import { BillingService } from '../../src/gen/rustbill/billing_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcWebClient } from '../support/clients.ts';
 import { queryRows } from '../support/db.ts';
@@ -148,6 +149,20 @@ for (const mode of [{ name: 'with Redis (BullMQ)', redis: true }, { name: 'witho
       expect(orders[0]).toMatchObject({ status: 'active', amount: quote.amount, providerInstanceId: created.providerInstanceId });
       const poor = await bed.customer();
       await expectCode(grpcWebClient(IntegrationService, bed.server.url, bearer(poor.accessToken)).createUpstreamInstance({ interfaceId: bed.providerId, serverSpec: SPEC }), Code.FailedPrecondition, /insufficient funds/);
+    });
+
+    it('bills paid orders in the billing run as an invoice issued already paid (nothing to pay twice)', async () => {
+      const buyer = await bed.customer('100.00');
+      const order = (await buyer.api.orders.createOrder({
+        customerId: buyer.customerId, productId: bed.productId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: BALANCE, notes: '', billingCycle: 'monthly',
+      })).order;
+      await orderStatus(order?.id ?? '', ['active']);
+      const today = new Date().toISOString().slice(0, 10);
+      const billing = grpcWebClient(BillingService, bed.server.url, bearer(bed.adminToken));
+      await billing.generateInvoices({ billingPeriodStart: today, billingPeriodEnd: today });
+      const invoices = (await grpcWebClient(BillingService, bed.server.url, bearer(buyer.accessToken)).listInvoices({})).invoices;
+      expect(invoices.map((invoice) => [invoice.status, invoice.totalAmount])).toEqual([['paid', '20.00']]);
+      expect((await buyer.api.balance.getBalance({})).balance).toBe('80.00');
     });
 
     it('keeps the money invariant', async () => {

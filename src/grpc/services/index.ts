@@ -22,6 +22,7 @@ import type { PluginRegistry } from '../../plugins/registry/registry.ts';
 import type { HandlerRegistry } from '../handlers.ts';
 import { apiKeyHandlers } from './api-key.ts';
 import { balanceHandlers } from './balance.ts';
+import { billingHandlers } from './billing.ts';
 import { customerHandlers } from './customer.ts';
 import { identityHandlers } from './identity.ts';
 import { instanceHandlers } from './instance.ts';
@@ -52,8 +53,8 @@ export interface ServiceDeps {
 }
 
 /**
- * Registers every implemented RPC and names, for the rest, the piece of work that brings them
- * (they answer UNIMPLEMENTED with that subject, never a fake success).
+ * Registers the handlers of all 14 services (every RPC of the contract; `HandlerRegistry.pending`
+ * remains for services a future contract adds).
  */
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
@@ -65,12 +66,10 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
   registry.register(ApiKeyService, apiKeyHandlers(deps.app.apiKeys));
+  registry.register(BillingService, billingHandlers(deps.app.billing, { dueDays: deps.config.billing.due_days }));
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));
   registry.register(ProductGroupService, productGroupHandlers(catalog.groups));
   registry.register(TicketService, ticketHandlers(deps.app.tickets));
-
-  registry
-    .pending(BillingService, 'invoicing: invoices and periodic billing runs');
 }

@@ -25,7 +25,7 @@ import { CustomerCommand } from './customer-commands.ts';
 import { Customer } from './customers.ts';
 import { OutboxEvent } from './event-queue.ts';
 import { Instance } from './instances.ts';
-import { Invoice, InvoiceItem } from './invoices.ts';
+import { Invoice, InvoiceItem, InvoiceNumberCounter } from './invoices.ts';
 import { OperationLog } from './operation-logs.ts';
 import { Order } from './orders.ts';
 import { Payment } from './payments.ts';
@@ -71,6 +71,7 @@ export const ALL_ENTITIES = [
   Instance,
   Invoice,
   InvoiceItem,
+  InvoiceNumberCounter,
   Payment,
   BalanceTransaction,
   Ticket,

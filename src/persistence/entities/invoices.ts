@@ -20,7 +20,8 @@ export type InvoiceSource = (typeof INVOICE_SOURCES)[number];
  * Money (decimal strings, all `>= 0`): `amount` (subtotal), `taxAmount`, `totalAmount`
  * (CHECK `total_amount = amount + tax_amount`) and `paidAmount` (CHECK `<= total_amount`).
  *
- * - `invoiceNumber` is unique.
+ * - `invoiceNumber` (`INV-<year>-<6 digits>`) is unique, NULL while the invoice is a draft and set
+ *   when it is issued, from `invoice_number_counters` (CHECK: only a draft lacks one).
  * - `billingPeriodStart` / `billingPeriodEnd` / `dueDate` are dates as `'YYYY-MM-DD'` strings
  *   (CHECK end >= start).
  * - A billing run is idempotent: for `source = 'generated'`, `(customer_id, billing_period_start,
@@ -32,7 +33,7 @@ export const Invoice = defineEntity({
   tableName: 'invoices',
   properties: {
     id: uuidPrimaryKey(),
-    invoiceNumber: p.string().length(64).unique('invoices_invoice_number_unique'),
+    invoiceNumber: p.string().length(64).nullable().unique('invoices_invoice_number_unique'),
     customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
     billingPeriodStart: p.date(),
     billingPeriodEnd: p.date(),
@@ -68,6 +69,7 @@ export const Invoice = defineEntity({
       expression: 'amount >= 0 and tax_amount >= 0 and total_amount = amount + tax_amount',
     },
     { name: 'invoices_paid_amount_check', expression: 'paid_amount >= 0 and paid_amount <= total_amount' },
+    { name: 'invoices_invoice_number_check', expression: "invoice_number is not null or status = 'draft'" },
   ],
 });
 /** A row of `invoices`. */
@@ -108,3 +110,24 @@ export const InvoiceItem = defineEntity({
 });
 /** A row of `invoice_items`. */
 export type InvoiceItem = InferEntity<typeof InvoiceItem>;
+
+/**
+ * Table `invoice_number_counters` (migration 0009): the last invoice sequence number handed out
+ * per calendar year (UTC). Updated only in the transaction that issues an invoice, so numbers are
+ * gap-free per year (see src/application/billing/invoice-store.ts). `lastNumber` is 0 to 999999.
+ */
+export const InvoiceNumberCounter = defineEntity({
+  name: 'InvoiceNumberCounter',
+  tableName: 'invoice_number_counters',
+  properties: {
+    year: p.integer().primary().autoincrement(false),
+    lastNumber: p.integer().default(0),
+    updatedAt: updatedAt(),
+  },
+  checks: [
+    { name: 'invoice_number_counters_year_check', expression: 'year >= 2000 and year <= 9999' },
+    { name: 'invoice_number_counters_last_number_check', expression: 'last_number >= 0 and last_number <= 999999' },
+  ],
+});
+/** A row of `invoice_number_counters`. */
+export type InvoiceNumberCounter = InferEntity<typeof InvoiceNumberCounter>;

@@ -14,6 +14,7 @@ import { Migration0005CacheInvalidationTriggers } from './0005-cache-invalidatio
 import { Migration0006CustomerCommands } from './0006-customer-commands.ts';
 import { Migration0007InstanceStatusChecks } from './0007-instance-status-checks.ts';
 import { Migration0008OutboxDelivery } from './0008-outbox-delivery.ts';
+import { Migration0009InvoiceNumbers } from './0009-invoice-numbers.ts';
 import { Migration0010EventDedupe } from './0010-event-dedupe.ts';
 
 /** Every migration with its stable name, oldest first. */
@@ -26,5 +27,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0006-customer-commands', class: Migration0006CustomerCommands },
   { name: '0007-instance-status-checks', class: Migration0007InstanceStatusChecks },
   { name: '0008-outbox-delivery', class: Migration0008OutboxDelivery },
+  { name: '0009-invoice-numbers', class: Migration0009InvoiceNumbers },
   { name: '0010-event-dedupe', class: Migration0010EventDedupe },
 ];
