@@ -7,6 +7,8 @@
  *   an RPC NodeBill does not implement yet;
  * - against a RustBill-protocol upstream built on connect-node and the generated schemas (so
  *   protobuf-es decodes what the plugin encodes and vice versa): the other 13 functions.
+ * All 15 against a NodeBill that provisions through provider-incus (ordering and paying there with
+ * the API key): test/server/reselling.test.ts.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
