@@ -12,7 +12,9 @@
 //   spec_template              rustbill.integration.IntegrationService/ListProviders (the upstream interface's template)
 //   query_price                rustbill.integration.IntegrationService/QueryPrice
 //   create_instance            rustbill.integration.IntegrationService/CreateUpstreamInstance (once per order_id:
-//                              a retry gets the instance remembered in the plugin state, read with GetInstance)
+//                              header idempotency-key, and a retry gets the instance remembered in the
+//                              plugin state, read with GetInstance), then InstanceService/ListInstances
+//                              to find the upstream's instance id of the provider instance it answered
 //   get_instance_status        rustbill.instance.InstanceService/GetInstance
 //   instance_detail_sections   rustbill.instance.InstanceService/GetInstance (its sections)
 //   instance_actions           rustbill.instance.InstanceService/GetInstance (its actions)
@@ -149,11 +151,19 @@ async function query_price(merged, _unused) {
 // ── Contract: instances ─────────────────────────────────────────────────────────────────────────
 
 // create_instance(config + spec + order_id?) → {"instance_id","status","ip_address","created_at"}
-// Idempotent per order: CreateUpstreamInstance carries no order reference, so the upstream
-// instance made for an order_id is remembered in the plugin state (see rememberOrder), and a
-// retried provisioning of that order reports it (its current state from GetInstance) instead of
-// ordering a second one. Without an order_id (an admin creating a server directly) every call
-// orders a new instance.
+// The instance id kept is the upstream's own instance id (InstanceInfo.id, what its
+// InstanceService addresses): CreateUpstreamInstance answers the id of the upstream's *provider*
+// (NodeBill: e.g. the Incus instance name), so the instance is looked up in ListInstances (the API
+// key's customer's instances of upstream_interface_id, newest first) by provider_instance_id — or
+// by id, for an upstream that answers its instance id already; found nowhere, the answered id is
+// kept as it is.
+// Idempotent per order, twice over: the call carries the header `idempotency-key:
+// nodebill-order:<order_id>`, so an upstream that honours it (NodeBill does) answers a retry with
+// the order and instance of the first call — even when this side lost the answer (a timeout) —;
+// and the instance made for an order_id is remembered in the plugin state (see rememberOrder), so a
+// retried provisioning of that order reports it (its current state from GetInstance) without
+// calling CreateUpstreamInstance again. Without an order_id (an admin creating a server directly)
+// every call orders a new instance.
 async function create_instance(merged, _unused) {
   const orderId = text(merged.order_id);
   if (orderId !== '') {
@@ -171,13 +181,45 @@ async function create_instance(merged, _unused) {
   const request = [];
   putString(request, 1, text(merged.upstream_interface_id));
   putMessage(request, 2, serverSpecBytes(serverSpecOf(merged)));
-  const reply = await upstream(merged, 'rustbill.integration.IntegrationService/CreateUpstreamInstance', request);
+  const headers = orderId === '' ? {} : { 'idempotency-key': `nodebill-order:${orderId}` };
+  const reply = await upstream(merged, 'rustbill.integration.IntegrationService/CreateUpstreamInstance', request, headers);
   if (reply.error) return reply.error;
   const created = decode(reply.message, { 1: ['provider_instance_id', 'string'], 2: ['status', 'string'], 3: ['ip_address', 'string'] });
   if (created.provider_instance_id === '') return 'ERROR: upstream CreateUpstreamInstance returned no instance id';
-  if (orderId !== '') await rememberOrder(orderId, created.provider_instance_id);
-  rustbill_host.log_info(`upstream instance ${created.provider_instance_id} ordered${orderId === '' ? '' : ` for order ${orderId}`}`);
-  return JSON.stringify({ instance_id: created.provider_instance_id, status: statusWord(created.status), ip_address: created.ip_address, created_at: '' });
+  const listed = await upstreamInstanceOf(merged, created.provider_instance_id);
+  const instanceId = listed ? listed.id : created.provider_instance_id;
+  if (orderId !== '') await rememberOrder(orderId, instanceId);
+  rustbill_host.log_info(`upstream instance ${instanceId} (provider instance ${created.provider_instance_id}) ordered${orderId === '' ? '' : ` for order ${orderId}`}`);
+  return JSON.stringify({
+    instance_id: instanceId,
+    status: statusWord(created.status || (listed ? listed.status : '')),
+    ip_address: created.ip_address || (listed ? listed.ip_address : ''),
+    created_at: listed ? listed.created_at : '',
+  });
+}
+
+// The upstream instance (InstanceInfo) whose provider_instance_id — or id — is `id`, from
+// ListInstances of upstream_interface_id (newest first at NodeBill: the instance just made is on
+// the first page); null when none is found or the listing fails (logged).
+async function upstreamInstanceOf(merged, id) {
+  const interfaceId = text(merged.upstream_interface_id);
+  for (let page = 1; page <= 50; page += 1) {
+    const request = [];
+    putMessage(request, 1, pageRequest(page, 100));
+    if (interfaceId !== '') putString(request, 4, interfaceId, true); // optional provider_interface_id
+    const reply = await upstream(merged, 'rustbill.instance.InstanceService/ListInstances', request);
+    if (reply.error) {
+      rustbill_host.log_warn(`could not look up the upstream instance of provider instance ${id}: ${reply.error}`);
+      return null;
+    }
+    const listed = decode(reply.message, { 1: ['instances', 'repeated', INSTANCE_INFO], 2: ['meta', 'message', PAGE_META] });
+    const found = listed.instances.find((instance) => instance.provider_instance_id === id) || listed.instances.find((instance) => instance.id === id);
+    if (found) return found;
+    const meta = listed.meta || {};
+    if (!meta.total_pages || page >= meta.total_pages) break;
+  }
+  rustbill_host.log_warn(`the upstream lists no instance of provider instance ${id}; keeping that id`);
+  return null;
 }
 
 // Orders and the upstream instances made for them, in the plugin state: ORDER_BUCKETS keys
@@ -319,11 +361,11 @@ const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_
   'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
 // Calls one unary RPC. Returns {message: bytes} or {error: "ERROR: upstream …"}.
-async function upstream(config, method, requestBytes) {
+async function upstream(config, method, requestBytes, extraHeaders) {
   const host = rustbill_host;
   const url = `${text(config.api_url).replace(/\/+$/, '')}/${method}`;
   const body = frame(requestBytes);
-  const headers = { authorization: `Bearer ${text(config.api_key)}`, 'x-grpc-web': '1', 'x-user-agent': 'nodebill-provider-rustbill/1.0' };
+  const headers = { ...(extraHeaders || {}), authorization: `Bearer ${text(config.api_key)}`, 'x-grpc-web': '1', 'x-user-agent': 'nodebill-provider-rustbill/1.0' };
   const short = method.replace(/^rustbill\.[a-z_]+\./, '');
   // Binary gRPC-Web with the full response: an error raised before any response message comes
   // back "trailers-only", its grpc-status / grpc-message in the HTTP headers instead of the body.

@@ -11,6 +11,8 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 export interface GrpcurlCommand {
   /** `rustbill.product.ProductService/CreateProduct`. */
   path: string;
+  /** The port of `localhost:<port>` (50051 unless an example addresses a second server). */
+  port: number;
   /** The text of `-d '…'` (`'{}'` when the command has none). */
   body: string;
   /** Whether the command sends an authorization header. */
@@ -26,12 +28,12 @@ export interface GrpcurlCommand {
 export function grpcurlCommands(markdown: string, service?: string): GrpcurlCommand[] {
   const commands: GrpcurlCommand[] = [];
   // Parts are separated by blanks and line continuations (`\` at the end of a line).
-  const pattern = /grpcurl[\s\\]+-plaintext((?:[\s\\]+-H\s+"[^"]*")*)(?:[\s\\]+-d\s+'([^']*)')?[\s\\]+localhost:50051\s+([\w.]+\/\w+)/g;
+  const pattern = /grpcurl[\s\\]+-plaintext((?:[\s\\]+-H\s+"[^"]*")*)(?:[\s\\]+-d\s+'([^']*)')?[\s\\]+localhost:(\d+)\s+([\w.]+\/\w+)/g;
   for (const match of markdown.matchAll(pattern)) {
-    const [, headers = '', body = '{}', path = ''] = match;
+    const [, headers = '', body = '{}', port = '50051', path = ''] = match;
     if (service !== undefined && !path.startsWith(`${service}/`)) continue;
     const values = [...headers.matchAll(/-H\s+"([^"]*)"/g)].map((header) => header[1] ?? '');
-    commands.push({ path, body, authorized: /authorization|\$[A-Z_]*AUTH/i.test(headers), headers: values });
+    commands.push({ path, port: Number(port), body, authorized: /authorization|\$[A-Z_]*AUTH/i.test(headers), headers: values });
   }
   return commands;
 }

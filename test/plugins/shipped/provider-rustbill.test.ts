@@ -7,6 +7,8 @@
  *   an RPC NodeBill does not implement yet;
  * - against a RustBill-protocol upstream built on connect-node and the generated schemas (so
  *   protobuf-es decodes what the plugin encodes and vice versa): the other 13 functions.
+ * All 15 against a NodeBill that provisions through provider-incus (ordering and paying there with
+ * the API key): test/server/reselling.test.ts.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,10 +163,15 @@ describe('provider-rustbill against a RustBill-protocol upstream', () => {
     const created = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: 'local-order', server_spec: spec }));
     expect(created.status).toBe('pending');
     expect(upstream.instances.get(created.instanceId)).toMatchObject({ status: 'provisioning' });
-    expect(upstream.requests.at(-1)?.request).toMatchObject({
+    const ordered = upstream.requests.filter((request) => request.method === 'CreateUpstreamInstance').at(-1);
+    expect(ordered?.request).toMatchObject({
       interfaceId: upstream.interfaceId,
       serverSpec: { cpuCores: 2, memoryGb: 4, diskGb: 40, region: 'hk', os: 'debian-12', extraSpecs: { ipv6: 'yes' } },
     });
+    // Sent with the order as idempotency key; then the upstream's instance is looked up among its
+    // instances of the interface (this upstream answers its instance id, found by id).
+    expect(ordered?.idempotencyKey).toBe('nodebill-order:local-order');
+    expect(upstream.requests.at(-1)).toMatchObject({ method: 'ListInstances', request: { providerInterfaceId: upstream.interfaceId } });
   });
 
   it('orders once per order_id: a retried create_instance reports the instance ordered first (read with GetInstance)', async () => {
@@ -185,6 +192,7 @@ describe('provider-rustbill against a RustBill-protocol upstream', () => {
     // Another order, and a create without an order, each order a new instance.
     const other = readCreatedInstance(await bed.call(provider, 'create_instance', { order_id: newId(), server_spec: spec }));
     const direct = readCreatedInstance(await bed.call(provider, 'create_instance', { server_spec: spec }));
+    expect(upstream.requests.filter((request) => request.method === 'CreateUpstreamInstance').map((request) => request.idempotencyKey).slice(-2)).toEqual([expect.stringMatching(/^nodebill-order:/), null]);
     expect(new Set([first.instanceId, other.instanceId, direct.instanceId]).size).toBe(3);
     expect(upstream.instances.size).toBe(size + 2);
     for (const id of [other.instanceId, direct.instanceId]) upstream.instances.delete(id);
@@ -220,10 +228,11 @@ describe('provider-rustbill against a RustBill-protocol upstream', () => {
 
   it('lists the upstream instances over all pages and imports one', async () => {
     upstream.instances.set('extra-1', { id: 'extra-1', status: 'suspended', ipAddress: '203.0.113.9', createdAt: '2026-02-01T00:00:00Z' });
+    const before = upstream.requests.length;
     const listed = readUpstreamInstances(await bed.call(provider, 'sync_upstream_instances'));
     expect(listed).toHaveLength(upstream.instances.size);
     expect(listed.find((instance) => instance.instanceId === 'extra-1')).toEqual({ instanceId: 'extra-1', status: 'stopped', ipAddress: '203.0.113.9', createdAt: '2026-02-01T00:00:00Z' });
-    expect(upstream.requests.filter((request) => request.method === 'ListInstances')).toHaveLength(Math.ceil(upstream.instances.size / 2));
+    expect(upstream.requests.slice(before).filter((request) => request.method === 'ListInstances')).toHaveLength(Math.ceil(upstream.instances.size / 2));
 
     const [existing] = [...upstream.instances.values()];
     const imported = await bed.call(provider, 'import_upstream_instance', { instance_id: existing?.id });

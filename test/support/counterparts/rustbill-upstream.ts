@@ -27,6 +27,8 @@ export interface UpstreamRequestLog {
   method: string;
   /** The request message as JSON-compatible data (protobuf-es field names). */
   request: unknown;
+  /** The request's `idempotency-key` header, or null. */
+  idempotencyKey: string | null;
 }
 
 /** A running catalog upstream. */
@@ -69,7 +71,7 @@ export async function startRustbillUpstream(): Promise<RustbillUpstream> {
   instances.set(existing.id ?? '', existing);
 
   const authorize = (method: string, request: unknown, context: HandlerContext): void => {
-    requests.push({ method, request: JSON.parse(JSON.stringify(request, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))) });
+    requests.push({ method, request: JSON.parse(JSON.stringify(request, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))), idempotencyKey: context.requestHeader.get('idempotency-key') });
     if (context.requestHeader.get('authorization') !== `Bearer ${apiKey}`) throw new ConnectError('API key rejected: it was revoked or disabled', Code.Unauthenticated);
   };
   const find = (id: string): InstanceInit => {
