@@ -61,6 +61,12 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
   }
 }
 
+/** The body of the first e-mail to the customer with `subject` (quoted-printable soft breaks joined), once it arrives. */
+async function mailTo(email: string, subject: string): Promise<string> {
+  const mail = await eventually(async () => smtp.messages.find((message) => message.to.includes(email) && message.subject === subject), `the e-mail "${subject}"`);
+  return mail.body.replace(/=\r?\n/g, '');
+}
+
 beforeAll(async () => {
   smtp = await startSmtpServer();
   bed = await startMoneyBed({ workers: 2 });
@@ -162,6 +168,7 @@ describe("a customer's journey over gRPC-Web", () => {
     // The gateway repeats its notify; nothing is credited twice.
     expect(await bed.epay.notify(paymentId)).toMatchObject({ status: 200, body: 'success' });
     expect((await webCall(BalanceService.method.getBalance, {}, me.token)).balance).toBe('50.00');
+    expect(await mailTo(me.email, 'Balance recharged')).toContain('50.00 was added to the balance');
     const ledger = await webCall(BalanceService.method.listBalanceTransactions, { pagination: { page: 1, pageSize: 20 } }, me.token);
     expect(ledger.transactions.map((entry) => [entry.amount, entry.balanceAfter])).toEqual([['50.00', '50.00']]);
   });
@@ -185,6 +192,7 @@ describe("a customer's journey over gRPC-Web", () => {
       return order?.status === 'active' ? order : undefined;
     }, 'the order to become active');
     expect(active.providerInstanceId).not.toBe('');
+    expect(await mailTo(me.email, 'Order paid')).toContain(`Order ${me.orderId} was paid (20.00)`);
 
     const { instances } = await webCall(InstanceService.method.listInstances, { pagination: { page: 1, pageSize: 20 } }, me.token);
     expect(instances).toHaveLength(1);
@@ -192,6 +200,12 @@ describe("a customer's journey over gRPC-Web", () => {
     expect(instances[0]?.status).toMatch(/^(running|provisioning)$/);
     me.instanceId = instances[0]?.id ?? '';
     expect(bed.incus.instances.size).toBe(1);
+    // The "server is ready" e-mail names the instance and its address, as ListInstances shows them.
+    const ready = await mailTo(me.email, 'Your server is ready');
+    expect(ready).toContain(`Order ${me.orderId} is active`);
+    expect(ready).toContain(active.providerInstanceId);
+    expect(instances[0]?.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(ready).toContain(`at ${instances[0]?.ipAddress ?? ''}`);
     const orders = await webCall(OrderService.method.listOrders, { pagination: { page: 1, pageSize: 20 }, status: 'active' }, me.token);
     expect(orders.orders.map((order) => order.id)).toEqual([me.orderId]);
   });

@@ -65,6 +65,8 @@ export function grpcWebFetch(baseUrl: string): WebCall {
       body: dataFrame(toBinary(method.input, create(method.input, request))),
     });
     if (response.status !== 200) throw new ConnectError(`HTTP ${response.status} from ${method.name}`, Code.Unknown);
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!/^application\/grpc-web(\+proto)?\b/.test(contentType)) throw new ConnectError(`${method.name}: content-type ${contentType}`, Code.Internal);
     const body = new Uint8Array(await response.arrayBuffer());
     const received = frames(body);
     const data = received.filter((frame) => !frame.trailer);
