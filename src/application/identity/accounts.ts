@@ -139,11 +139,11 @@ export class Accounts {
   /**
    * Changes the caller's own password after checking the current one; the caller's other sessions
    * or token families end, the current one stays.
-   * @throws DomainError permission_denied (API keys), invalid_argument (wrong current password,
+   * @throws DomainError failed_precondition (API keys: they have no password), invalid_argument (wrong current password,
    *   weak or unchanged new one), resource_exhausted (per-user budget, locked after wrong passwords)
    */
   async changePassword(caller: Caller, oldPassword: string, newPassword: string): Promise<void> {
-    if (caller.kind !== 'admin' && caller.kind !== 'customer') throw forbidden('API keys have no password to change');
+    if (caller.kind !== 'admin' && caller.kind !== 'customer') throw refused('API keys have no password to change');
     if (oldPassword === '') throw invalid('old_password is required');
     requireValid(passwordProblem(newPassword));
     if (oldPassword === newPassword) throw invalid('the new password must differ from the current one');
