@@ -8,6 +8,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../support/db.ts';
+import { TicketService } from '../../src/gen/rustbill/ticket_pb.ts';
+import { bearer, grpcClient } from '../support/clients.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/counterparts/webhook-receiver.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 
@@ -79,6 +81,26 @@ describe('system events through the outbox', () => {
     expect(failed.map((row) => `${row.payload.event_type} ${row.payload.recipient}`).sort()).toEqual([`order_paid ${buyer.email}`, 'order_paid ops@reseller.example', `order_provisioned ${buyer.email}`].sort());
     expect(brokenCalls).toBeGreaterThanOrEqual(9);
     expect((await queryRows<{ status: string }>(bed.db.url, 'select status from orders where id = $1', [order?.id]))[0]?.status).toBe('active');
+  });
+
+  it('tells the new assignee of a ticket, and the ticket\'s creator of a public reply (not of an internal one)', async () => {
+    const buyer = await bed.customer();
+    const tickets = grpcClient(TicketService, bed.server.url, bearer(buyer.accessToken));
+    const admin = grpcClient(TicketService, bed.server.url, bearer(bed.adminToken));
+    const [me] = await queryRows<{ id: string }>(bed.db.url, "select id from admin_users where username = 'admin'");
+    await queryRows(bed.db.url, "update admin_users set email = 'support-lead@reseller.example' where id = $1", [me?.id]);
+    const ticket = (await tickets.createTicket({ title: 'Server slow', description: 'since noon', priority: 'high' })).ticket;
+    await admin.updateTicket({ id: ticket?.id ?? '', assigneeUserId: me?.id ?? '' });
+    await admin.createReply({ ticketId: ticket?.id ?? '', content: 'note to self', isInternal: true });
+    await admin.createReply({ ticketId: ticket?.id ?? '', content: 'We are on it', isInternal: false });
+    const hits = await eventually(async () => {
+      const found = good.received.map((hit) => hit.json as { event_type: string; recipient: string }).filter((hit) => hit.event_type.startsWith('ticket_'));
+      return found.length >= 2 ? found : undefined;
+    }, 'the ticket notifications');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const all = good.received.map((hit) => hit.json as { event_type: string; recipient: string }).filter((hit) => hit.event_type.startsWith('ticket_'));
+    expect(hits.length).toBeGreaterThanOrEqual(2);
+    expect(all.map((hit) => `${hit.event_type} ${hit.recipient}`).sort()).toEqual([`ticket_assigned support-lead@reseller.example`, `ticket_replied ${buyer.email}`].sort());
   });
 
   it('sends nothing twice when a system event is handled again', async () => {
