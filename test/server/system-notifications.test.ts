@@ -79,7 +79,9 @@ describe('system events through the outbox', () => {
     }, 'the broken channel\'s deliveries to fail');
     expect(failed.map((row) => row.attempts)).toEqual([3, 3, 3]);
     expect(failed.map((row) => `${row.payload.event_type} ${row.payload.recipient}`).sort()).toEqual([`order_paid ${buyer.email}`, 'order_paid ops@reseller.example', `order_provisioned ${buyer.email}`].sort());
-    expect(brokenCalls).toBeGreaterThanOrEqual(9);
+    // The channel was really called; later attempts may be cut short by its open circuit breaker
+    // (five failures to one host), and still count as failed attempts.
+    expect(brokenCalls).toBeGreaterThanOrEqual(3);
     expect((await queryRows<{ status: string }>(bed.db.url, 'select status from orders where id = $1', [order?.id]))[0]?.status).toBe('active');
   });
 
