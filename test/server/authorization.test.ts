@@ -43,6 +43,7 @@ import { bearer, grpcClient } from '../support/clients.ts';
 import { registerCustomer } from '../support/customers.ts';
 import { queryRows } from '../support/db.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { eventually } from '../support/eventually.ts';
 
 type CallerName = 'anonymous' | 'customerA' | 'customerB' | 'apiKeyA' | 'operator' | 'admin';
 const CALLERS: readonly CallerName[] = ['anonymous', 'customerB', 'customerA', 'apiKeyA', 'operator', 'admin'];
@@ -274,17 +275,6 @@ let real: Targets;
 let safe: Targets;
 const tokens: Partial<Record<CallerName, string>> = {};
 
-/** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 beforeAll(async () => {
   bed = await startMoneyBed({ workers: 1 });
   const a = await bed.customer('200.00');
@@ -298,7 +288,7 @@ beforeAll(async () => {
   const instanceId = await eventually(async () => {
     const found = (await a.api.instances.listInstances({})).instances.find((instance) => instance.orderId === orderId && instance.status === 'running');
     return found?.id;
-  }, `the instance of order ${orderId}`);
+  }, `the instance of order ${orderId}`, 60_000);
   const paymentId = (await a.api.payments.listPayments({ orderId })).payments[0]?.id ?? '';
 
   const billing = grpcClient(BillingService, bed.server.url, bearer(bed.adminToken));

@@ -14,6 +14,7 @@ import { startSmtpServer, type SmtpCounterpart } from '../support/counterparts/s
 import { callJson, grpcurlCommands } from '../support/grpcurl.ts';
 import { moneyInvariant, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { REPO_ROOT } from '../support/server.ts';
+import { eventually } from '../support/eventually.ts';
 
 let bed: MoneyBed;
 let smtp: SmtpCounterpart;
@@ -34,16 +35,6 @@ function object(value: JsonValue | undefined): Record<string, JsonValue> {
 
 function list(value: JsonValue | undefined): JsonValue[] {
   return Array.isArray(value) ? value : [];
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe("the README's customer journey", () => {

@@ -25,6 +25,7 @@ import { startSmtpServer, type SmtpCounterpart } from '../support/counterparts/s
 import { expectCode } from '../support/expect-code.ts';
 import { grpcWebFetch, type WebCall } from '../support/grpc-web-fetch.ts';
 import { BALANCE, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { eventually } from '../support/eventually.ts';
 
 let bed: MoneyBed;
 let smtp: SmtpCounterpart;
@@ -49,17 +50,6 @@ const admin = {
   tickets: () => grpcClient(TicketService, bed.server.url, bearer(bed.adminToken)),
   billing: () => grpcClient(BillingService, bed.server.url, bearer(bed.adminToken)),
 };
-
-/** Polls `probe` until it returns a value (not undefined), at most `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The body of the first e-mail to the customer with `subject` (quoted-printable soft breaks joined), once it arrives. */
 async function mailTo(email: string, subject: string): Promise<string> {

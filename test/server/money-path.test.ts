@@ -20,17 +20,7 @@ import { bearer, grpcWebClient } from '../support/clients.ts';
 import { queryRows } from '../support/db.ts';
 import { expectCode } from '../support/expect-code.ts';
 import { BALANCE, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
-
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { eventually } from '../support/eventually.ts';
 
 /** Jobs settings that make retries and timeouts fast enough for a test. */
 const FAST_JOBS = { jobs: { max_attempts: 2, backoff_base_ms: 200, backoff_max_ms: 1000, poll_interval_ms: 200 }, orders: { unpaid_timeout_secs: 3, unpaid_check_interval_secs: 1, instance_refresh_interval_secs: 2 } };

@@ -26,17 +26,7 @@ import { registerCustomer } from '../support/customers.ts';
 import { createTestDatabase, queryRows, type TestDatabase } from '../support/db.ts';
 import { BALANCE, moneyClients, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../support/server.ts';
-
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { eventually } from '../support/eventually.ts';
 
 const FAST_JOBS = { jobs: { max_attempts: 3, backoff_base_ms: 200, backoff_max_ms: 1000, poll_interval_ms: 200 } };
 /** B's opening credit of A's account. */

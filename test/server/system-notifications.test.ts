@@ -12,21 +12,12 @@ import { TicketService } from '../../src/gen/rustbill/ticket_pb.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/counterparts/webhook-receiver.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { eventually } from '../support/eventually.ts';
 
 let bed: MoneyBed;
 let good: WebhookReceiver;
 let brokenCalls = 0;
 let broken: ReturnType<typeof createServer>;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   good = await startWebhookReceiver();
