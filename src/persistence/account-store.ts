@@ -17,24 +17,11 @@ import { moneyOf } from '../domain/money.ts';
 import type { OrderState } from '../domain/orders/order.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
-import { rfc3339 } from '../lib/time.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { COMMIT_STATEMENT, COMMIT_STATEMENT_NAME, commitValues } from './account-commit.ts';
 import { CommitBatcher } from './commit-batcher.ts';
+import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from './customer-snapshots.ts';
 import { ORDER_COLUMNS, orderOf, PAYMENT_COLUMNS, paymentOf, type OrderRow, type PaymentRow } from './account-rows.ts';
-
-interface CustomerRow {
-  id: string; name: string; contact_person: string; email: string; phone: string; company: string; notes: string;
-  balance: string; credit_limit: string; is_active: boolean; can_create_api_keys: boolean; version: number; created_at: Date; updated_at: Date;
-}
-
-function customerOf(row: CustomerRow): CustomerState {
-  return {
-    id: row.id, name: row.name, contactPerson: row.contact_person, email: row.email, phone: row.phone, company: row.company, notes: row.notes,
-    balance: moneyOf(row.balance), creditLimit: moneyOf(row.credit_limit), isActive: row.is_active, canCreateApiKeys: row.can_create_api_keys,
-    version: row.version, createdAt: rfc3339(row.created_at), updatedAt: rfc3339(row.updated_at),
-  };
-}
 
 /** Most commands one commit statement carries. */
 const MAX_BATCH = 64;
@@ -71,12 +58,8 @@ export class PgAccountStore implements AccountStore {
 
   /** @see AccountStore.loadCustomer */
   async loadCustomer(customerId: string): Promise<CustomerState | null> {
-    const { rows } = await this.pool.query<CustomerRow>(
-      `select id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
-         is_active, can_create_api_keys, version, created_at, updated_at from customers where id = $1`,
-      [customerId],
-    );
-    return rows[0] ? customerOf(rows[0]) : null;
+    const { rows } = await this.pool.query<SnapshotRow>(`select ${CUSTOMER_COLUMNS} from customers where id = $1`, [customerId]);
+    return rows[0] ? stateOf(rows[0]) : null;
   }
 
   /** @see AccountStore.recordedOutcome */

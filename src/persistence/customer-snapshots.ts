@@ -18,11 +18,12 @@ import { CustomerUser } from './entities/customer-users.ts';
 import { Customer } from './entities/customers.ts';
 import { VerificationCode } from './entities/verification-codes.ts';
 
-/** The columns of a snapshot, as a write's `returning` lists them. */
-const COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
+/** The columns of a snapshot, as a write's `returning` (and the account store's load) lists them. */
+export const CUSTOMER_COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
   is_active, can_create_api_keys, version, created_at, updated_at`;
 
-interface SnapshotRow {
+/** A `customers` row as `pg` returns {@link CUSTOMER_COLUMNS} (snake_case). */
+export interface SnapshotRow {
   id: string;
   name: string;
   contact_person: string;
@@ -59,8 +60,8 @@ export function customerStateOf(row: Customer): CustomerState {
   };
 }
 
-/** A customer's state from a row a snapshot write's `returning` gave (snake_case columns). */
-function stateOf(row: SnapshotRow): CustomerState {
+/** A customer's state from a row of {@link CUSTOMER_COLUMNS} (snake_case columns). */
+export function stateOf(row: SnapshotRow): CustomerState {
   return {
     id: row.id,
     name: row.name,
@@ -140,7 +141,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
         if (!next) throw new Error('an insert needs the new state');
         const rows = await tx.execute<SnapshotRow[]>(
           `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys, version, created_at, updated_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${COLUMNS}`,
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${CUSTOMER_COLUMNS}`,
           [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys],
         );
         state = rows[0] ? stateOf(rows[0]) : null;
@@ -151,7 +152,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
         const rows = await tx.execute<SnapshotRow[]>(
           `update customers set name = ?, contact_person = ?, email = ?, phone = ?, company = ?, notes = ?, credit_limit = ?,
              is_active = ?, can_create_api_keys = ?, version = version + 1, updated_at = now()
-           where id = ? and version = ? returning ${COLUMNS}`,
+           where id = ? and version = ? returning ${CUSTOMER_COLUMNS}`,
           [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys, write.customerId, write.expectedVersion],
         );
         if (!rows[0]) throw new Conflict();
