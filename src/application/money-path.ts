@@ -26,7 +26,7 @@ export function createMoneyPath(deps: { pool: pg.Pool; actors: CustomerActors; g
   const { pool, gateways } = deps;
   const accounts = new AccountCommands(deps.actors);
   const reads = new MoneyReads(pool);
-  const orders = new Orders({ pool, accounts, gateways });
+  const orders = new Orders({ pool, accounts, gateways, reads });
   return {
     accounts,
     orders,

@@ -18,11 +18,11 @@ import { BALANCE_METHOD_ID } from '../../domain/payments/balance-method.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
 import type { OrderedSpec } from '../../domain/provisioning/instances.ts';
 import { newId } from '../../lib/ids.ts';
-import { moneyOf } from '../../domain/money.ts';
 import type { AccountCommands } from '../accounts/account-commands.ts';
 import { commandKey } from '../customers/customer-accounts.ts';
 import { startGatewayPayment, type StartedPayment } from '../payments/gateway-payments.ts';
 import type { PaymentGateways } from '../payments/gateway-port.ts';
+import type { MoneyReads } from '../money-reads.ts';
 
 /** CreateOrder's input, ids already checked as UUIDs (empty gateway: no payment now). */
 export interface CreateOrderInput {
@@ -62,11 +62,13 @@ export class Orders {
   private readonly pool: pg.Pool;
   private readonly accounts: AccountCommands;
   private readonly gateways: PaymentGateways;
+  private readonly reads: MoneyReads;
 
-  constructor(deps: { pool: pg.Pool; accounts: AccountCommands; gateways: PaymentGateways }) {
+  constructor(deps: { pool: pg.Pool; accounts: AccountCommands; gateways: PaymentGateways; reads: MoneyReads }) {
     this.pool = deps.pool;
     this.accounts = deps.accounts;
     this.gateways = deps.gateways;
+    this.reads = deps.reads;
   }
 
   /**
@@ -117,23 +119,33 @@ export class Orders {
    */
   async pay(origin: Origin & { caller: Caller }, orderId: string, gatewayInterfaceId: string, clientKey?: string | null): Promise<{ order: OrderState | null; payment: OrderPayment }> {
     const caller = origin.caller;
-    // A customer's PayOrder goes to its own actor without a lookup: another customer's order is
-    // simply not found there.
-    const customerId = caller.kind === 'customer' || caller.kind === 'apikey' ? caller.customerId : await orderCustomer(this.pool, orderId);
+    const own = caller.kind === 'customer' || caller.kind === 'apikey' ? caller.customerId : undefined;
     const key = commandKey(clientKey);
     if (gatewayInterfaceId === BALANCE_METHOD_ID || gatewayInterfaceId === '') {
+      // A customer's PayOrder goes to its own actor without a lookup: another customer's order is
+      // simply not found there.
+      const customerId = own ?? await orderCustomer(this.pool, orderId);
       const outcome = await this.accounts.run(customerId, { type: 'pay_order', orderId }, { origin, key });
       const payment = outcome.result.payment;
       if (!payment) throw new DomainError('unavailable', 'the payment was not recorded; try again');
       return { order: outcome.result.order ?? null, payment: { payment, paymentUrl: '', qrCode: '', instructions: '' } };
     }
-    const order = await this.orderOf(customerId, orderId);
-    if (order.status !== 'pending') throw new DomainError('failed_precondition', `order ${orderId} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
-    return { order: null, payment: await this.startGateway(origin, order, gatewayInterfaceId, '', key) };
+    return { order: null, payment: await this.payThroughGateway(origin, orderId, own, gatewayInterfaceId, '', key) };
   }
 
-  /** Starts a gateway payment for a pending order (also CreatePayment). */
-  async startGateway(origin: Origin, order: PayableOrder, gatewayInterfaceId: string, returnUrl: string, key: string): Promise<StartedPayment> {
+  /**
+   * Starts a gateway payment for a pending order (PayOrder, CreatePayment), of `customerId` when
+   * given (another customer's order is NotFound).
+   * @throws DomainError not_found, failed_precondition (reason invalid_transition: not pending), unavailable
+   */
+  async payThroughGateway(origin: Origin, orderId: string, customerId: string | undefined, gatewayInterfaceId: string, returnUrl: string, key: string): Promise<StartedPayment> {
+    const order = await this.reads.order(orderId, customerId);
+    if (order.status !== 'pending') throw new DomainError('failed_precondition', `order ${orderId} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
+    return this.startGateway(origin, order, gatewayInterfaceId, returnUrl, key);
+  }
+
+  /** Starts a gateway payment for `order` (its status already checked, or just created pending). */
+  private async startGateway(origin: Origin, order: PayableOrder, gatewayInterfaceId: string, returnUrl: string, key: string): Promise<StartedPayment> {
     return startGatewayPayment({ gateways: this.gateways, accounts: this.accounts }, origin, {
       customerId: order.customerId, kind: 'order', orderId: order.id, amount: order.amount, currency: order.currency, gatewayInterfaceId, returnUrl,
       description: `${order.productName || 'Order'} (${order.billingCycle})`, key,
@@ -160,18 +172,6 @@ export class Orders {
   async remove(origin: Origin, orderId: string, clientKey?: string | null): Promise<void> {
     const customerId = await orderCustomer(this.pool, orderId);
     await this.accounts.run(customerId, { type: 'delete_order', orderId }, { origin, key: commandKey(clientKey) });
-  }
-
-  /** An order of `customerId` as a gateway payment needs it. @throws DomainError not_found */
-  async orderOf(customerId: string, orderId: string): Promise<PayableOrder> {
-    const { rows } = await this.pool.query<{ id: string; customer_id: string; status: OrderStatus; amount: string; currency: string; product_name: string; billing_cycle: OrderState['billingCycle'] }>(
-      'select id, customer_id, status, amount::text as amount, currency, product_name, billing_cycle from orders where id = $1 and customer_id = $2',
-      [orderId, customerId],
-    );
-    const row = rows[0];
-    if (!row) throw notFound(`order ${orderId} does not exist`);
-    // Only the fields a gateway payment needs; the actor decides on its own state.
-    return { id: row.id, customerId: row.customer_id, status: row.status, amount: moneyOf(row.amount), currency: row.currency, productName: row.product_name, billingCycle: row.billing_cycle };
   }
 
   /** The product on sale and the provider it is ordered from, in one query. @throws DomainError not_found, failed_precondition */

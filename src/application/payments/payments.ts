@@ -59,10 +59,7 @@ export class Payments {
       const paid = await this.orders.pay(origin, input.orderId, BALANCE_METHOD_ID, clientKey);
       return paid.payment;
     }
-    const customerId = input.customerId ?? (await this.reads.order(input.orderId)).customerId;
-    const order = await this.orders.orderOf(customerId, input.orderId);
-    if (order.status !== 'pending') throw new DomainError('failed_precondition', `order ${order.id} is ${order.status}; only a pending order can be paid`, 'invalid_transition');
-    return this.orders.startGateway(origin, order, input.gatewayInterfaceId, input.returnUrl, commandKey(clientKey));
+    return this.orders.payThroughGateway(origin, input.orderId, input.customerId, input.gatewayInterfaceId, input.returnUrl, commandKey(clientKey));
   }
 
   /** Pays what is due on an invoice, from the balance or through a gateway. */
