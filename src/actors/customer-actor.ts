@@ -178,7 +178,7 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
           log.error({ err: error, customerId, command: request.command.type }, 'money command failed');
           dispatch(envelope.replyTo, { ok: false, error: 'unavailable', message: `the change to customer ${customerId}'s account could not be written; try again` });
           // Memory may be ahead of or behind the database: everything reloads on next use.
-          for (const write of [request.command]) if ('orderId' in write && typeof write.orderId === 'string') children.forget(write.orderId);
+          children.forgetAll();
           return { loaded: false };
         }
       }

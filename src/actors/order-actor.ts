@@ -5,7 +5,7 @@
  * each committed change — and stops after a while without messages. Only the customer actor talks
  * to its children, so an order's state changes only through its customer's serialized commands.
  */
-import { dispatch, query, spawn, stop, type ActorContext, type Ref } from 'nact';
+import { dispatch, query, spawn, type ActorContext, type Ref } from 'nact';
 import type { OrderState } from '../domain/orders/order.ts';
 
 /** Messages of an order actor. */
@@ -82,10 +82,9 @@ export class OrderChildren {
     if (child) dispatch(child, { type: 'set', order: null, loaded: false });
   }
 
-  /** Stops every child. */
-  stopAll(): void {
-    for (const child of this.children.values()) stop(child);
-    this.children.clear();
+  /** Makes every order actor reload its row on next use (after a commit whose outcome is unknown). */
+  forgetAll(): void {
+    for (const child of this.children.values()) dispatch(child, { type: 'set', order: null, loaded: false });
   }
 
   private childFor(orderId: string): Ref<OrderMessage> {
