@@ -5,7 +5,7 @@
  * memory (the customer snapshot, the order actors). A conflict (another writer got there first)
  * reloads and decides once more; a key applied before answers with its recorded outcome.
  */
-import { accountNeeds, decideAccount, followUpInvoiceId, followUpOrderId } from '../domain/accounts/decide.ts';
+import { accountNeeds, decideAccount, followUpInvoiceId, followUpOrderId, needsCreditStanding } from '../domain/accounts/decide.ts';
 import type { AccountView } from '../domain/accounts/account.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -54,6 +54,7 @@ export async function applyAccountCommand(
     const invoiceId = needs.invoiceId ?? followUpInvoiceId(request.command, payment);
     const invoice = invoiceId ? await store.loadInvoice(customerId, invoiceId) : null;
     const view: AccountView = { customer: current, order, payment, orderPayments, invoice };
+    if (needsCreditStanding(request.command)) view.standing = await store.loadStanding(current);
     let decision;
     try {
       decision = decideAccount(view, request.command, { now: rfc3339(new Date()), newId });

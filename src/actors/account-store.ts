@@ -1,4 +1,5 @@
 import type { AccountDecision, InvoiceDue } from '../domain/accounts/account.ts';
+import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import type { DomainError } from '../domain/errors.ts';
 import type { OrderState } from '../domain/orders/order.ts';
@@ -38,6 +39,8 @@ export interface AccountStore {
   loadPayment(customerId: string, paymentId: string): Promise<PaymentState | null>;
   orderPayments(customerId: string, orderId: string): Promise<PaymentState[]>;
   loadInvoice(customerId: string, invoiceId: string): Promise<InvoiceDue | null>;
+  /** The customer's overdue standing (oldest unpaid invoice, debt since), for the red-customer check of new orders. */
+  loadStanding(customer: CustomerState): Promise<OverdueStanding>;
   /** The outcome recorded under `idempotencyKey` for this customer, or null. */
   recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null>;
   /** The customer row as it is now (after a conflict). */

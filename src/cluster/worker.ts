@@ -89,7 +89,7 @@ export async function runWorker(): Promise<void> {
   let drain: () => void = () => undefined;
   // Set once the event processing exists: a commit that wrote outbox events nudges the relay.
   let nudgeEvents: () => void = () => undefined;
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool, () => nudgeEvents()), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
@@ -121,7 +121,7 @@ export async function runWorker(): Promise<void> {
   const clusterControl = { restartServer: (requestedBy: string) => ipc.requestRollingRestart(requestedBy) };
   const registry = new HandlerRegistry();
   const gateways = pluginGateways({ calls: pluginRegistry.gateways, pool: moneyPool, publicUrl: config.server.public_url });
-  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways });
+  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways, config, log });
   registerServices(registry, {
     orm,
     app,
@@ -165,6 +165,12 @@ export async function runWorker(): Promise<void> {
           run: async () => { await app.instances.refreshStatuses({ limit: INSTANCE_REFRESH_BATCH }); },
         },
         ...billingJobs({ billing: app.billing, config: config.billing, log: jobsLog }),
+        {
+          // The CRM's computed ratings, risk levels and RFM segments (issue 10), for list filters and reports.
+          name: 'crm.scores',
+          everyMs: config.crm.scores_interval_secs * 1000,
+          run: async () => { await app.crm.scores.recompute(); },
+        },
       ],
     })
     : null;
@@ -200,6 +206,16 @@ export async function runWorker(): Promise<void> {
     paymentCallbacks: { receive: (interfaceId, payload) => app.money.payments.callbackRoute(SYSTEM_ORIGIN, interfaceId, payload) },
     // Invoice PDFs for their customer and admins (`GET /invoices/{id}.pdf`).
     invoicePdfs: { authenticate: (headers) => identity.authenticator.authenticate(headers), pdf: (id, customerId) => app.billing.pdf(id, customerId) },
+    // The CRM's customer files for admins (`/crm/customers/export.xlsx`, `…/import`, …).
+    customerFiles: {
+      authenticate: (headers) => identity.authenticator.authenticate(headers),
+      export: (query, locale) => app.crm.exports.export(query, locale),
+      template: (locale) => app.crm.exports.template(locale),
+      startXlsx: (origin, bytes, fileName) => app.crm.imports.startXlsx(origin, bytes, fileName),
+      startJson: (origin, text) => app.crm.imports.startJson(origin, text),
+      getImport: (id) => app.crm.imports.get(id),
+      maxBytes: config.crm.import_max_bytes,
+    },
     next: web,
   });
   const listener = new OnePortListener(native.injector, http);

@@ -4,6 +4,7 @@
  * src/config/load.ts; the entry point is cluster.config.ts.
  */
 import os from 'node:os';
+import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { parseAddressRange } from '../domain/address-ranges.ts';
 import { isAllowListEntry } from '../plugins/host/outbound-policy.ts';
@@ -289,6 +290,54 @@ const billingSchema = z
   })
   .prefault({});
 
+/** A money threshold: a decimal string >= 0 with at most two decimals. */
+const moneyThreshold = z.string().regex(/^(?:0|[1-9]\d{0,9})(?:\.\d{1,2})?$/, { error: 'must be an amount such as "5000.00" (>= 0, at most 2 decimals)' });
+
+/**
+ * NodeBill's `[crm]`: the CRM extension's scoring schedule, RFM thresholds, credit-risk and VIP
+ * settings and import limits (README "Customer relationship management";
+ * src/application/crm/). The RFM thresholds are inclusive; each "high" must be at least as strict
+ * as its "medium" (checked at load).
+ */
+const crmSchema = z
+  .strictObject({
+    /** How often every customer's computed rating, risk level and RFM segment are recomputed (once across all workers and nodes). */
+    scores_interval_secs: positiveInt('seconds').default(600),
+    /** Recency: at most this many days since the last paid order is high. */
+    rfm_recency_high_max_days: nonNegativeInt('days').default(30),
+    /** Recency: at most this many days is medium; more is low. */
+    rfm_recency_medium_max_days: nonNegativeInt('days').default(90),
+    /** Frequency: at least this many paid orders is high. */
+    rfm_frequency_high_min_orders: positiveInt('orders').default(10),
+    /** Frequency: at least this many paid orders is medium; fewer is low. */
+    rfm_frequency_medium_min_orders: positiveInt('orders').default(3),
+    /** Monetary: a paid total of at least this is high. */
+    rfm_monetary_high_min: moneyThreshold.default('5000.00'),
+    /** Monetary: at least this is medium; less is low. */
+    rfm_monetary_medium_min: moneyThreshold.default('1000.00'),
+    /** Late payments from which the history counts as frequent (credit risk orange). */
+    frequent_late_payments: positiveInt('payments').default(3),
+    /** Months of future revenue the customer lifetime value adds (at the customer's monthly average so far). */
+    clv_horizon_months: nonNegativeInt('months').default(12),
+    /** ListVipCustomers: how many customers when the request names no limit. */
+    vip_default_limit: positiveInt('customers').default(10),
+    /** Largest import file (bytes): .xlsx upload, JSON body. */
+    import_max_bytes: positiveInt('bytes').default(10 * 1024 * 1024),
+    /** Most rows one import may hold. */
+    import_max_rows: positiveInt('rows').default(50_000),
+    /** Rows an import applies at once (each row is its own transaction through its customer's actor). */
+    import_concurrency: positiveInt('rows').default(16),
+  })
+  .superRefine((crm, context) => {
+    const rules: Array<[boolean, string, string]> = [
+      [crm.rfm_recency_medium_max_days >= crm.rfm_recency_high_max_days, 'rfm_recency_medium_max_days', `must be at least [crm] rfm_recency_high_max_days (${crm.rfm_recency_high_max_days})`],
+      [crm.rfm_frequency_high_min_orders >= crm.rfm_frequency_medium_min_orders, 'rfm_frequency_high_min_orders', `must be at least [crm] rfm_frequency_medium_min_orders (${crm.rfm_frequency_medium_min_orders})`],
+      [new Decimal(crm.rfm_monetary_high_min).greaterThanOrEqualTo(crm.rfm_monetary_medium_min), 'rfm_monetary_high_min', `must be at least [crm] rfm_monetary_medium_min (${crm.rfm_monetary_medium_min})`],
+    ];
+    for (const [ok, key, message] of rules) if (!ok) context.addIssue({ code: 'custom', path: [key], message });
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -312,6 +361,7 @@ export const AppConfigSchema = z.strictObject({
   cluster: clusterSchema,
   orders: ordersSchema,
   billing: billingSchema,
+  crm: crmSchema,
   jobs: jobsSchema,
   log: logSchema,
   /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */

@@ -37,6 +37,8 @@ export const FIELD_MAX_CHARS: Readonly<Record<string, number>> = Object.freeze({
   gateway_name: 255,
   provider_name: 255,
   search: 200,
+  keyword: 200,
+  file_name: 255,
   // Free text.
   description: 10_000,
   notes: 10_000,
@@ -46,6 +48,8 @@ export const FIELD_MAX_CHARS: Readonly<Record<string, number>> = Object.freeze({
   body: 50_000,
   // Documents carried as text.
   config_json: 262_144,
+  // A customer import's JSON array (the request itself is at most MAX_REQUEST_BYTES).
+  json: 4_194_304,
   args_json: 262_144,
   payload: 65_536,
   metadata: 65_536,

@@ -11,7 +11,10 @@ import type pg from 'pg';
 import type { AccountCommitResult, AccountStore, AccountWrite } from '../actors/account-store.ts';
 import type { CustomerReply } from '../actors/messages.ts';
 import type { InvoiceDue, RowWrite } from '../domain/accounts/account.ts';
+import { Decimal } from 'decimal.js';
+import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
+import { rfc3339 } from '../lib/time.ts';
 import { alreadyExists, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import type { OrderState } from '../domain/orders/order.ts';
@@ -22,6 +25,9 @@ import { COMMIT_STATEMENT, COMMIT_STATEMENT_NAME, commitValues } from './account
 import { CommitBatcher } from './commit-batcher.ts';
 import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from './customer-snapshots.ts';
 import { ORDER_COLUMNS, orderOf, PAYMENT_COLUMNS, paymentOf, type OrderRow, type PaymentRow } from './account-rows.ts';
+
+/** The `[billing] due_days` default, when the store is built without it. */
+const DEFAULT_PAYMENT_TERMS_DAYS = 14;
 
 /** Most commands one commit statement carries. */
 const MAX_BATCH = 64;
@@ -38,15 +44,19 @@ const DIVISION_BY_ZERO = '22012';
 export class PgAccountStore implements AccountStore {
   private readonly pool: pg.Pool;
   private readonly onEventsCommitted: () => void;
+  /** Days a debt on credit is due after, for customers without payment terms of their own (`[billing] due_days`). */
+  private readonly defaultPaymentTermsDays: number;
   private readonly batcher: CommitBatcher<AccountWrite, AccountCommitResult>;
 
   /**
    * @param pool a pool of its own (the money path's statements do not wait behind the ORM's)
    * @param onEventsCommitted called after a commit that wrote outbox events (to relay them at once)
+   * @param options.defaultPaymentTermsDays `[billing] due_days`: the payment terms of customers without their own (default 14)
    */
-  constructor(pool: pg.Pool, onEventsCommitted: () => void = () => undefined) {
+  constructor(pool: pg.Pool, onEventsCommitted: () => void = () => undefined, options: { defaultPaymentTermsDays?: number } = {}) {
     this.pool = pool;
     this.onEventsCommitted = onEventsCommitted;
+    this.defaultPaymentTermsDays = options.defaultPaymentTermsDays ?? DEFAULT_PAYMENT_TERMS_DAYS;
     this.batcher = new CommitBatcher({
       commitBatch: (writes) => this.commitStatement(writes),
       commitOne: (write) => this.commitAlone(write),
@@ -88,6 +98,24 @@ export class PgAccountStore implements AccountStore {
     );
     const row = rows[0];
     return row ? { id: row.id, customerId: row.customer_id, invoiceNumber: row.invoice_number, status: row.status, totalAmount: moneyOf(row.total_amount), paidAmount: moneyOf(row.paid_amount) } : null;
+  }
+
+  /** @see AccountStore.loadStanding */
+  async loadStanding(customer: CustomerState): Promise<OverdueStanding> {
+    const owes = new Decimal(customer.balance).isNegative();
+    const { rows } = await this.pool.query<{ due: string | null; debt_since: Date | null }>(
+      `select (select min(due_date)::text from invoices where customer_id = $1 and status in ('issued', 'overdue') and due_date is not null) as due,
+              case when $2::boolean then (select created_at from balance_transactions
+                                           where customer_id = $1 and balance_after < 0 and balance_before >= 0
+                                           order by created_at desc limit 1) end as debt_since`,
+      [customer.id, owes],
+    );
+    const row = rows[0];
+    return {
+      oldestUnpaidDueDate: row?.due ?? null,
+      debtSince: row?.debt_since ? rfc3339(row.debt_since) : null,
+      paymentTermsDays: customer.paymentTermsDays ?? this.defaultPaymentTermsDays,
+    };
   }
 
   /** @see AccountStore.orderPayments */

@@ -10,6 +10,8 @@ import type { CustomerReply } from '../actors/messages.ts';
 import type { CommitResult, CustomerSnapshotStore, SnapshotWrite } from '../actors/snapshot-store.ts';
 import { recordAudit } from '../application/audit.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
+import { CUSTOMER_TYPES, type CustomerType } from '../domain/crm/profile.ts';
+import type { Stars } from '../domain/crm/rating.ts';
 import { alreadyExists, DomainError, invalid, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import { rfc3339 } from '../lib/time.ts';
@@ -20,7 +22,8 @@ import { VerificationCode } from './entities/verification-codes.ts';
 
 /** The columns of a snapshot, as a write's `returning` (and the account store's load) lists them. */
 export const CUSTOMER_COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
-  is_active, can_create_api_keys, version, created_at, updated_at`;
+  is_active, can_create_api_keys, customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, deleted_at,
+  version, created_at, updated_at`;
 
 /** A `customers` row as `pg` returns {@link CUSTOMER_COLUMNS} (snake_case). */
 export interface SnapshotRow {
@@ -35,9 +38,28 @@ export interface SnapshotRow {
   credit_limit: string;
   is_active: boolean;
   can_create_api_keys: boolean;
+  customer_code: string;
+  customer_type: string;
+  industry: string;
+  address: string;
+  payment_terms_days: number | null;
+  tax_number: string;
+  rating: number | null;
+  rating_notes: string;
+  deleted_at: Date | null;
   version: number;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A stored customer type (the CHECK-free column holds what the domain validated). */
+function typeOf(value: string): CustomerType {
+  return (CUSTOMER_TYPES as readonly string[]).includes(value) ? (value as CustomerType) : '';
+}
+
+/** A stored manual rating. */
+function starsOf(value: number | null): Stars | null {
+  return value === 1 || value === 2 || value === 3 || value === 4 || value === 5 ? value : null;
 }
 
 /** A customer's state from its row as MikroORM loads it (GetCustomer, ListCustomers, the actors' load). */
@@ -54,6 +76,15 @@ export function customerStateOf(row: Customer): CustomerState {
     creditLimit: moneyOf(row.creditLimit),
     isActive: row.isActive,
     canCreateApiKeys: row.canCreateApiKeys,
+    customerCode: row.customerCode,
+    customerType: typeOf(row.customerType),
+    industry: row.industry,
+    address: row.address,
+    paymentTermsDays: row.paymentTermsDays ?? null,
+    taxNumber: row.taxNumber,
+    rating: starsOf(row.rating ?? null),
+    ratingNotes: row.ratingNotes,
+    deletedAt: row.deletedAt ? rfc3339(row.deletedAt) : null,
     version: row.version,
     createdAt: rfc3339(row.createdAt),
     updatedAt: rfc3339(row.updatedAt),
@@ -74,6 +105,15 @@ export function stateOf(row: SnapshotRow): CustomerState {
     creditLimit: moneyOf(row.credit_limit),
     isActive: row.is_active,
     canCreateApiKeys: row.can_create_api_keys,
+    customerCode: row.customer_code,
+    customerType: typeOf(row.customer_type),
+    industry: row.industry,
+    address: row.address,
+    paymentTermsDays: row.payment_terms_days,
+    taxNumber: row.tax_number,
+    rating: starsOf(row.rating),
+    ratingNotes: row.rating_notes,
+    deletedAt: row.deleted_at ? rfc3339(new Date(row.deleted_at)) : null,
     version: row.version,
     createdAt: rfc3339(new Date(row.created_at)),
     updatedAt: rfc3339(new Date(row.updated_at)),
@@ -123,6 +163,9 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
         // The customer id itself (a create racing another writer) is a conflict; anything else
         // (an e-mail address, a username) a refusal.
         if (/customers_pkey/.test(error.message)) return { ok: false, conflict: true };
+        if (/customers_customer_code_lower_unique/.test(error.message)) {
+          return { ok: false, conflict: false, error: alreadyExists(`customer code "${write.next?.customerCode ?? ''}" is already used by another customer`) };
+        }
         return { ok: false, conflict: false, error: alreadyExists('this e-mail address or username is already used by another customer or user') };
       }
       if (error instanceof ForeignKeyConstraintViolationException) {
@@ -135,32 +178,37 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
   private async write(tx: EntityManager, write: SnapshotWrite): Promise<CustomerState | null> {
     const { next } = write;
     if (write.attachments?.uniqueName && next) await this.refuseTakenName(tx, next);
+    if (next && next.customerCode !== '' && write.change !== 'delete') await this.refuseTakenCode(tx, next);
     let state: CustomerState | null = null;
     switch (write.change) {
       case 'insert': {
         if (!next) throw new Error('an insert needs the new state');
         const rows = await tx.execute<SnapshotRow[]>(
-          `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys, version, created_at, updated_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${CUSTOMER_COLUMNS}`,
-          [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys],
+          `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
+             customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now())
+           returning ${CUSTOMER_COLUMNS}`,
+          [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
+            next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes],
         );
         state = rows[0] ? stateOf(rows[0]) : null;
         break;
       }
       case 'update': {
         if (!next) throw new Error('an update needs the new state');
-        const rows = await tx.execute<SnapshotRow[]>(
-          `update customers set name = ?, contact_person = ?, email = ?, phone = ?, company = ?, notes = ?, credit_limit = ?,
-             is_active = ?, can_create_api_keys = ?, version = version + 1, updated_at = now()
-           where id = ? and version = ? returning ${CUSTOMER_COLUMNS}`,
-          [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys, write.customerId, write.expectedVersion],
-        );
-        if (!rows[0]) throw new Conflict();
-        state = stateOf(rows[0]);
+        state = await this.updateRow(tx, write.customerId, write.expectedVersion, next);
         break;
       }
       case 'delete': {
-        await this.refuseWhileReferenced(tx, write.customerId);
+        await this.refuseWhileOpen(tx, write.customerId);
+        if (await this.hasHistory(tx, write.customerId)) {
+          // Soft deletion: the row stays with its ledger, orders and invoices; nobody logs in for it any more.
+          if (!next) throw new Error('a soft deletion needs the state it keeps');
+          state = await this.updateRow(tx, write.customerId, write.expectedVersion, next);
+          await tx.execute('update customer_users set is_active = false, updated_at = now() where customer_id = ? and is_active', [write.customerId]);
+          await tx.execute('update api_keys set enabled = false, revoked_at = now() where customer_id = ? and revoked_at is null', [write.customerId]);
+          break;
+        }
         const deleted = await tx.execute<Array<{ id: string }>>('delete from customers where id = ? and version = ? returning id', [write.customerId, write.expectedVersion]);
         if (!deleted[0]) throw new Conflict();
         break;
@@ -187,18 +235,52 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     if (taken[0]) throw new Refusal(alreadyExists(`a customer named "${next.name}" already exists (${taken[0].id})`));
   }
 
-  /** A customer with money history is never deleted implicitly. */
-  private async refuseWhileReferenced(tx: EntityManager, customerId: string): Promise<void> {
-    const rows = await tx.execute<Array<{ what: string; n: string }>>(
-      `select 'order' as what, count(*)::text as n from orders where customer_id = ?
-       union all select 'instance', count(*)::text from instances where customer_id = ?
-       union all select 'invoice', count(*)::text from invoices where customer_id = ?
-       union all select 'payment', count(*)::text from payments where customer_id = ?
-       union all select 'ledger entry', count(*)::text from balance_transactions where customer_id = ?`,
+  /** The fenced update of a snapshot row to `next`. @throws Conflict when the version moved on */
+  private async updateRow(tx: EntityManager, customerId: string, expectedVersion: number | null, next: CustomerState): Promise<CustomerState> {
+    const rows = await tx.execute<SnapshotRow[]>(
+      `update customers set name = ?, contact_person = ?, email = ?, phone = ?, company = ?, notes = ?, credit_limit = ?,
+         is_active = ?, can_create_api_keys = ?, customer_code = ?, customer_type = ?, industry = ?, address = ?, payment_terms_days = ?,
+         tax_number = ?, rating = ?, rating_notes = ?, deleted_at = ?, version = version + 1, updated_at = now()
+       where id = ? and version = ? returning ${CUSTOMER_COLUMNS}`,
+      [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
+        next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes,
+        next.deletedAt, customerId, expectedVersion],
+    );
+    if (!rows[0]) throw new Conflict();
+    return stateOf(rows[0]);
+  }
+
+  /** Another customer with the same code (any case, deleted customers included)? */
+  private async refuseTakenCode(tx: EntityManager, next: CustomerState): Promise<void> {
+    const taken = await tx.execute<Array<{ id: string }>>('select id from customers where lower(customer_code) = lower(?) and id <> ? limit 1', [next.customerCode, next.id]);
+    if (taken[0]) throw new Refusal(alreadyExists(`customer code "${next.customerCode}" is already used by customer ${taken[0].id}`));
+  }
+
+  /**
+   * A customer is deleted only when nothing of it is still going on: no unfinished order, no
+   * instance that is not terminated, no invoice left to pay.
+   */
+  private async refuseWhileOpen(tx: EntityManager, customerId: string): Promise<void> {
+    const rows = await tx.execute<Array<{ one: string; many: string; n: string }>>(
+      `select 'unfinished order' as one, 'unfinished orders' as many, count(*)::text as n from orders
+         where customer_id = ? and status in ('pending', 'paid', 'provisioning', 'active', 'suspended')
+       union all select 'instance not terminated', 'instances not terminated', count(*)::text from instances where customer_id = ? and status <> 'terminated'
+       union all select 'unpaid invoice', 'unpaid invoices', count(*)::text from invoices where customer_id = ? and status in ('issued', 'overdue')`,
+      [customerId, customerId, customerId],
+    );
+    const open = rows.filter((row) => row.n !== '0').map((row) => `${row.n} ${row.n === '1' ? row.one : row.many}`);
+    if (open.length > 0) throw new Refusal(refused(`the customer still has ${open.join(', ')}; finish, cancel or terminate them first, or deactivate the customer instead`));
+  }
+
+  /** Whether orders, invoices, payments or ledger entries name the customer (then its row is kept: soft deletion). */
+  private async hasHistory(tx: EntityManager, customerId: string): Promise<boolean> {
+    const rows = await tx.execute<Array<{ found: boolean }>>(
+      `select exists (select 1 from orders where customer_id = ?) or exists (select 1 from invoices where customer_id = ?)
+           or exists (select 1 from payments where customer_id = ?) or exists (select 1 from balance_transactions where customer_id = ?)
+           or exists (select 1 from instances where customer_id = ?) as found`,
       [customerId, customerId, customerId, customerId, customerId],
     );
-    const uses = rows.filter((row) => row.n !== '0').map((row) => `${row.n} ${row.what}${row.n === '1' ? '' : 's'}`);
-    if (uses.length > 0) throw new Refusal(refused(`the customer has ${uses.join(', ')}; it cannot be deleted — deactivate it instead`));
+    return rows[0]?.found === true;
   }
 
   private async openRegistration(tx: EntityManager, customerId: string, registration: NonNullable<SnapshotWrite['attachments']>['registration'] & object): Promise<void> {

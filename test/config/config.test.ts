@@ -92,6 +92,11 @@ describe('loadConfig: defaults', () => {
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
       orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
       billing: { due_days: 14, run_check_interval_secs: 3600, overdue_check_interval_secs: 3600 },
+      crm: {
+        scores_interval_secs: 600, rfm_recency_high_max_days: 30, rfm_recency_medium_max_days: 90, rfm_frequency_high_min_orders: 10,
+        rfm_frequency_medium_min_orders: 3, rfm_monetary_high_min: '5000.00', rfm_monetary_medium_min: '1000.00', frequent_late_payments: 3,
+        clv_horizon_months: 12, vip_default_limit: 10, import_max_bytes: 10_485_760, import_max_rows: 50_000, import_concurrency: 16,
+      },
       jobs: {
         enabled: true,
         max_attempts: 8,
@@ -183,6 +188,18 @@ expiry_hours = 2
     expect(err.message).toMatch(/http\(s\) base URL/);
     write('config.toml', '[server]\npublic_url = "ftp://bill.example.com"\n');
     expect(configError().message).toContain('public_url');
+  });
+
+  it('takes the [crm] RFM thresholds and refuses a "high" laxer than its "medium", naming the key', () => {
+    write('config.toml', '[crm]\nrfm_recency_high_max_days = 14\nrfm_monetary_high_min = "800.00"\nrfm_monetary_medium_min = "100"\n');
+    expect(loadConfig({ env: {}, cwd: dir }).crm).toMatchObject({ rfm_recency_high_max_days: 14, rfm_monetary_high_min: '800.00', rfm_monetary_medium_min: '100' });
+    write('config.toml', '[crm]\nrfm_frequency_high_min_orders = 2\nrfm_frequency_medium_min_orders = 5\nrfm_monetary_high_min = "10.5"\nrfm_monetary_medium_min = "10.50"\n');
+    const err = configError();
+    expect(err.message).toContain('[crm] rfm_frequency_high_min_orders = 2');
+    expect(err.message).toContain('must be at least [crm] rfm_frequency_medium_min_orders (5)');
+    expect(err.message).not.toContain('rfm_monetary_high_min');
+    write('config.toml', '[crm]\nrfm_monetary_medium_min = "1.234"\n');
+    expect(configError().message).toContain('[crm] rfm_monetary_medium_min = "1.234"');
   });
 
   it('fails naming the variable when CONFIG_FILE points nowhere', () => {

@@ -8,6 +8,7 @@ import { migratedTestDatabase, type MigratedTestDatabase } from '../support/db.t
 const CUSTOMER_OWNED_TABLES = [
   'customer_users',
   'customer_commands',
+  'customer_scores',
   'refresh_tokens',
   'api_keys',
   'orders',
@@ -81,8 +82,12 @@ describe('schema', () => {
       'products.cost_price',
       'products.price_per_month',
     ];
-    expect(rows.map(row => row.column)).toEqual(moneyColumns);
-    expect(new Set(rows.map(row => row.type))).toEqual(new Set(['numeric(12,2)']));
+    // Not money: the CRM's rating score, 0-100 points with two decimals.
+    const scores = rows.filter(row => row.column === 'customer_scores.rating_score');
+    expect(scores.map(row => row.type)).toEqual(['numeric(5,2)']);
+    const money = rows.filter(row => row.column !== 'customer_scores.rating_score');
+    expect(money.map(row => row.column)).toEqual(moneyColumns);
+    expect(new Set(money.map(row => row.type))).toEqual(new Set(['numeric(12,2)']));
   });
 
   it('uses timestamptz for every point in time', async () => {

@@ -3,15 +3,19 @@ import { refusal } from '../support/refusal.ts';
 import { decide, validateChanges, validateNewCustomer, type CustomerState } from '../../src/domain/customers/customer.ts';
 
 const at = { customerId: 'c1', now: '2026-12-01T10:00:00Z' };
-const fields = { name: 'ACME', contactPerson: 'John', email: 'j@acme.example', phone: '123', company: 'ACME Inc', notes: '', creditLimit: '100.00' };
-const state: CustomerState = { id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+const basic = { name: 'ACME', contactPerson: 'John', email: 'j@acme.example', phone: '123', company: 'ACME Inc', notes: '', creditLimit: '100.00' };
+const profile = { customerCode: 'C-1', customerType: 'enterprise' as const, industry: 'hosting', address: '', paymentTermsDays: null, taxNumber: '', rating: null, ratingNotes: '' };
+const fields = { ...basic, ...profile };
+const state: CustomerState = {
+  id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, deletedAt: null, version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+};
 
 
 describe('decide: create', () => {
   it('makes a new active customer at version 1 with a zero balance', () => {
     const decision = decide(null, { type: 'create', customer: fields }, at);
     expect(decision.change).toBe('insert');
-    expect(decision.next).toEqual({ id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, version: 1, createdAt: at.now, updatedAt: at.now });
+    expect(decision.next).toEqual({ id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, deletedAt: null, version: 1, createdAt: at.now, updatedAt: at.now });
   });
 
   it('refuses an id that exists', () => {
@@ -35,29 +39,55 @@ describe('decide: update', () => {
   it('refuses a missing customer', () => {
     expect(refusal(() => decide(null, { type: 'update', changes: { notes: 'x' } }, at)).kind).toBe('not_found');
   });
+
+  it('changes the CRM profile and the manual rating like any field, and clears the rating with null', () => {
+    const rated = decide(state, { type: 'update', changes: { rating: 5, ratingNotes: 'pays early', customerType: 'retail' } }, at);
+    expect(rated.changed).toEqual(['customerType', 'rating', 'ratingNotes']);
+    expect(rated.next).toMatchObject({ rating: 5, ratingNotes: 'pays early', customerType: 'retail', version: 4 });
+    const cleared = decide({ ...state, rating: 5 }, { type: 'update', changes: { rating: null } }, at);
+    expect(cleared.changed).toEqual(['rating']);
+    expect(cleared.next?.rating).toBeNull();
+  });
+
+  it('refuses to change a deleted customer', () => {
+    const deleted = { ...state, isActive: false, deletedAt: '2026-11-01T00:00:00Z' };
+    const error = refusal(() => decide(deleted, { type: 'update', changes: { isActive: true } }, at));
+    expect(error.kind).toBe('failed_precondition');
+    expect(error.message).toMatch(/was deleted on 2026-11-01/);
+  });
 });
 
 describe('decide: delete', () => {
-  it('deletes a customer whose balance is zero', () => {
-    expect(decide(state, { type: 'delete' }, at)).toEqual({ next: null, change: 'delete', changed: [] });
+  it('deletes a customer whose balance is zero: the state a soft deletion keeps (the store removes a row without history)', () => {
+    expect(decide(state, { type: 'delete' }, at)).toEqual({
+      next: { ...state, isActive: false, deletedAt: at.now, version: 4, updatedAt: at.now }, change: 'delete', changed: ['isActive', 'deletedAt'],
+    });
   });
 
-  it('refuses a balance that is not zero, either way, and a missing customer', () => {
+  it('refuses a balance that is not zero, either way, a missing customer and one deleted already', () => {
     expect(refusal(() => decide({ ...state, balance: '12.50' }, { type: 'delete' }, at)).message).toMatch(/balance of 12\.50/);
     expect(refusal(() => decide({ ...state, balance: '-0.01' }, { type: 'delete' }, at)).kind).toBe('failed_precondition');
     expect(refusal(() => decide(null, { type: 'delete' }, at)).kind).toBe('not_found');
+    expect(refusal(() => decide({ ...state, deletedAt: '2026-11-01T00:00:00Z' }, { type: 'delete' }, at)).message).toMatch(/deleted already/);
   });
 });
 
 describe('validateNewCustomer and validateChanges', () => {
   it('trims, lower-cases the e-mail and formats the credit limit', () => {
     expect(validateNewCustomer({ ...fields, name: '  ACME  ', email: ' J@ACME.Example ', creditLimit: '5' })).toEqual({ ...fields, email: 'j@acme.example', creditLimit: '5.00' });
+    expect(validateNewCustomer(basic)).toEqual({ ...basic, customerCode: '', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '', rating: null, ratingNotes: '' });
+    expect(validateNewCustomer({ ...basic, customerCode: ' c-9 ', customerType: '经销商', rating: 4, paymentTermsDays: 45 })).toMatchObject({ customerCode: 'c-9', customerType: 'distributor', rating: 4, paymentTermsDays: 45 });
     expect(validateNewCustomer({ ...fields, creditLimit: '' }).creditLimit).toBe('0.00');
     expect(validateNewCustomer({ ...fields, email: '' }).email).toBe('');
   });
 
   it('refuses bad fields, naming them', () => {
     expect(refusal(() => validateNewCustomer({ ...fields, name: ' ' })).message).toBe('name is required');
+    expect(refusal(() => validateNewCustomer({ ...fields, customerCode: 'has space' })).message).toMatch(/^customer_code/);
+    expect(refusal(() => validateNewCustomer({ ...fields, customerType: 'government' })).message).toMatch(/^customer_type "government" is not one of/);
+    expect(refusal(() => validateNewCustomer({ ...fields, rating: 6 })).message).toMatch(/^rating/);
+    expect(refusal(() => validateNewCustomer({ ...fields, paymentTermsDays: -1 })).message).toMatch(/^payment_terms_days/);
+    expect(refusal(() => validateChanges({ rating: 0 })).message).toMatch(/^rating/);
     expect(refusal(() => validateNewCustomer({ ...fields, name: 'x'.repeat(256) })).message).toMatch(/name must be at most 255/);
     expect(refusal(() => validateNewCustomer({ ...fields, email: 'nope' })).message).toMatch(/^email/);
     expect(refusal(() => validateNewCustomer({ ...fields, phone: 'call me' })).message).toMatch(/^phone/);

@@ -6,6 +6,7 @@
  * and a command into an {@link AccountDecision}: the new states, the ledger entries, the payment
  * rows, the instance row and the outbox events to commit in one transaction. Pure types.
  */
+import type { OverdueStanding } from '../crm/credit-risk.ts';
 import type { CustomerState } from '../customers/customer.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 import type { OrderState, OrderStatus } from '../orders/order.ts';
@@ -74,6 +75,8 @@ export type AccountCommand =
   | { type: 'refund_payment'; paymentId: string; amount: string; route: RefundRoute }
   /** AdjustBalance (admin): a signed amount. */
   | { type: 'adjust_balance'; amount: string; description: string }
+  /** UpdateCustomerBalance (CRM, admin): one adjustment that brings the balance to `balance` (signed decimal string). */
+  | { type: 'set_balance'; balance: string; description: string }
   /** UpdateOrder (admin): status along MANUAL_TRANSITIONS, instance id, notes. */
   | { type: 'update_order'; orderId: string; status?: OrderStatus; providerInstanceId?: string; notes?: string }
   /** DeleteOrder (admin): refused for an order that holds money. */
@@ -110,6 +113,8 @@ export interface AccountView {
   orderPayments: PaymentState[];
   /** The invoice the command (or its payment) names. */
   invoice: InvoiceDue | null;
+  /** The customer's overdue standing, loaded for the commands {@link needsCreditStanding} names. */
+  standing?: OverdueStanding;
 }
 
 /** An outbox event written with the decision (event_queue row). */

@@ -14,6 +14,7 @@ import { checkManualTransition, holdsMoney, transition, type OrderState } from '
 import { BALANCE_METHOD_ID } from '../payments/balance-method.ts';
 import { checkSettlement, refunded, type PaymentState } from '../payments/payment.ts';
 import type { CustomerState } from '../customers/customer.ts';
+import { newOrderRefusals, overdueDaysOf } from '../crm/credit-risk.ts';
 import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, InvoiceDue, OutboxWrite } from './account.ts';
 
 /** The time and id source of a decision. */
@@ -29,6 +30,7 @@ export function accountNeeds(command: AccountCommand): AccountNeeds {
   switch (command.type) {
     case 'create_order':
     case 'adjust_balance':
+    case 'set_balance':
       return { orderId: null, paymentId: null, invoiceId: null, orderPayments: false };
     case 'pay_invoice':
       return { orderId: null, paymentId: null, invoiceId: command.invoiceId, orderPayments: false };
@@ -47,6 +49,27 @@ export function accountNeeds(command: AccountCommand): AccountNeeds {
     case 'start_provisioning':
     case 'complete_provisioning':
       return { orderId: command.orderId, paymentId: null, invoiceId: null, orderPayments: false };
+  }
+}
+
+/**
+ * Whether `command` is decided on the customer's overdue standing (AccountView.standing): a new
+ * order is refused to a customer at credit risk level red (issue 10).
+ */
+export function needsCreditStanding(command: AccountCommand): boolean {
+  return command.type === 'create_order';
+}
+
+/**
+ * Refuses a new order of a customer at credit risk level red (crm-customer-controller.md
+ * "信用风险等级": over the credit limit, or more than 30 days overdue), naming the reasons.
+ * @throws DomainError failed_precondition, reason `credit_risk_red`
+ */
+function refuseRedCustomer(view: AccountView, now: string): void {
+  if (!view.standing) return;
+  const reasons = newOrderRefusals({ balance: view.customer.balance, creditLimit: view.customer.creditLimit, overdueDays: overdueDaysOf(view.standing, now) });
+  if (reasons.length > 0) {
+    throw new DomainError('failed_precondition', `customer ${view.customer.id} is at credit risk level red and cannot place new orders: ${reasons.join('; ')}`, 'credit_risk_red');
   }
 }
 
@@ -159,6 +182,7 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
   switch (command.type) {
     case 'create_order': {
       if (!customer.isActive) throw refused(`customer ${customer.id} is inactive and cannot order`);
+      refuseRedCustomer(view, at.now);
       const order: OrderState = {
         ...command.order, customerId: customer.id, status: 'pending', providerInstanceId: null, gatewayPaymentId: null, paidAt: null,
         version: 1, createdAt: at.now, updatedAt: at.now,
@@ -287,7 +311,25 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       draft.decision.result = { payment: after, ...(entry ? { entry } : {}), ...(orderAfter ? { order: orderAfter } : {}) };
       return draft.finish();
     }
+    case 'set_balance': {
+      if (customer.deletedAt !== null) throw refused(`customer ${customer.id} was deleted; its balance cannot be changed`);
+      const target = new Decimal(command.balance);
+      const floor = new Decimal(customer.creditLimit).negated();
+      if (target.lessThan(floor)) {
+        throw refused(`a balance of ${formatMoney(target)} is below what the credit limit of ${formatMoney(customer.creditLimit)} allows (${formatMoney(floor)}); raise the credit limit first`);
+      }
+      const amount = target.minus(customer.balance);
+      if (amount.isZero()) return noChange(view, {});
+      const draft = new Draft(view, at, {
+        action: 'balance.set', targetType: 'customer', targetId: customer.id, details: { target: formatMoney(command.balance), amount: formatMoney(amount), description: command.description },
+      });
+      const entry = draft.post('adjustment', amount, null, command.description);
+      draft.decision.audit.details.balance_before = entry.balanceBefore;
+      draft.decision.result = { entry };
+      return draft.finish();
+    }
     case 'adjust_balance': {
+      if (customer.deletedAt !== null) throw refused(`customer ${customer.id} was deleted; its balance cannot be changed`);
       const amount = new Decimal(command.amount);
       const draft = new Draft(view, at, { action: 'balance.adjust', targetType: 'customer', targetId: customer.id, details: { amount: formatMoney(amount), description: command.description } });
       const entry = draft.post('adjustment', amount, null, command.description);

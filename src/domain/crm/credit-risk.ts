@@ -181,3 +181,56 @@ export function assessCreditRisk(input: CreditRiskInput, policy: CreditRiskPolic
 export function refusesNewOrders(level: RiskLevel): boolean {
   return level === 'red';
 }
+
+/**
+ * What the money path knows of a customer's overdue standing when it places an order: the due
+ * date of the oldest invoice still unpaid (issued or overdue) and when the balance last went below
+ * zero (a debt on credit is due after the payment terms, like an invoice). Dates as the database
+ * gives them; see {@link overdueDaysOf}.
+ */
+export interface OverdueStanding {
+  /** Due date (`YYYY-MM-DD`) of the oldest unpaid invoice, or null when none is unpaid. */
+  oldestUnpaidDueDate: string | null;
+  /** When the balance last went from ≥ 0 to < 0 (RFC3339); null when it is not negative now. */
+  debtSince: string | null;
+  /** The customer's payment terms in days (its own, else the `[billing] due_days` default). */
+  paymentTermsDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from date `from` to date `to` (`YYYY-MM-DD` or RFC3339; the UTC day counts). */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / DAY_MS);
+}
+
+/** `date` (`YYYY-MM-DD` or RFC3339) plus `days`, as `YYYY-MM-DD` (UTC). */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Days the oldest overdue amount is past due on `today` (`YYYY-MM-DD` or RFC3339, UTC): an unpaid
+ * invoice after its due date, and a negative balance after `paymentTermsDays` from the day it
+ * went negative (the CRM document's "isOverdue = currentBalance < 0 && 超过paymentTerms天"); the
+ * larger of the two, 0 when nothing is overdue. On the due day itself nothing is overdue yet.
+ */
+export function overdueDaysOf(standing: OverdueStanding, today: string): number {
+  let days = 0;
+  if (standing.oldestUnpaidDueDate !== null) days = Math.max(days, daysBetween(standing.oldestUnpaidDueDate, today));
+  if (standing.debtSince !== null) days = Math.max(days, daysBetween(addDays(standing.debtSince, standing.paymentTermsDays), today));
+  return days;
+}
+
+/**
+ * Why a customer may not place a new order (credit risk level red), or an empty list when it may:
+ * it owes more than its credit limit, or an amount is more than {@link RED_OVERDUE_DAYS} days
+ * overdue. Red does not depend on the rating or the late-payment history, so only these facts
+ * are needed (the money path checks them on every CreateOrder).
+ * @param input balance (signed decimal string), credit limit (decimal string ≥ 0), overdue days
+ * @throws DomainError invalid_argument for a malformed input
+ */
+export function newOrderRefusals(input: { balance: string; creditLimit: string; overdueDays: number }): string[] {
+  const risk = assessCreditRisk({ stars: 5, balance: input.balance, creditLimit: input.creditLimit, latePayments: 0, overdueDays: input.overdueDays });
+  return risk.level === 'red' ? risk.reasons : [];
+}

@@ -17,14 +17,20 @@ import { createdAt, lockVersion, money, updatedAt, uuidPrimaryKey } from './colu
  * `email` is unique case-insensitively when not empty (registration's "email already registered").
  * Names are not unique in the database; `CreateCustomer`'s AlreadyExists check is the handler's.
  *
- * The CRM extension's fields (`customerCode` unique when set, `customerType`, `industry`, `address`,
- * `paymentTermsDays` >= 0, `taxNumber`, `rating` 1..5, `ratingNotes`) have neutral defaults, so
- * code that ignores them is unaffected.
+ * The CRM extension's fields (migrations 0001 and 0011; README "Customer relationship management"):
+ * - `customerCode`: required, unique whatever its case (`customers_customer_code_lower_unique`);
+ *   inserted empty, the trigger `customers_assign_code` gives it the next free `C000001`, ….
+ * - `customerType` ('' or enterprise / individual / distributor / retail), `industry`, `address`,
+ *   `taxNumber`: '' when not set.
+ * - `paymentTermsDays`: 0..3650 days, null = the `[billing] due_days` default.
+ * - `rating`: the *manual* rating, 1..5 stars, null when none is set (the computed rating in
+ *   `customer_scores` applies, else 3); `ratingNotes` says why.
+ * - `deletedAt`: soft deletion: a deleted customer vanishes from lists and cannot order or log in,
+ *   but keeps its ledger, orders and invoices.
  *
- * Deleting a customer cascades to its users, their refresh tokens, its API keys and its tickets,
- * but is refused (foreign-key violation, SQLSTATE 23503, `ForeignKeyConstraintViolationException`)
- * while orders, instances, invoices, payments or ledger rows exist: money history is never deleted
- * implicitly — deactivate the customer instead.
+ * Deleting the row itself (a customer that never had orders, invoices, payments or ledger entries)
+ * cascades to its users, their refresh tokens, its API keys and its tickets; it is refused
+ * (foreign-key violation, SQLSTATE 23503) while money history exists, which is never deleted.
  */
 export const Customer = defineEntity({
   name: 'Customer',
@@ -41,14 +47,15 @@ export const Customer = defineEntity({
     creditLimit: money().default('0.00'),
     isActive: p.boolean().default(true),
     canCreateApiKeys: p.boolean().default(false),
-    customerCode: p.string().length(50).nullable().unique('customers_customer_code_unique'),
+    customerCode: p.string().length(50).default(''),
     customerType: p.string().length(32).default(''),
     industry: p.string().length(100).default(''),
     address: p.text().default(''),
-    paymentTermsDays: p.integer().default(30),
+    paymentTermsDays: p.integer().nullable(),
     taxNumber: p.string().length(64).default(''),
-    rating: p.smallint().default(3),
+    rating: p.smallint().nullable(),
     ratingNotes: p.text().default(''),
+    deletedAt: p.datetime().nullable(),
     version: lockVersion(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -58,15 +65,22 @@ export const Customer = defineEntity({
       name: 'customers_email_lower_unique',
       expression: "create unique index customers_email_lower_unique on customers (lower(email)) where email <> ''",
     },
+    {
+      name: 'customers_customer_code_lower_unique',
+      expression: 'create unique index customers_customer_code_lower_unique on customers (lower(customer_code))',
+    },
   ],
   indexes: [
     { name: 'customers_created_at_index', properties: ['createdAt'] },
     // CreateCustomer's name check: "another customer with this name, trimmed, in any case".
     { name: 'customers_name_lower_index', expression: 'create index customers_name_lower_index on customers (lower(btrim(name)))' },
+    { name: 'customers_customer_type_index', properties: ['customerType'] },
+    { name: 'customers_industry_lower_index', expression: 'create index customers_industry_lower_index on customers (lower(industry))' },
   ],
   checks: [
     { name: 'customers_credit_limit_check', expression: 'credit_limit >= 0' },
-    { name: 'customers_payment_terms_days_check', expression: 'payment_terms_days >= 0' },
+    { name: 'customers_customer_code_check', expression: "btrim(customer_code) <> ''" },
+    { name: 'customers_payment_terms_days_check', expression: 'payment_terms_days >= 0 and payment_terms_days <= 3650' },
     { name: 'customers_rating_check', expression: 'rating >= 1 and rating <= 5' },
   ],
 });

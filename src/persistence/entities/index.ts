@@ -23,6 +23,7 @@ import { InstanceHeartbeat, LeaderRole } from './cluster.ts';
 import { CustomerUser, RefreshToken } from './customer-users.ts';
 import { CustomerCommand } from './customer-commands.ts';
 import { Customer } from './customers.ts';
+import { CustomerImport, CustomerScore } from './crm.ts';
 import { OutboxEvent } from './event-queue.ts';
 import { Instance } from './instances.ts';
 import { Invoice, InvoiceItem, InvoiceNumberCounter } from './invoices.ts';
@@ -41,6 +42,7 @@ export * from './cluster.ts';
 export * from './customer-users.ts';
 export * from './customer-commands.ts';
 export * from './customers.ts';
+export * from './crm.ts';
 export * from './event-queue.ts';
 export * from './instances.ts';
 export * from './invoices.ts';
@@ -57,6 +59,8 @@ export const ALL_ENTITIES = [
   Session,
   Customer,
   CustomerCommand,
+  CustomerScore,
+  CustomerImport,
   CustomerUser,
   RefreshToken,
   VerificationCode,

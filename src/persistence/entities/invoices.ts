@@ -61,6 +61,11 @@ export const Invoice = defineEntity({
     { name: 'invoices_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'invoices_status_created_at_index', properties: ['status', 'createdAt'] },
     { name: 'invoices_status_due_date_index', properties: ['status', 'dueDate'] },
+    // The money path's look-up of a customer's oldest unpaid invoice (red customers cannot order).
+    {
+      name: 'invoices_customer_unpaid_due_index',
+      expression: "create index invoices_customer_unpaid_due_index on invoices (customer_id, due_date) where status in ('issued', 'overdue')",
+    },
   ],
   checks: [
     { name: 'invoices_billing_period_check', expression: 'billing_period_end >= billing_period_start' },
