@@ -5,6 +5,9 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../../cluster.config.ts';
+import { createCrm, type CrmApplication } from './crm/index.ts';
 import { InvoiceBilling } from './billing/invoices.ts';
 import { createMoneyPath, type MoneyPath } from './money-path.ts';
 import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
@@ -46,6 +49,8 @@ export interface Application {
   tickets: Tickets;
   /** BillingService: invoices, the billing run, the overdue sweep, invoice PDFs. */
   billing: InvoiceBilling;
+  /** CustomerService with the CRM extension: ratings, risk, RFM, statistics, imports and exports. */
+  crm: CrmApplication;
 }
 
 /**
@@ -61,11 +66,15 @@ export function createApplication(deps: {
   /** The money path's own pool. */
   pool: pg.Pool;
   gateways: PaymentGateways;
+  /** The settings the services read (`[crm]`, `[billing]`). */
+  config: Pick<AppConfig, 'crm' | 'billing'>;
+  log: Logger;
 }): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
   const money = createMoneyPath({ pool: deps.pool, actors, gateways: deps.gateways });
   return {
+    crm: createCrm({ orm, accounts: customers, money: money.accounts, config: deps.config, log: deps.log.child({ component: 'crm' }) }),
     customers,
     accounts: new Accounts({ orm, identity }),
     registration: new Registration({ orm, identity, accounts: customers }),

@@ -39,6 +39,14 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
   },
   'rustbill.customer.CustomerService': {
     CreateCustomer: 'admin', ListCustomers: 'admin', GetCustomer: 'admin', UpdateCustomer: 'admin', DeleteCustomer: 'admin',
+    // The CRM extension (issue 10): for admins and operators, like the customer RPCs themselves;
+    // balance changes like BalanceService/AdjustBalance.
+    ListActiveCustomers: 'admin', SearchCustomers: 'admin', ListCustomersByType: 'admin', ListCustomersByIndustry: 'admin',
+    UpdateCustomerStatus: 'admin', UpdateCustomerRating: 'admin', UpdateCreditLimit: 'admin', UpdateCustomerBalance: 'admin',
+    GetCustomerStatistics: 'admin', GetPurchaseHistory: 'admin', GetRatingDistribution: 'admin', GetOverallStatistics: 'admin',
+    ImportCustomers: 'admin', ExportCustomers: 'admin', GetImportTemplate: 'admin', ImportCustomersJson: 'admin', GetCustomerImport: 'admin',
+    CheckCustomerCode: 'admin', ListOutstandingBalances: 'admin', ListVipCustomers: 'admin', GetTypeDistribution: 'admin',
+    GetIndustryDistribution: 'admin', GetRfmDistribution: 'admin', RecomputeCustomerScores: 'admin',
   },
   'rustbill.order.OrderService': {
     // A customer orders only for itself: admin_or_own refuses another customer_id.

@@ -3,6 +3,7 @@ import { cors as connectCors } from '@connectrpc/connect';
 import { newId } from '../lib/ids.ts';
 import { isInvoicePdfPath, serveInvoicePdf, type InvoicePdfs } from './invoice-pdf-route.ts';
 import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
+import { isCrmFilesPath, serveCrmFiles, type CustomerFiles } from './crm-files-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
 export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
@@ -26,6 +27,11 @@ export interface HttpRoutesOptions {
    * it those paths go to `next` like any other.
    */
   invoicePdfs?: InvoicePdfs;
+  /**
+   * The CRM's customer files, `/crm/customers/…` (crm-files-route.ts: export, import template,
+   * imports), authenticated like gRPC; without it those paths go to `next` like any other.
+   */
+  customerFiles?: CustomerFiles;
   /** Called with failures of the routes above (logged by the caller; never sent to the client). */
   onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
@@ -37,7 +43,7 @@ export interface HttpRoutesOptions {
  * without touching the database), `GET /ready` (200 or 503 after a database ping), `GET /metrics`
  * (Prometheus text aggregated from all workers), `GET|POST /callback/{interface_id}` (gateway
  * notifications, when `paymentCallbacks` is given), `GET /invoices/{id}.pdf` (when `invoicePdfs` is
- * given), then gRPC-Web. Every response carries
+ * given), `/crm/customers/…` (customer files, when `customerFiles` is given), then gRPC-Web. Every response carries
  * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
  */
 export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -76,6 +82,10 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
     }
     if (options.invoicePdfs && isInvoicePdfPath(path)) {
       serveInvoicePdf(request, response, options.invoicePdfs, options.onError);
+      return;
+    }
+    if (options.customerFiles && isCrmFilesPath(path)) {
+      serveCrmFiles(request, response, options.customerFiles, options.onError);
       return;
     }
     if (request.method === 'GET' || request.method === 'HEAD') {

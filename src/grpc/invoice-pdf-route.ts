@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../domain/identity/principal.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../lib/ids.ts';
+import { headersOf } from './http-request.ts';
 
 /** The port the route calls (wired in the worker from the identity module and the billing service). */
 export interface InvoicePdfs {
@@ -49,15 +50,6 @@ export function invoicePdfId(path: string): string | null {
     return null;
   }
   return isUuid(id) ? id.toLowerCase() : null;
-}
-
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
-  }
-  return headers;
 }
 
 function answer(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -23,6 +23,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CALLBACK_PATH_PREFIX } from '../domain/payments/callback-url.ts';
 import { isUuid } from '../lib/ids.ts';
+import { readBody } from './http-request.ts';
 
 /** What the payment service made of one gateway notification. */
 export type PaymentCallbackOutcome =
@@ -73,35 +74,6 @@ export function callbackInterfaceId(path: string): string | null {
 
 function answer(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(body);
-}
-
-/** The body of `request`, or `too_large` as soon as it passes `limit` bytes (the rest is left to Node to discard). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (value: Buffer | 'too_large'): void => {
-      if (settled) return;
-      settled = true;
-      resolve(value);
-    };
-    request.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit) {
-        settle('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => settle(Buffer.concat(chunks)));
-    request.on('error', (error) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    });
-  });
 }
 
 /**

@@ -108,7 +108,7 @@ describe('UpdateCustomer', () => {
     const { customer } = await admin.createCustomer({ ...ACME, name: `Updater ${newId().slice(-6)}`, email: '' });
     const id = customer?.id ?? '';
     const { customer: updated } = await admin.updateCustomer({ id, creditLimit: '20000.00', canCreateApiKeys: true });
-    expect(updated).toMatchObject({ ...customer, creditLimit: '20000.00', canCreateApiKeys: true, updatedAt: expect.any(String) });
+    expect(updated).toMatchObject({ ...customer, creditLimit: '20000.00', availableCredit: '20000.00', canCreateApiKeys: true, updatedAt: expect.any(String) });
     const audit = await sql<{ details: { changes: Record<string, { from: unknown; to: unknown }>; version: number } }>(
       "select details from operation_logs where action = 'customer.update' and target_id = $1", [id],
     );
@@ -161,7 +161,7 @@ describe('DeleteCustomer', () => {
     expect(audit[0]?.n).toBe('1');
   });
 
-  it('refuses while the balance is not zero or orders exist, and never cascades', async () => {
+  it('refuses while the balance is not zero or an order is unfinished, and never cascades', async () => {
     const { customer } = await admin.createCustomer({ ...ACME, name: `Keeper ${newId().slice(-6)}`, email: '' });
     const id = customer?.id ?? '';
     // Another writer (here: SQL, bumping the version as every writer must) gives it a balance; the
@@ -175,7 +175,7 @@ describe('DeleteCustomer', () => {
       `insert into orders (id, customer_id, product_name, amount, status, billing_cycle) values ($1, $2, 'VPS', '5.00', 'pending', 'monthly')`,
       [newId(), id],
     );
-    await expectCode(admin.deleteCustomer({ id }), Code.FailedPrecondition, /1 order\b/);
+    await expectCode(admin.deleteCustomer({ id }), Code.FailedPrecondition, /1 unfinished order\b/);
     expect((await admin.getCustomer({ id })).customer?.id).toBe(id);
   });
 });

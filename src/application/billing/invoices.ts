@@ -245,7 +245,8 @@ export class InvoiceBilling {
    * The billing run of `period` (GenerateInvoices, and the monthly job): for every customer with
    * orders in status active or completed created in the period (UTC days, both ends included), ONE
    * invoice (source `generated`, one line per order, no tax), issued at once — its number taken and
-   * `invoice_issued` written — due `dueDays` after the day of issue. A customer already billed for
+   * `invoice_issued` written — due the customer's payment terms (CRM), else `dueDays`, after the day
+   * of issue. A customer already billed for
    * exactly this period is skipped; two runs at once cannot bill it twice (the unique index
    * `invoices_generated_period_unique` with ON CONFLICT DO NOTHING: the second insert waits for the
    * first and then does nothing). One transaction per customer; an admin's run is audited per invoice.
@@ -255,9 +256,9 @@ export class InvoiceBilling {
   async generate(origin: Origin, period: BillingPeriod, options: { dueDays: number }): Promise<{ generatedCount: number; invoiceIds: string[] }> {
     if (origin.caller.kind !== 'admin' && origin.caller.kind !== 'anonymous') throw forbidden('only administrators may generate invoices');
     const em = this.orm.em.fork();
-    const rows = await em.getConnection().execute<Array<{ customer_id: string; id: string; product_name: string; billing_cycle: string; amount: string }>>(`
-      select o.customer_id, o.id, o.product_name, o.billing_cycle, o.amount::text as amount
-        from orders o
+    const rows = await em.getConnection().execute<Array<{ customer_id: string; id: string; product_name: string; billing_cycle: string; amount: string; payment_terms_days: number | null }>>(`
+      select o.customer_id, o.id, o.product_name, o.billing_cycle, o.amount::text as amount, c.payment_terms_days
+        from orders o join customers c on c.id = o.customer_id
        where o.status in ('active', 'completed')
          and o.created_at >= (?::date)::timestamp at time zone 'UTC'
          and o.created_at < ((?::date) + 1)::timestamp at time zone 'UTC'
@@ -266,7 +267,10 @@ export class InvoiceBilling {
                             and i.billing_period_start = ?::date and i.billing_period_end = ?::date)
        order by o.customer_id, o.created_at, o.id`, [period.start, period.end, period.start, period.end]);
     const byCustomer = new Map<string, BillableOrder[]>();
+    // A customer's own payment terms (CRM) decide its due date; else the [billing] default.
+    const termsOf = new Map<string, number>();
     for (const row of rows) {
+      termsOf.set(row.customer_id, row.payment_terms_days ?? options.dueDays);
       const orders = byCustomer.get(row.customer_id) ?? [];
       orders.push({ id: row.id, productName: row.product_name, billingCycle: row.billing_cycle, amount: row.amount });
       byCustomer.set(row.customer_id, orders);
@@ -282,7 +286,7 @@ export class InvoiceBilling {
           values (?, null, ?, ?, ?, ?, ?, ?, 'draft', 'generated', ?, ?)
           on conflict (customer_id, billing_period_start, billing_period_end) where source = 'generated' do nothing
           returning id`, [newId(), customerId, period.start, period.end, amounts.amount, amounts.taxAmount, amounts.totalAmount,
-          addDays(issuedOn, options.dueDays), `billing run ${period.start} – ${period.end}`]);
+          addDays(issuedOn, termsOf.get(customerId) ?? options.dueDays), `billing run ${period.start} – ${period.end}`]);
         const invoiceId = inserted[0]?.id;
         if (invoiceId === undefined) return null;
         const invoice = await tx.findOneOrFail(Invoice, { id: invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -1,34 +1,24 @@
 /**
- * Customer management (CustomerService, 5 RPCs; customer-service.md) and the opening of
- * self-registered accounts. Every change of a customer is a command to that customer's actor —
- * which decides on its live state and commits the snapshot, the audit row and the command's
- * outcome in one transaction — so no code path writes a customer row around its actor. Reads go
- * straight to PostgreSQL.
+ * The customer actor's profile commands (CustomerService's changes; customer-service.md and the
+ * CRM extension, src/application/crm/) and the opening of self-registered accounts. Every change
+ * of a customer is a command to that customer's actor — which decides on its live state and commits the snapshot, the audit row and the command's
+ * outcome in one transaction — so no code path writes a customer row around its actor. Reads are
+ * the CRM directory's (src/application/crm/customer-directory.ts).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CommandAttachments, CustomerReply, CustomerRequest } from '../../actors/messages.ts';
 import {
-  validateChanges, validateNewCustomer, type CustomerChanges, type CustomerCommand, type CustomerState, type NewCustomer,
+  validateChanges, validateNewCustomer, type CustomerChanges, type CustomerCommand, type CustomerState, type NewCustomerInput,
 } from '../../domain/customers/customer.ts';
-import { DomainError, invalid, notFound } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
 import { clip } from '../../domain/input-limits.ts';
 import type { Origin } from '../../domain/origin.ts';
-import type { Page } from '../../domain/pagination.ts';
 import { newId } from '../../lib/ids.ts';
-import { customerStateOf } from '../../persistence/customer-snapshots.ts';
-import { Customer } from '../../persistence/entities/customers.ts';
 import type { AccountOpening, RegisteredAccount } from '../identity/registration.ts';
 
 /** The customer actors, wherever they live (src/actors/router.ts ShardRouter). */
 export interface CustomerActors {
   ask(customerId: string, request: CustomerRequest): Promise<CustomerReply>;
-}
-
-/** ListCustomers filters. */
-export interface CustomerFilter {
-  isActive?: boolean;
-  /** Matched case-insensitively against name and e-mail. */
-  search?: string;
 }
 
 /** A client-chosen idempotency key: printable ASCII, at most 128 characters. */
@@ -60,11 +50,11 @@ export class CustomerAccounts implements AccountOpening {
   }
 
   /**
-   * Creates a customer (CreateCustomer); another customer of the same name (case-insensitive) is
-   * refused.
-   * @throws DomainError invalid_argument (a field), already_exists (name or e-mail taken)
+   * Creates a customer (CreateCustomer); another customer of the same name (case-insensitive),
+   * e-mail or customer code is refused. Without a customer code one is assigned (`C000001`, …).
+   * @throws DomainError invalid_argument (a field), already_exists (name, e-mail or code taken)
    */
-  async create(origin: Origin, input: NewCustomer, clientKey?: string | null): Promise<CustomerState> {
+  async create(origin: Origin, input: NewCustomerInput, clientKey?: string | null): Promise<CustomerState> {
     const customer = validateNewCustomer(input);
     const key = commandKey(clientKey);
     // A retried create with the client's key finds the customer its first attempt made.
@@ -92,27 +82,6 @@ export class CustomerAccounts implements AccountOpening {
   async remove(origin: Origin, customerId: string, clientKey?: string | null): Promise<void> {
     const reply = await this.command(customerId, commandKey(clientKey), origin, { type: 'delete' });
     if (!reply.ok) throw refusalOf(reply, customerId);
-  }
-
-  /** One customer (GetCustomer). @throws DomainError not_found */
-  async get(customerId: string): Promise<CustomerState> {
-    const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
-    if (!row) throw notFound(`customer ${customerId} does not exist`);
-    return customerStateOf(row);
-  }
-
-  /** A page of customers, newest first (ListCustomers). */
-  async list(filter: CustomerFilter, page: Page): Promise<{ customers: CustomerState[]; total: number }> {
-    const like = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-    const [rows, total] = await this.orm.em.fork().findAndCount(
-      Customer,
-      {
-        ...(filter.isActive !== undefined ? { isActive: filter.isActive } : {}),
-        ...(like ? { $or: [{ name: { $ilike: like } }, { email: { $ilike: like } }] } : {}),
-      },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.pageSize, offset: page.offset },
-    );
-    return { customers: rows.map(customerStateOf), total };
   }
 
   /**

@@ -24,6 +24,7 @@ import { apiKeyHandlers } from './api-key.ts';
 import { balanceHandlers } from './balance.ts';
 import { billingHandlers } from './billing.ts';
 import { customerHandlers } from './customer.ts';
+import { customerCrmHandlers } from './customer-crm.ts';
 import { identityHandlers } from './identity.ts';
 import { instanceHandlers } from './instance.ts';
 import { integrationHandlers } from './integration.ts';
@@ -61,7 +62,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(BalanceService, balanceHandlers(deps.router, deps.app.money));
   registry.register(OrderService, orderHandlers(deps.app.money));
   registry.register(PaymentService, paymentHandlers(deps.app.money));
-  registry.register(CustomerService, customerHandlers(deps.app.customers));
+  registry.register(CustomerService, { ...customerHandlers(deps.app.crm.customers), ...customerCrmHandlers(deps.app.crm) });
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
