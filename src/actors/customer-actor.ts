@@ -60,7 +60,7 @@ async function applyCommand(
 ): Promise<{ reply: CustomerReply; state: CustomerActorState }> {
   const remembered = state.outcomes.get(command.idempotencyKey);
   if (remembered) return { reply: remembered, state };
-  const recorded = await store.recordedOutcome(customerId, command.idempotencyKey);
+  const recorded = command.mayBeRecorded === false ? null : await store.recordedOutcome(customerId, command.idempotencyKey);
   if (recorded) return { reply: recorded, state };
 
   let current = state.snapshot;
@@ -119,6 +119,14 @@ async function applyCommand(
 }
 
 /**
+ * A `create` under a key the server just made: its customer id was made with it, so there is no
+ * row to load (were there one, the insert's primary key would refuse it and the actor reload).
+ */
+function isFreshCreate(request: CustomerRequest): boolean {
+  return request.type === 'command' && request.command.type === 'create' && request.mayBeRecorded === false;
+}
+
+/**
  * The behaviour of a customer actor (ARCHITECTURE.md, "one writer per customer"): it loads its
  * snapshot on first use and handles one message at a time — a snapshot query, or a command applied
  * through {@link decide} and committed by the store before memory changes. A command whose
@@ -135,7 +143,7 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
     const customerId = context.name;
     let current: Extract<CustomerActorState, { loaded: true }>;
     try {
-      current = state.loaded ? state : { loaded: true, snapshot: await store.load(customerId), outcomes: new Map() };
+      current = state.loaded ? state : { loaded: true, snapshot: isFreshCreate(envelope.request) ? null : await store.load(customerId), outcomes: new Map() };
     } catch (error) {
       log.error({ err: error, customerId }, 'customer snapshot could not be loaded');
       dispatch(envelope.replyTo, { ok: false, error: 'unavailable', message: `customer ${customerId} could not be loaded; try again` });

@@ -24,6 +24,8 @@ export interface RegistrationAttachment {
 export interface CommandAttachments {
   /** Refuse the command (AlreadyExists) when another customer has the same name (case-insensitive). */
   uniqueName?: boolean;
+  /** Refuse the command (AlreadyExists) when another customer has the same customer code (any case). */
+  uniqueCode?: boolean;
   registration?: RegistrationAttachment;
 }
 
@@ -38,6 +40,11 @@ export type CustomerRequest =
       origin: Origin | null;
       command: CustomerCommand;
       attachments?: CommandAttachments;
+      /**
+       * False only on the first attempt under a key the server just made: nothing can have been
+       * recorded under it, so the actor skips looking for an earlier outcome. Absent: true.
+       */
+      mayBeRecorded?: boolean;
     }
   | {
       /** A money command (src/domain/accounts): orders, payments, refunds, the ledger. */

@@ -38,8 +38,16 @@ export function recordAudit(
   origin: Origin,
   entry: { action: string; targetType: string; targetId: string; details?: Record<string, unknown> },
 ): void {
+  em.create(OperationLog, auditColumns(origin, entry));
+}
+
+/** The columns of an audit row (`operation_logs`, without id and time), for raw SQL writers too. */
+export function auditColumns(origin: Origin, entry: { action: string; targetType: string; targetId: string; details?: Record<string, unknown> }): {
+  adminUserId: string | null; adminUsername: string; action: string; targetType: string; targetId: string; details: Record<string, unknown>;
+  clientAddress: string | null; requestId: string | null;
+} {
   const caller = origin.caller;
-  em.create(OperationLog, {
+  return {
     adminUserId: caller.kind === 'admin' ? caller.userId : null,
     adminUsername: caller.kind === 'admin' ? caller.username : '',
     action: entry.action,
@@ -48,5 +56,5 @@ export function recordAudit(
     details: { ...entry.details, caller: caller.kind },
     clientAddress: origin.clientAddress.slice(0, 64) || null,
     requestId: origin.requestId || null,
-  });
+  };
 }

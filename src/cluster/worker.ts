@@ -48,6 +48,8 @@ const ACTOR_IDLE_MS = 5 * 60_000;
 const ACTOR_ASK_TIMEOUT_MS = 10_000;
 /** Connections of the money path's pool per worker. */
 const MONEY_POOL_SIZE = 4;
+/** Connections of the customer commands' pool per worker (profile changes, imports). */
+const CUSTOMER_POOL_SIZE = 4;
 /** Connections of the background work's pool per worker (claims, relay, leases). */
 const JOBS_POOL_SIZE = 3;
 /** Instances whose status one refresh run asks their providers about. */
@@ -89,7 +91,10 @@ export async function runWorker(): Promise<void> {
   let drain: () => void = () => undefined;
   // Set once the event processing exists: a commit that wrote outbox events nudges the relay.
   let nudgeEvents: () => void = () => undefined;
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(orm), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
+  // Customer commands (profile changes, imports) on a small pool of their own.
+  const customerPool = new pg.Pool({ connectionString: config.db.url, max: CUSTOMER_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
+  customerPool.on('error', (error) => log.warn({ err: error }, 'customer pool connection failed'));
+  const host = new ActorHost({ store: new PgCustomerSnapshotStore(customerPool), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   const ipc = new WorkerIpc({
@@ -249,6 +254,7 @@ export async function runWorker(): Promise<void> {
       redis?.disconnect();
       await orm.close(true).catch(() => undefined);
       await moneyPool.end().catch(() => undefined);
+      await customerPool.end().catch(() => undefined);
       await jobsPool.end().catch(() => undefined);
       log.info('worker stopped');
       process.exit(0);

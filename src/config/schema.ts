@@ -326,7 +326,7 @@ const crmSchema = z
     /** Most rows one import may hold. */
     import_max_rows: positiveInt('rows').default(50_000),
     /** Rows an import applies at once (each row is its own transaction through its customer's actor). */
-    import_concurrency: positiveInt('rows').default(16),
+    import_concurrency: positiveInt('rows').default(32),
   })
   .superRefine((crm, context) => {
     const rules: Array<[boolean, string, string]> = [

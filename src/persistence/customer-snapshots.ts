@@ -4,21 +4,22 @@
  * attachments (a self-registration's user) and its recorded outcome are one transaction; the
  * snapshot write is `UPDATE … WHERE id = $1 AND version = $expected`, so a writer holding a stale
  * state updates nothing and learns it (a conflict), instead of overwriting a newer state.
+ *
+ * Raw SQL on a `pg` pool of its own, with prepared statements: a customer import applies thousands
+ * of these commands one transaction each, and an ORM unit of work per command cost more than the
+ * database did.
  */
-import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { CustomerReply } from '../actors/messages.ts';
 import type { CommitResult, CustomerSnapshotStore, SnapshotWrite } from '../actors/snapshot-store.ts';
-import { recordAudit } from '../application/audit.ts';
+import { auditColumns } from '../application/audit.ts';
+import { newId } from '../lib/ids.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { CUSTOMER_TYPES, type CustomerType } from '../domain/crm/profile.ts';
 import type { Stars } from '../domain/crm/rating.ts';
 import { alreadyExists, DomainError, invalid, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import { rfc3339 } from '../lib/time.ts';
-import { CustomerCommand } from './entities/customer-commands.ts';
-import { CustomerUser } from './entities/customer-users.ts';
-import { Customer } from './entities/customers.ts';
-import { VerificationCode } from './entities/verification-codes.ts';
 
 /** The columns of a snapshot, as a write's `returning` (and the account store's load) lists them. */
 export const CUSTOMER_COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
@@ -62,35 +63,6 @@ function starsOf(value: number | null): Stars | null {
   return value === 1 || value === 2 || value === 3 || value === 4 || value === 5 ? value : null;
 }
 
-/** A customer's state from its row as MikroORM loads it (GetCustomer, ListCustomers, the actors' load). */
-export function customerStateOf(row: Customer): CustomerState {
-  return {
-    id: row.id,
-    name: row.name,
-    contactPerson: row.contactPerson,
-    email: row.email,
-    phone: row.phone,
-    company: row.company,
-    notes: row.notes,
-    balance: moneyOf(row.balance),
-    creditLimit: moneyOf(row.creditLimit),
-    isActive: row.isActive,
-    canCreateApiKeys: row.canCreateApiKeys,
-    customerCode: row.customerCode,
-    customerType: typeOf(row.customerType),
-    industry: row.industry,
-    address: row.address,
-    paymentTermsDays: row.paymentTermsDays ?? null,
-    taxNumber: row.taxNumber,
-    rating: starsOf(row.rating ?? null),
-    ratingNotes: row.ratingNotes,
-    deletedAt: row.deletedAt ? rfc3339(row.deletedAt) : null,
-    version: row.version,
-    createdAt: rfc3339(row.createdAt),
-    updatedAt: rfc3339(row.updatedAt),
-  };
-}
-
 /** A customer's state from a row of {@link CUSTOMER_COLUMNS} (snake_case columns). */
 export function stateOf(row: SnapshotRow): CustomerState {
   return {
@@ -132,65 +104,103 @@ class Refusal extends Error {
 /** Thrown inside the transaction when the version fence did not match (rolled back). */
 class Conflict extends Error {}
 
+/** PostgreSQL error codes the commit turns into answers. */
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+
+const INSERT_SQL = `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
+     customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
+   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, now(), now())
+   returning ${CUSTOMER_COLUMNS}`;
+
+const UPDATE_SQL = `update customers set name = $1, contact_person = $2, email = $3, phone = $4, company = $5, notes = $6, credit_limit = $7,
+     is_active = $8, can_create_api_keys = $9, customer_code = $10, customer_type = $11, industry = $12, address = $13, payment_terms_days = $14,
+     tax_number = $15, rating = $16, rating_notes = $17, deleted_at = $18, version = version + 1, updated_at = now()
+   where id = $19 and version = $20 returning ${CUSTOMER_COLUMNS}`;
+
+const RECORD_SQL = `with audit as (
+     insert into operation_logs (id, admin_user_id, admin_username, action, target_type, target_id, details, client_address, request_id)
+     select $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9 where $10::boolean
+   )
+   insert into customer_commands (customer_id, idempotency_key, command_type, outcome) values ($11, $12, $13, $14::jsonb)`;
+
+const TAKEN_SQL = `select case when $1::boolean then pg_advisory_xact_lock(17237, hashtext(lower($2))) end as locked,
+     case when $1::boolean then (select id from customers where lower(btrim(name)) = lower(btrim($2)) and id <> $3 limit 1) end as by_name,
+     case when $4::boolean then (select id from customers where lower(customer_code) = lower($5) and id <> $3 limit 1) end as by_code`;
+
 /** See the file comment. */
 export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
-  private readonly orm: MikroORM;
-  constructor(orm: MikroORM) {
-    this.orm = orm;
+  private readonly pool: pg.Pool;
+
+  /** @param pool a pool of its own (customer commands, imports included, do not queue behind other work) */
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
   }
 
   /** @see CustomerSnapshotStore.load */
   async load(customerId: string): Promise<CustomerState | null> {
-    const row = await this.orm.em.fork().findOne(Customer, { id: customerId });
-    return row ? customerStateOf(row) : null;
+    const { rows } = await this.pool.query<SnapshotRow>({ name: 'nb_customer_load', text: `select ${CUSTOMER_COLUMNS} from customers where id = $1`, values: [customerId] });
+    return rows[0] ? stateOf(rows[0]) : null;
   }
 
   /** @see CustomerSnapshotStore.recordedOutcome */
   async recordedOutcome(customerId: string, idempotencyKey: string): Promise<CustomerReply | null> {
-    const row = await this.orm.em.fork().findOne(CustomerCommand, { customerId, idempotencyKey });
-    return row ? (row.outcome as unknown as CustomerReply) : null;
+    const { rows } = await this.pool.query<{ outcome: CustomerReply }>({
+      name: 'nb_customer_outcome', text: 'select outcome from customer_commands where customer_id = $1 and idempotency_key = $2', values: [customerId, idempotencyKey],
+    });
+    return rows[0]?.outcome ?? null;
   }
 
   /** @see CustomerSnapshotStore.commit */
   async commit(write: SnapshotWrite): Promise<CommitResult> {
+    const client = await this.pool.connect();
+    let broken = false;
     try {
-      const state = await this.orm.em.fork().transactional((tx) => this.write(tx, write));
-      return { ok: true, state };
+      await client.query('begin');
+      try {
+        const state = await this.write(client, write);
+        await client.query('commit');
+        return { ok: true, state };
+      } catch (error) {
+        await client.query('rollback').catch(() => { broken = true; });
+        throw error;
+      }
     } catch (error) {
       if (error instanceof Conflict) return { ok: false, conflict: true };
       if (error instanceof Refusal) return { ok: false, conflict: false, error: error.error };
-      if (error instanceof UniqueConstraintViolationException) {
+      const code = (error as { code?: string }).code;
+      const constraint = (error as { constraint?: string }).constraint ?? '';
+      if (code === UNIQUE_VIOLATION) {
         // The customer id itself (a create racing another writer) is a conflict; anything else
-        // (an e-mail address, a username) a refusal.
-        if (/customers_pkey/.test(error.message)) return { ok: false, conflict: true };
-        if (/customers_customer_code_lower_unique/.test(error.message)) {
+        // (a code, an e-mail address, a username) a refusal.
+        if (constraint === 'customers_pkey' || constraint === 'customer_commands_pkey') return { ok: false, conflict: true };
+        if (constraint === 'customers_customer_code_lower_unique') {
           return { ok: false, conflict: false, error: alreadyExists(`customer code "${write.next?.customerCode ?? ''}" is already used by another customer`) };
         }
         return { ok: false, conflict: false, error: alreadyExists('this e-mail address or username is already used by another customer or user') };
       }
-      if (error instanceof ForeignKeyConstraintViolationException) {
+      if (code === FOREIGN_KEY_VIOLATION) {
         return { ok: false, conflict: false, error: refused('the customer still has orders, instances, invoices, payments or ledger entries; deactivate it instead') };
       }
+      broken ||= code === undefined;
       throw error;
+    } finally {
+      client.release(broken);
     }
   }
 
-  private async write(tx: EntityManager, write: SnapshotWrite): Promise<CustomerState | null> {
+  private async write(tx: pg.PoolClient, write: SnapshotWrite): Promise<CustomerState | null> {
     const { next } = write;
-    if (write.attachments?.uniqueName && next) await this.refuseTakenName(tx, next);
-    if (next && next.customerCode !== '' && write.change !== 'delete') await this.refuseTakenCode(tx, next);
+    if (next && write.change !== 'delete') await this.refuseTaken(tx, next, { name: write.attachments?.uniqueName === true, code: write.attachments?.uniqueCode === true });
     let state: CustomerState | null = null;
     switch (write.change) {
       case 'insert': {
         if (!next) throw new Error('an insert needs the new state');
-        const rows = await tx.execute<SnapshotRow[]>(
-          `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
-             customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now())
-           returning ${CUSTOMER_COLUMNS}`,
-          [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
+        const { rows } = await tx.query<SnapshotRow>({
+          name: 'nb_customer_insert', text: INSERT_SQL,
+          values: [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
             next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes],
-        );
+        });
         state = rows[0] ? stateOf(rows[0]) : null;
         break;
       }
@@ -205,87 +215,97 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
           // Soft deletion: the row stays with its ledger, orders and invoices; nobody logs in for it any more.
           if (!next) throw new Error('a soft deletion needs the state it keeps');
           state = await this.updateRow(tx, write.customerId, write.expectedVersion, next);
-          await tx.execute('update customer_users set is_active = false, updated_at = now() where customer_id = ? and is_active', [write.customerId]);
-          await tx.execute('update api_keys set enabled = false, revoked_at = now() where customer_id = ? and revoked_at is null', [write.customerId]);
+          await tx.query('update customer_users set is_active = false, updated_at = now() where customer_id = $1 and is_active', [write.customerId]);
+          await tx.query('update api_keys set enabled = false, revoked_at = now() where customer_id = $1 and revoked_at is null', [write.customerId]);
           break;
         }
-        const deleted = await tx.execute<Array<{ id: string }>>('delete from customers where id = ? and version = ? returning id', [write.customerId, write.expectedVersion]);
-        if (!deleted[0]) throw new Conflict();
+        const deleted = await tx.query<{ id: string }>('delete from customers where id = $1 and version = $2 returning id', [write.customerId, write.expectedVersion]);
+        if (!deleted.rows[0]) throw new Conflict();
         break;
       }
       case 'none':
         return write.next;
     }
     if (write.attachments?.registration) await this.openRegistration(tx, write.customerId, write.attachments.registration);
-    if (write.audit) recordAudit(tx, write.audit.origin, { action: write.audit.action, targetType: 'customer', targetId: write.customerId, details: write.audit.details });
-    tx.create(CustomerCommand, {
-      customerId: write.customerId,
-      idempotencyKey: write.idempotencyKey,
-      commandType: write.commandType,
-      outcome: { ...write.outcome, state } as unknown as Record<string, unknown>,
-    });
-    await tx.flush();
+    await this.record(tx, write, state);
     return state;
   }
 
-  /** Another customer with the same name (trimmed, case-insensitive)? Serialized by a lock on the name. */
-  private async refuseTakenName(tx: EntityManager, next: CustomerState): Promise<void> {
-    await tx.execute('select pg_advisory_xact_lock(?, hashtext(lower(?)))', [0x4355, next.name]);
-    const taken = await tx.execute<Array<{ id: string }>>('select id from customers where lower(btrim(name)) = lower(btrim(?)) and id <> ? limit 1', [next.name, next.id]);
-    if (taken[0]) throw new Refusal(alreadyExists(`a customer named "${next.name}" already exists (${taken[0].id})`));
+  /** The audit row (when there is one) and the recorded outcome, in one statement. */
+  private async record(tx: pg.PoolClient, write: SnapshotWrite, state: CustomerState | null): Promise<void> {
+    const audit = write.audit ? auditColumns(write.audit.origin, { action: write.audit.action, targetType: 'customer', targetId: write.customerId, details: write.audit.details }) : null;
+    await tx.query({
+      name: 'nb_customer_record', text: RECORD_SQL,
+      values: [
+        newId(), audit?.adminUserId ?? null, audit?.adminUsername ?? '', audit?.action ?? '', audit?.targetType ?? '', audit?.targetId ?? null,
+        JSON.stringify(audit?.details ?? {}), audit?.clientAddress ?? null, audit?.requestId ?? null, audit !== null,
+        write.customerId, write.idempotencyKey, write.commandType, JSON.stringify({ ...write.outcome, state }),
+      ],
+    });
   }
 
   /** The fenced update of a snapshot row to `next`. @throws Conflict when the version moved on */
-  private async updateRow(tx: EntityManager, customerId: string, expectedVersion: number | null, next: CustomerState): Promise<CustomerState> {
-    const rows = await tx.execute<SnapshotRow[]>(
-      `update customers set name = ?, contact_person = ?, email = ?, phone = ?, company = ?, notes = ?, credit_limit = ?,
-         is_active = ?, can_create_api_keys = ?, customer_code = ?, customer_type = ?, industry = ?, address = ?, payment_terms_days = ?,
-         tax_number = ?, rating = ?, rating_notes = ?, deleted_at = ?, version = version + 1, updated_at = now()
-       where id = ? and version = ? returning ${CUSTOMER_COLUMNS}`,
-      [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
+  private async updateRow(tx: pg.PoolClient, customerId: string, expectedVersion: number | null, next: CustomerState): Promise<CustomerState> {
+    const { rows } = await tx.query<SnapshotRow>({
+      name: 'nb_customer_update', text: UPDATE_SQL,
+      values: [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
         next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes,
         next.deletedAt, customerId, expectedVersion],
-    );
+    });
     if (!rows[0]) throw new Conflict();
     return stateOf(rows[0]);
   }
 
-  /** Another customer with the same code (any case, deleted customers included)? */
-  private async refuseTakenCode(tx: EntityManager, next: CustomerState): Promise<void> {
-    const taken = await tx.execute<Array<{ id: string }>>('select id from customers where lower(customer_code) = lower(?) and id <> ? limit 1', [next.customerCode, next.id]);
-    if (taken[0]) throw new Refusal(alreadyExists(`customer code "${next.customerCode}" is already used by customer ${taken[0].id}`));
+  /**
+   * Another customer with the same name (trimmed, case-insensitive; serialized by a lock on the
+   * name) or the same code (any case, deleted customers included)? One statement for both.
+   */
+  private async refuseTaken(tx: pg.PoolClient, next: CustomerState, check: { name: boolean; code: boolean }): Promise<void> {
+    const code = check.code && next.customerCode !== '';
+    if (!check.name && !code) return;
+    const { rows } = await tx.query<{ by_name: string | null; by_code: string | null }>({
+      name: 'nb_customer_taken', text: TAKEN_SQL, values: [check.name, next.name, next.id, code, next.customerCode],
+    });
+    const taken = rows[0];
+    if (taken?.by_name) throw new Refusal(alreadyExists(`a customer named "${next.name}" already exists (${taken.by_name})`));
+    if (taken?.by_code) throw new Refusal(alreadyExists(`customer code "${next.customerCode}" is already used by customer ${taken.by_code}`));
   }
 
   /**
    * A customer is deleted only when nothing of it is still going on: no unfinished order, no
    * instance that is not terminated, no invoice left to pay.
    */
-  private async refuseWhileOpen(tx: EntityManager, customerId: string): Promise<void> {
-    const rows = await tx.execute<Array<{ one: string; many: string; n: string }>>(
+  private async refuseWhileOpen(tx: pg.PoolClient, customerId: string): Promise<void> {
+    const { rows } = await tx.query<{ one: string; many: string; n: string }>(
       `select 'unfinished order' as one, 'unfinished orders' as many, count(*)::text as n from orders
-         where customer_id = ? and status in ('pending', 'paid', 'provisioning', 'active', 'suspended')
-       union all select 'instance not terminated', 'instances not terminated', count(*)::text from instances where customer_id = ? and status <> 'terminated'
-       union all select 'unpaid invoice', 'unpaid invoices', count(*)::text from invoices where customer_id = ? and status in ('issued', 'overdue')`,
-      [customerId, customerId, customerId],
+         where customer_id = $1 and status in ('pending', 'paid', 'provisioning', 'active', 'suspended')
+       union all select 'instance not terminated', 'instances not terminated', count(*)::text from instances where customer_id = $1 and status <> 'terminated'
+       union all select 'unpaid invoice', 'unpaid invoices', count(*)::text from invoices where customer_id = $1 and status in ('issued', 'overdue')`,
+      [customerId],
     );
     const open = rows.filter((row) => row.n !== '0').map((row) => `${row.n} ${row.n === '1' ? row.one : row.many}`);
     if (open.length > 0) throw new Refusal(refused(`the customer still has ${open.join(', ')}; finish, cancel or terminate them first, or deactivate the customer instead`));
   }
 
-  /** Whether orders, invoices, payments or ledger entries name the customer (then its row is kept: soft deletion). */
-  private async hasHistory(tx: EntityManager, customerId: string): Promise<boolean> {
-    const rows = await tx.execute<Array<{ found: boolean }>>(
-      `select exists (select 1 from orders where customer_id = ?) or exists (select 1 from invoices where customer_id = ?)
-           or exists (select 1 from payments where customer_id = ?) or exists (select 1 from balance_transactions where customer_id = ?)
-           or exists (select 1 from instances where customer_id = ?) as found`,
-      [customerId, customerId, customerId, customerId, customerId],
+  /** Whether orders, invoices, payments, ledger entries or instances name the customer (then its row is kept: soft deletion). */
+  private async hasHistory(tx: pg.PoolClient, customerId: string): Promise<boolean> {
+    const { rows } = await tx.query<{ found: boolean }>(
+      `select exists (select 1 from orders where customer_id = $1) or exists (select 1 from invoices where customer_id = $1)
+           or exists (select 1 from payments where customer_id = $1) or exists (select 1 from balance_transactions where customer_id = $1)
+           or exists (select 1 from instances where customer_id = $1) as found`,
+      [customerId],
     );
     return rows[0]?.found === true;
   }
 
-  private async openRegistration(tx: EntityManager, customerId: string, registration: NonNullable<SnapshotWrite['attachments']>['registration'] & object): Promise<void> {
-    const consumed = await tx.nativeUpdate(VerificationCode, { id: registration.verificationCodeId, consumedAt: null }, { consumedAt: new Date() });
-    if (consumed === 0) throw new Refusal(invalid('the verification code was already used; request a new one'));
-    tx.create(CustomerUser, { ...registration.user, customerId, emailVerifiedAt: new Date() });
+  private async openRegistration(tx: pg.PoolClient, customerId: string, registration: NonNullable<SnapshotWrite['attachments']>['registration'] & object): Promise<void> {
+    const consumed = await tx.query('update verification_codes set consumed_at = now() where id = $1 and consumed_at is null', [registration.verificationCodeId]);
+    if (consumed.rowCount === 0) throw new Refusal(invalid('the verification code was already used; request a new one'));
+    const user = registration.user;
+    await tx.query(
+      `insert into customer_users (id, customer_id, username, email, display_name, password_hash, is_active, email_verified_at, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, true, now(), now(), now())`,
+      [user.id, customerId, user.username, user.email, user.displayName, user.passwordHash],
+    );
   }
 }

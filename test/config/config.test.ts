@@ -95,7 +95,7 @@ describe('loadConfig: defaults', () => {
       crm: {
         scores_interval_secs: 600, rfm_recency_high_max_days: 30, rfm_recency_medium_max_days: 90, rfm_frequency_high_min_orders: 10,
         rfm_frequency_medium_min_orders: 3, rfm_monetary_high_min: '5000.00', rfm_monetary_medium_min: '1000.00', frequent_late_payments: 3,
-        clv_horizon_months: 12, vip_default_limit: 10, import_max_bytes: 10_485_760, import_max_rows: 50_000, import_concurrency: 16,
+        clv_horizon_months: 12, vip_default_limit: 10, import_max_bytes: 10_485_760, import_max_rows: 50_000, import_concurrency: 32,
       },
       jobs: {
         enabled: true,

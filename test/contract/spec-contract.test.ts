@@ -80,6 +80,56 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'rustbill.integration.UpdatePluginInterfaceRequest.script_source',
 ]);
 
+/**
+ * NodeBill's CRM extension of CustomerService (issue 10; README "Customer relationship
+ * management"): RPCs the spec does not have, the fields it adds to documented messages (on numbers
+ * the spec leaves free), and — derived from those RPCs — the messages they bring along. Everything
+ * else stays exactly as the spec says.
+ */
+const CRM_SERVICE = 'rustbill.customer.CustomerService';
+const CRM_EXTENSION_RPCS: readonly string[] = [
+  'ListActiveCustomers', 'SearchCustomers', 'ListCustomersByType', 'ListCustomersByIndustry', 'UpdateCustomerStatus', 'UpdateCustomerRating',
+  'UpdateCreditLimit', 'UpdateCustomerBalance', 'GetCustomerStatistics', 'GetPurchaseHistory', 'GetRatingDistribution', 'GetOverallStatistics',
+  'ImportCustomers', 'ExportCustomers', 'GetImportTemplate', 'ImportCustomersJson', 'GetCustomerImport', 'CheckCustomerCode',
+  'ListOutstandingBalances', 'ListVipCustomers', 'GetTypeDistribution', 'GetIndustryDistribution', 'GetRfmDistribution', 'RecomputeCustomerScores',
+];
+const CRM_EXTENSION_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'rustbill.customer.CreateCustomerRequest': ['customer_code', 'customer_type', 'industry', 'address', 'payment_terms_days', 'tax_number', 'rating', 'rating_notes'],
+  'rustbill.customer.ListCustomersRequest': ['customer_type', 'industry', 'rating', 'risk_level', 'rfm_segment', 'sort_by', 'sort_order', 'include_deleted'],
+  'rustbill.customer.UpdateCustomerRequest': ['customer_code', 'customer_type', 'industry', 'address', 'payment_terms_days', 'tax_number', 'rating', 'rating_notes'],
+  'rustbill.customer.CustomerInfo': [
+    'customer_code', 'customer_type', 'industry', 'address', 'payment_terms_days', 'tax_number', 'rating', 'rating_notes', 'rating_source',
+    'available_credit', 'total_orders', 'total_revenue', 'last_order_at', 'is_overdue', 'overdue_days', 'customer_lifetime_value', 'risk_level',
+    'risk_reasons', 'rfm_segment', 'deleted_at',
+  ],
+};
+
+/** Whether `message.field` is a declared CRM extension field. */
+function isCrmField(message: string, field: string): boolean {
+  return CRM_EXTENSION_FIELDS[message]?.includes(field) === true;
+}
+
+/**
+ * The messages the CRM RPCs bring along: their requests and responses and every message those
+ * reach through their fields, within rustbill.customer (spec-documented ones are checked as such).
+ */
+function crmMessages(): Set<string> {
+  const service = registry.getService(CRM_SERVICE);
+  const out = new Set<string>();
+  const visit = (message: DescMessage): void => {
+    if (out.has(message.typeName) || !message.typeName.startsWith('rustbill.customer.')) return;
+    out.add(message.typeName);
+    for (const field of message.fields) {
+      if (field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message')) visit(field.message);
+    }
+  };
+  for (const method of service?.methods ?? []) if (CRM_EXTENSION_RPCS.includes(method.name)) {
+    visit(method.input);
+    visit(method.output);
+  }
+  return out;
+}
+
 /** Finds the spec directory; throws a clear error when there is none (the test fails, never skips). */
 function resolveSpecDir(): string {
   const fromEnv = process.env['SPEC_DIR'];
@@ -250,7 +300,7 @@ function checkMessages(spec: SpecDocument): FieldReport {
     for (const field of m.fields) report.errors.push(...checkField(m, field, desc, specNames, report));
     for (const f of desc.fields) {
       const full = `${desc.typeName}.${f.name}`;
-      if (!m.fields.some((sf) => sf.name === f.name) && !NODEBILL_EXTENSIONS.has(full)) {
+      if (!m.fields.some((sf) => sf.name === f.name) && !NODEBILL_EXTENSIONS.has(full) && !isCrmField(desc.typeName, f.name)) {
         report.errors.push(`${where}: field ${f.name} = ${f.number} is not in the spec`);
       }
     }
@@ -349,10 +399,38 @@ describe('RustBill spec contract', () => {
   it('defines no message the spec does not document', () => {
     const { spec } = theSpec();
     const { documented } = checkMessages(spec);
+    const crm = crmMessages();
     const undocumented = allMessages()
       .map((m) => m.typeName)
-      .filter((n) => !documented.has(n));
+      .filter((n) => !documented.has(n) && !crm.has(n));
     expect(undocumented).toEqual([]);
+  });
+
+  it('adds the CRM extension to CustomerService on numbers the spec leaves free, changing no documented field', () => {
+    const { spec } = theSpec();
+    const service = registry.getService(CRM_SERVICE);
+    expect(service?.methods.filter((method) => CRM_EXTENSION_RPCS.includes(method.name)).map((method) => method.name).sort()).toEqual([...CRM_EXTENSION_RPCS].sort());
+    for (const method of service?.methods ?? []) {
+      if (CRM_EXTENSION_RPCS.includes(method.name)) expect(method.methodKind, method.name).toBe('unary');
+    }
+    for (const [typeName, fields] of Object.entries(CRM_EXTENSION_FIELDS)) {
+      const message = registry.getMessage(typeName);
+      const documented = spec.messages.find((m) => message !== undefined && m.name === message.name && findMessage(m.pkg, m.name) === message);
+      expect(documented, `${typeName} is documented`).toBeDefined();
+      const specNumbers = new Set(documented?.fields.map((f) => f.number));
+      const specNames = new Set(documented?.fields.map((f) => f.name));
+      for (const name of fields) {
+        const field = message?.fields.find((f) => f.name === name);
+        expect(field, `${typeName}.${name}`).toBeDefined();
+        expect(specNames.has(name), `${typeName}.${name} is not a spec field`).toBe(false);
+        expect(specNumbers.has(field?.number ?? -1), `${typeName}.${name} = ${field?.number} is a number the spec uses`).toBe(false);
+      }
+    }
+    // The extension's own messages are not spec messages of the same name.
+    const specNames = new Set(spec.messages.map((m) => m.name));
+    const own = [...crmMessages()].filter((name) => !checkMessages(spec).documented.has(name));
+    expect(own.length).toBeGreaterThan(20);
+    expect(own.filter((name) => specNames.has(name.slice(name.lastIndexOf('.') + 1)))).toEqual([]);
   });
 
   it('adds the NodeBill extensions as optional strings on numbers the spec leaves free', () => {
@@ -383,7 +461,7 @@ describe('RustBill spec contract', () => {
         errors.push(`${s.source}: service ${s.pkg}.${s.name} not generated`);
         continue;
       }
-      const names = desc.methods.map((m) => m.name).sort();
+      const names = desc.methods.map((m) => m.name).filter((name) => desc.typeName !== CRM_SERVICE || !CRM_EXTENSION_RPCS.includes(name)).sort();
       const documented = s.rpcs.map((r) => r.name).sort();
       if (names.join() !== documented.join()) {
         errors.push(`${desc.typeName}: methods [${names.join(', ')}], spec says [${documented.join(', ')}]`);

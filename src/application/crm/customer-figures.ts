@@ -53,6 +53,7 @@ i as (
          coalesce(sum(i.total_amount - i.paid_amount) filter (where i.status in ('issued', 'overdue') and i.due_date < ?::date), 0) as overdue_invoice_amount,
          coalesce(sum(i.total_amount - i.paid_amount) filter (where i.status in ('issued', 'overdue')), 0) as unpaid_invoice_amount,
          min(i.due_date) filter (where i.status in ('issued', 'overdue')) as oldest_unpaid_due_date,
+         min(i.issued_at) as first_invoice_at,
          avg(((i.paid_at at time zone 'UTC')::date - (i.issued_at at time zone 'UTC')::date)) filter (where i.status = 'paid' and i.issued_at is not null and i.paid_at is not null) as avg_payment_days,
          coalesce(max(coalesce((i.paid_at at time zone 'UTC')::date, ?::date) - i.due_date)
            filter (where i.due_date is not null and i.status in ('paid', 'issued', 'overdue')), 0) as max_overdue_days
@@ -64,7 +65,7 @@ select t.id as customer_id,
        coalesce(o.paid_orders, 0)::int as paid_orders,
        coalesce(p.revenue, 0)::text as total_revenue,
        coalesce(p.paid_order_total, 0)::text as paid_order_total,
-       o.first_order_at, o.last_order_at, o.last_paid_order_at,
+       o.first_order_at, o.last_order_at, i.first_invoice_at, o.last_paid_order_at,
        coalesce(o.checkout_payments, 0)::int as checkout_payments,
        coalesce(i.on_time_invoices, 0)::int as on_time_invoices,
        coalesce(i.late_invoices, 0)::int as late_invoices,
@@ -91,6 +92,7 @@ interface FiguresRow {
   paid_order_total: string;
   first_order_at: Date | string | null;
   last_order_at: Date | string | null;
+  first_invoice_at: Date | string | null;
   last_paid_order_at: Date | string | null;
   checkout_payments: number;
   on_time_invoices: number;
@@ -117,6 +119,7 @@ function figuresOf(row: FiguresRow): CustomerFigures {
     paidOrderTotal: moneyOf(row.paid_order_total),
     firstOrderAt: time(row.first_order_at),
     lastOrderAt: time(row.last_order_at),
+    firstInvoiceAt: time(row.first_invoice_at),
     lastPaidOrderAt: time(row.last_paid_order_at),
     checkoutPayments: row.checkout_payments,
     onTimeInvoices: row.on_time_invoices,

@@ -8,7 +8,7 @@
  * error naming its row and field while the others go on. Rows run `[crm] import_concurrency` at a
  * time; progress is written to `customer_imports` twice a second and the per-row results once
  * finished, so any worker can answer GetCustomerImport. Each row's command carries the
- * idempotency key `import-<import id>-<row>`. When the rows are done every customer's scores are
+ * idempotency key `nb:import:<import id>:<row>`. When the rows are done every customer's scores are
  * recomputed once.
  *
  * An import whose worker stopped mid-way stays `running` without progress; GetCustomerImport
@@ -27,7 +27,7 @@ import { newId } from '../../lib/ids.ts';
 import { rfc3339 } from '../../lib/time.ts';
 import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from '../../persistence/customer-snapshots.ts';
 import { CustomerImport } from '../../persistence/entities/crm.ts';
-import type { CustomerAccounts } from '../customers/customer-accounts.ts';
+import { SERVER_KEY_PREFIX, type CustomerAccounts } from '../customers/customer-accounts.ts';
 import type { CustomerScores } from './customer-scores.ts';
 import { readCustomerJson, readCustomerSheet, type SheetLimits } from './spreadsheet.ts';
 
@@ -219,19 +219,19 @@ export class CustomerImports {
     const current = existing.get(row.customerCode.toLowerCase()) ?? null;
     const plan = planRow(row, current);
     if (!('kind' in plan)) return { ...plan, result: 'error', customerId: '' };
-    const key = `import-${importId}-${row.rowNumber}`;
+    const key = `${SERVER_KEY_PREFIX}import:${importId}:${row.rowNumber}`;
     const base = { rowNumber: row.rowNumber, customerCode: row.customerCode, field: '', message: '' };
     try {
       switch (plan.kind) {
         case 'unchanged':
           return { ...base, result: 'unchanged', customerId: current?.id ?? '' };
         case 'create': {
-          const created = await this.accounts.create(origin, newCustomerOf(plan.fields), key);
+          const created = await this.accounts.create(origin, newCustomerOf(plan.fields), null, { serverKey: key });
           return { ...base, result: 'created', customerId: created.id };
         }
         case 'update': {
           const id = current?.id ?? '';
-          await this.accounts.update(origin, id, plan.changes, key);
+          await this.accounts.update(origin, id, plan.changes, null, { serverKey: key });
           return { ...base, result: 'updated', customerId: id };
         }
       }

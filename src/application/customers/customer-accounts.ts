@@ -21,6 +21,17 @@ export interface CustomerActors {
   ask(customerId: string, request: CustomerRequest): Promise<CustomerReply>;
 }
 
+/** The prefix of idempotency keys the server makes (never a client's). */
+export const SERVER_KEY_PREFIX = 'nb:';
+
+/**
+ * A command key the server chose for its own work (`nb:<purpose>:…`, e.g. an import's row), unique
+ * to the attempt it names: no earlier outcome is looked up on the first attempt.
+ */
+export interface ServerKey {
+  serverKey?: string;
+}
+
 /** A client-chosen idempotency key: printable ASCII, at most 128 characters. */
 const KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -29,7 +40,7 @@ const KEY = /^[\x21-\x7e]{1,128}$/;
  * @throws DomainError invalid_argument for a malformed client key
  */
 export function commandKey(clientKey: string | null | undefined): string {
-  if (clientKey === null || clientKey === undefined || clientKey === '') return `nb:${newId()}`;
+  if (clientKey === null || clientKey === undefined || clientKey === '') return `${SERVER_KEY_PREFIX}${newId()}`;
   if (!KEY.test(clientKey)) throw invalid('the idempotency-key header must be 1 to 128 printable ASCII characters without spaces');
   return `client:${clientKey}`;
 }
@@ -54,23 +65,24 @@ export class CustomerAccounts implements AccountOpening {
    * e-mail or customer code is refused. Without a customer code one is assigned (`C000001`, …).
    * @throws DomainError invalid_argument (a field), already_exists (name, e-mail or code taken)
    */
-  async create(origin: Origin, input: NewCustomerInput, clientKey?: string | null): Promise<CustomerState> {
+  async create(origin: Origin, input: NewCustomerInput, clientKey?: string | null, options: ServerKey = {}): Promise<CustomerState> {
     const customer = validateNewCustomer(input);
-    const key = commandKey(clientKey);
+    const key = options.serverKey ?? commandKey(clientKey);
     // A retried create with the client's key finds the customer its first attempt made.
-    const earlier = clientKey ? await this.customerOfKey(key) : null;
+    const earlier = clientKey && options.serverKey === undefined ? await this.customerOfKey(key) : null;
     const customerId = earlier ?? newId();
-    return this.applied(await this.command(customerId, key, origin, { type: 'create', customer }, { uniqueName: true }), customerId);
+    const reply = await this.command(customerId, key, origin, { type: 'create', customer }, { uniqueName: true, uniqueCode: customer.customerCode !== '' });
+    return this.applied(reply, customerId);
   }
 
   /**
    * Changes the fields given (UpdateCustomer); activity, credit limit and API-key permission too.
    * @throws DomainError invalid_argument, not_found, already_exists (name or e-mail taken)
    */
-  async update(origin: Origin, customerId: string, changes: CustomerChanges, clientKey?: string | null): Promise<CustomerState> {
+  async update(origin: Origin, customerId: string, changes: CustomerChanges, clientKey?: string | null, options: ServerKey = {}): Promise<CustomerState> {
     const valid = validateChanges(changes);
-    const key = commandKey(clientKey);
-    const reply = await this.command(customerId, key, origin, { type: 'update', changes: valid }, valid.name !== undefined ? { uniqueName: true } : undefined);
+    const key = options.serverKey ?? commandKey(clientKey);
+    const reply = await this.command(customerId, key, origin, { type: 'update', changes: valid }, { uniqueName: valid.name !== undefined, uniqueCode: valid.customerCode !== undefined });
     return this.applied(reply, customerId);
   }
 
@@ -105,7 +117,8 @@ export class CustomerAccounts implements AccountOpening {
    */
   private async command(customerId: string, key: string, origin: Origin | null, command: CustomerCommand, attachments?: CommandAttachments): Promise<CustomerReply> {
     const request: CustomerRequest = { type: 'command', idempotencyKey: key, origin, command, ...(attachments ? { attachments } : {}) };
-    const first = await this.actors.ask(customerId, request);
+    // A key the server made this moment (`nb:…`) has no earlier outcome on its first attempt.
+    const first = await this.actors.ask(customerId, { ...request, mayBeRecorded: !key.startsWith(SERVER_KEY_PREFIX) });
     if (first.ok || first.error !== 'unavailable') return first;
     return this.actors.ask(customerId, request);
   }

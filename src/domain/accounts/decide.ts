@@ -14,7 +14,7 @@ import { checkManualTransition, holdsMoney, transition, type OrderState } from '
 import { BALANCE_METHOD_ID } from '../payments/balance-method.ts';
 import { checkSettlement, refunded, type PaymentState } from '../payments/payment.ts';
 import type { CustomerState } from '../customers/customer.ts';
-import { newOrderRefusals, overdueDaysOf } from '../crm/credit-risk.ts';
+import { newOrderRefusals, overdueOf } from '../crm/credit-risk.ts';
 import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, InvoiceDue, OutboxWrite } from './account.ts';
 
 /** The time and id source of a decision. */
@@ -67,7 +67,8 @@ export function needsCreditStanding(command: AccountCommand): boolean {
  */
 function refuseRedCustomer(view: AccountView, now: string): void {
   if (!view.standing) return;
-  const reasons = newOrderRefusals({ balance: view.customer.balance, creditLimit: view.customer.creditLimit, overdueDays: overdueDaysOf(view.standing, now) });
+  const overdue = overdueOf(view.standing, now);
+  const reasons = newOrderRefusals({ balance: view.customer.balance, creditLimit: view.customer.creditLimit, overdueDays: overdue.days, overdueSource: overdue.source ?? 'invoice' });
   if (reasons.length > 0) {
     throw new DomainError('failed_precondition', `customer ${view.customer.id} is at credit risk level red and cannot place new orders: ${reasons.join('; ')}`, 'credit_risk_red');
   }
@@ -315,10 +316,11 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       if (customer.deletedAt !== null) throw refused(`customer ${customer.id} was deleted; its balance cannot be changed`);
       const target = new Decimal(command.balance);
       const floor = new Decimal(customer.creditLimit).negated();
-      if (target.lessThan(floor)) {
+      const amount = target.minus(customer.balance);
+      // Like every debit (the ledger's floor): a credit toward the floor is fine even below it.
+      if (amount.isNegative() && target.lessThan(floor)) {
         throw refused(`a balance of ${formatMoney(target)} is below what the credit limit of ${formatMoney(customer.creditLimit)} allows (${formatMoney(floor)}); raise the credit limit first`);
       }
-      const amount = target.minus(customer.balance);
       if (amount.isZero()) return noChange(view, {});
       const draft = new Draft(view, at, {
         action: 'balance.set', targetType: 'customer', targetId: customer.id, details: { target: formatMoney(command.balance), amount: formatMoney(amount), description: command.description },

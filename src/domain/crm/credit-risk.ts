@@ -63,7 +63,12 @@ export interface CreditRiskInput {
   latePayments: number;
   /** Days the oldest unpaid invoice is past its due date, a count ≥ 0; 0 when nothing is overdue. */
   overdueDays: number;
+  /** What is overdue: an unpaid invoice (default), or a negative balance older than the payment terms. */
+  overdueSource?: OverdueSource;
 }
+
+/** What an overdue amount is: an unpaid invoice past its due date, or a debt on credit past the payment terms. */
+export type OverdueSource = 'invoice' | 'debt';
 
 /** One factor's assessment. */
 export interface RiskFactor {
@@ -132,12 +137,13 @@ function utilisationFactor(owed: Decimal, limit: Decimal, percent: Decimal | nul
   return { factor: 'utilisation', level: 'orange', message: `${detail}, more than ${ORANGE_UTILISATION_ABOVE} %: collect payment or raise the credit limit before the customer reaches it` };
 }
 
-function overdueFactor(latePayments: number, overdueDays: number, policy: CreditRiskPolicy): RiskFactor {
+function overdueFactor(latePayments: number, overdueDays: number, source: OverdueSource, policy: CreditRiskPolicy): RiskFactor {
+  const what = source === 'invoice' ? `an invoice is ${plural(overdueDays, 'day', 'days')} overdue` : `the balance has been owed ${plural(overdueDays, 'day', 'days')} past the payment terms`;
   if (overdueDays > RED_OVERDUE_DAYS) {
-    return { factor: 'overdue', level: 'red', message: `an invoice is ${overdueDays} days overdue (more than ${RED_OVERDUE_DAYS}): new orders are refused until it is paid` };
+    return { factor: 'overdue', level: 'red', message: `${what} (more than ${RED_OVERDUE_DAYS}): new orders are refused until it is paid` };
   }
   if (overdueDays > 0) {
-    return { factor: 'overdue', level: 'orange', message: `an invoice is ${plural(overdueDays, 'day', 'days')} overdue: chase the payment; after ${RED_OVERDUE_DAYS} days new orders are refused` };
+    return { factor: 'overdue', level: 'orange', message: `${what}: chase the payment; after ${RED_OVERDUE_DAYS} days new orders are refused` };
   }
   if (latePayments >= policy.frequentLatePayments) {
     return { factor: 'overdue', level: 'orange', message: `${plural(latePayments, 'late payment', 'late payments')} in the history (${policy.frequentLatePayments} or more is frequent): ask for payment on time or shorten the payment terms` };
@@ -163,7 +169,7 @@ export function assessCreditRisk(input: CreditRiskInput, policy: CreditRiskPolic
   const owed = balance.isNegative() ? balance.negated() : new Decimal(0);
   const percent = limit.isZero() ? null : owed.dividedBy(limit).times(100);
 
-  const factors: RiskFactor[] = [utilisationFactor(owed, limit, percent), overdueFactor(latePayments, overdueDays, policy), ratingFactor(input.stars)];
+  const factors: RiskFactor[] = [utilisationFactor(owed, limit, percent), overdueFactor(latePayments, overdueDays, input.overdueSource ?? 'invoice', policy), ratingFactor(input.stars)];
   // Stable sort: factors of equal level keep the order credit, overdue, rating.
   factors.sort((a, b) => severity(b.level) - severity(a.level));
 
@@ -210,16 +216,22 @@ function addDays(date: string, days: number): string {
 }
 
 /**
- * Days the oldest overdue amount is past due on `today` (`YYYY-MM-DD` or RFC3339, UTC): an unpaid
- * invoice after its due date, and a negative balance after `paymentTermsDays` from the day it
- * went negative (the CRM document's "isOverdue = currentBalance < 0 && 超过paymentTerms天"); the
- * larger of the two, 0 when nothing is overdue. On the due day itself nothing is overdue yet.
+ * Days the oldest overdue amount is past due on `today` (`YYYY-MM-DD` or RFC3339, UTC), and what
+ * it is: an unpaid invoice after its due date, or a negative balance after `paymentTermsDays` from
+ * the day it went negative (the CRM document's "isOverdue = currentBalance < 0 &&
+ * 超过paymentTerms天"); the larger of the two (the invoice on a tie), 0 days and a null source when
+ * nothing is overdue. On the due day itself nothing is overdue yet.
  */
+export function overdueOf(standing: OverdueStanding, today: string): { days: number; source: OverdueSource | null } {
+  const invoice = standing.oldestUnpaidDueDate === null ? 0 : daysBetween(standing.oldestUnpaidDueDate, today);
+  const debt = standing.debtSince === null ? 0 : daysBetween(addDays(standing.debtSince, standing.paymentTermsDays), today);
+  if (invoice <= 0 && debt <= 0) return { days: 0, source: null };
+  return invoice >= debt ? { days: invoice, source: 'invoice' } : { days: debt, source: 'debt' };
+}
+
+/** The days of {@link overdueOf}: 0 when nothing is overdue. */
 export function overdueDaysOf(standing: OverdueStanding, today: string): number {
-  let days = 0;
-  if (standing.oldestUnpaidDueDate !== null) days = Math.max(days, daysBetween(standing.oldestUnpaidDueDate, today));
-  if (standing.debtSince !== null) days = Math.max(days, daysBetween(addDays(standing.debtSince, standing.paymentTermsDays), today));
-  return days;
+  return overdueOf(standing, today).days;
 }
 
 /**
@@ -230,7 +242,9 @@ export function overdueDaysOf(standing: OverdueStanding, today: string): number 
  * @param input balance (signed decimal string), credit limit (decimal string ≥ 0), overdue days
  * @throws DomainError invalid_argument for a malformed input
  */
-export function newOrderRefusals(input: { balance: string; creditLimit: string; overdueDays: number }): string[] {
-  const risk = assessCreditRisk({ stars: 5, balance: input.balance, creditLimit: input.creditLimit, latePayments: 0, overdueDays: input.overdueDays });
+export function newOrderRefusals(input: { balance: string; creditLimit: string; overdueDays: number; overdueSource?: OverdueSource }): string[] {
+  const risk = assessCreditRisk({
+    stars: 5, balance: input.balance, creditLimit: input.creditLimit, latePayments: 0, overdueDays: input.overdueDays, overdueSource: input.overdueSource ?? 'invoice',
+  });
   return risk.level === 'red' ? risk.reasons : [];
 }

@@ -19,15 +19,17 @@
  * - Overdue days: the larger of the oldest unpaid invoice's days past due and, when the balance is
  *   negative, the days past `payment terms` since it went negative (the document's
  *   "currentBalance < 0 && 超过paymentTerms天").
- * - Relationship age: months since the first order (30.4375 days a month); order frequency: paid
- *   orders per month over that age, at least one month.
+ * - Relationship age: months since the first order or the first invoice, whichever came first
+ *   (30.4375 days a month); order frequency: paid orders per month over that age, at least one
+ *   month.
+ * - Average order amount: what the paid orders were paid, net of refunds, per paid order.
  * - Customer lifetime value: revenue so far plus `clvHorizonMonths` months at the customer's
  *   average monthly revenue so far — none for a customer in the churn-warning segment, who is not
  *   expected to buy again (the document's "基于历史数据预测未来价值").
  */
 import { Decimal } from 'decimal.js';
 import { formatMoney } from '../money.ts';
-import { assessCreditRisk, overdueDaysOf, type CreditRisk, type CreditRiskPolicy } from './credit-risk.ts';
+import { assessCreditRisk, overdueDaysOf, overdueOf, type CreditRisk, type CreditRiskPolicy } from './credit-risk.ts';
 import { ratingInForce, type RatingSource } from './profile.ts';
 import { computeRating, type ComputedRating, type RatingInput, type Stars } from './rating.ts';
 import { scoreRfm, type RfmResult, type RfmThresholds } from './rfm.ts';
@@ -48,6 +50,8 @@ export interface CustomerFigures {
   paidOrderTotal: string;
   firstOrderAt: string | null;
   lastOrderAt: string | null;
+  /** When the first invoice was issued. */
+  firstInvoiceAt: string | null;
   /** When the last paid order was paid. */
   lastPaidOrderAt: string | null;
   /** Paid orders no invoice bills. */
@@ -76,7 +80,7 @@ export interface CustomerFigures {
 
 /** Figures of a customer without any order, payment or invoice. */
 export const NO_FIGURES: CustomerFigures = {
-  totalOrders: 0, paidOrders: 0, totalRevenue: '0.00', paidOrderTotal: '0.00', firstOrderAt: null, lastOrderAt: null, lastPaidOrderAt: null,
+  totalOrders: 0, paidOrders: 0, totalRevenue: '0.00', paidOrderTotal: '0.00', firstOrderAt: null, lastOrderAt: null, firstInvoiceAt: null, lastPaidOrderAt: null,
   checkoutPayments: 0, onTimeInvoices: 0, lateInvoices: 0, overdueInvoices: 0, overdueInvoiceAmount: '0.00', unpaidInvoiceAmount: '0.00',
   oldestUnpaidDueDate: null, debtSince: null, avgPaymentDays: null, maxOverdueDays: 0, lastPaymentAt: null,
 };
@@ -144,10 +148,18 @@ export function punctualityOf(figures: CustomerFigures): Punctuality {
   return { payments, onTime, late: figures.lateInvoices, onTimeRate };
 }
 
-/** Months of relationship at `today` (fractional), 0 without orders. */
+/** When the relationship began: the first order or the first invoice, whichever came first; null without either. */
+export function relationshipStart(figures: CustomerFigures): string | null {
+  const starts = [figures.firstOrderAt, figures.firstInvoiceAt].filter((value): value is string => value !== null);
+  if (starts.length === 0) return null;
+  return starts.reduce((earliest, value) => (Date.parse(value) < Date.parse(earliest) ? value : earliest));
+}
+
+/** Months of relationship at `today` (fractional; see {@link relationshipStart}), 0 without orders or invoices. */
 export function relationshipMonths(figures: CustomerFigures, today: string): number {
-  if (figures.firstOrderAt === null) return 0;
-  return Math.max(0, wholeDays(figures.firstOrderAt, today)) / DAYS_PER_MONTH;
+  const start = relationshipStart(figures);
+  if (start === null) return 0;
+  return Math.max(0, wholeDays(start, today)) / DAYS_PER_MONTH;
 }
 
 /** Paid orders per month over the relationship, counting at least one month. */
@@ -186,14 +198,15 @@ export function hasHistory(figures: CustomerFigures): boolean {
 export function computeRatings(customers: ReadonlyMap<string, CustomerFigures>, today: string): Map<string, ComputedRating | null> {
   const rated = [...customers].filter(([, figures]) => hasHistory(figures));
   let revenue = new Decimal(0);
-  let frequency = 0;
+  // Summed in decimal: customers exactly at the average must get exactly a ratio of 1.
+  let frequency = new Decimal(0);
   for (const [, figures] of rated) {
     revenue = revenue.plus(Decimal.max(0, figures.totalRevenue));
-    frequency += ordersPerMonth(figures, today);
+    frequency = frequency.plus(ordersPerMonth(figures, today));
   }
   const averages = rated.length === 0
     ? { averagePaid: '0', averageOrdersPerMonth: 0 }
-    : { averagePaid: revenue.dividedBy(rated.length).toFixed(), averageOrdersPerMonth: frequency / rated.length };
+    : { averagePaid: revenue.dividedBy(rated.length).toFixed(), averageOrdersPerMonth: frequency.dividedBy(rated.length).toNumber() };
   const out = new Map<string, ComputedRating | null>();
   for (const [id, figures] of customers) out.set(id, hasHistory(figures) ? computeRating(ratingInputOf(figures, averages, today)) : null);
   return out;
@@ -209,11 +222,14 @@ export function customerCrmView(account: CustomerAccountFacts, figures: Customer
   const limit = new Decimal(account.creditLimit);
   const owed = balance.isNegative() ? balance.negated() : new Decimal(0);
   const terms = account.paymentTermsDays ?? policy.defaultPaymentTermsDays;
-  const overdueDays = overdueDaysOf({ oldestUnpaidDueDate: figures.oldestUnpaidDueDate, debtSince: figures.debtSince, paymentTermsDays: terms }, today);
+  const overdue = overdueOf({ oldestUnpaidDueDate: figures.oldestUnpaidDueDate, debtSince: figures.debtSince, paymentTermsDays: terms }, today);
+  const overdueDays = overdue.days;
   const debtOverdue = figures.debtSince !== null && overdueDaysOf({ oldestUnpaidDueDate: null, debtSince: figures.debtSince, paymentTermsDays: terms }, today) > 0;
   const rating = ratingInForce(account.rating, computedStars);
   const punctuality = punctualityOf(figures);
-  const risk = assessCreditRisk({ stars: rating.stars, balance: account.balance, creditLimit: account.creditLimit, latePayments: punctuality.late, overdueDays }, policy.risk);
+  const risk = assessCreditRisk({
+    stars: rating.stars, balance: account.balance, creditLimit: account.creditLimit, latePayments: punctuality.late, overdueDays, overdueSource: overdue.source ?? 'invoice',
+  }, policy.risk);
   const daysSinceLastPaidOrder = figures.paidOrders > 0 && figures.lastPaidOrderAt !== null ? Math.max(0, wholeDays(figures.lastPaidOrderAt, today)) : null;
   const rfmResult = scoreRfm({ daysSinceLastPaidOrder, paidOrders: daysSinceLastPaidOrder === null ? 0 : figures.paidOrders, paidTotal: daysSinceLastPaidOrder === null ? '0' : Decimal.max(0, figures.paidOrderTotal).toFixed() }, policy.rfm);
   const months = relationshipMonths(figures, today);
@@ -231,7 +247,7 @@ export function customerCrmView(account: CustomerAccountFacts, figures: Customer
     rfm: { ...rfmResult, daysSinceLastPaidOrder },
     daysSinceFirstOrder: figures.firstOrderAt === null ? null : Math.max(0, wholeDays(figures.firstOrderAt, today)),
     orderFrequency: new Decimal(ordersPerMonth(figures, today)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
-    avgOrderAmount: figures.paidOrders === 0 ? '0.00' : formatMoney(revenue.dividedBy(figures.paidOrders)),
+    avgOrderAmount: figures.paidOrders === 0 ? '0.00' : formatMoney(Decimal.max(0, figures.paidOrderTotal).dividedBy(figures.paidOrders)),
     customerLifetimeValue: formatMoney(revenue.plus(future)),
     hasHistory: hasHistory(figures),
   };

@@ -7,7 +7,7 @@
  *
  * Rules:
  * - `customerCode` is required and identifies the customer (whatever its case); a code that
- *   appears twice in one file is an error on its later rows.
+ *   appears twice in one file is an error on its later rows (also when its first row was refused).
  * - A blank cell means "not given": a new customer gets the default, an existing one keeps its
  *   value. (To clear a text field, change it in the API; the file cannot say "make this empty".)
  * - `name` is required for a new customer.
@@ -137,15 +137,18 @@ function changeOf(key: ImportKey, field: string, text: string): Parameters<typeo
  * @returns the rows in their order, duplicates replaced by errors
  */
 export function refuseDuplicateCodes(rows: ReadonlyArray<ParsedRow | RowError>): Array<ParsedRow | RowError> {
+  // A row refused for another field still claims its code: a later row of the same code is a
+  // second appearance, not a correction.
   const first = new Map<string, number>();
   return rows.map((row) => {
-    if (!('fields' in row)) return row;
-    const key = row.customerCode.toLowerCase();
+    const key = row.customerCode.normalize('NFKC').trim().toLowerCase();
+    if (key === '') return row;
     const earlier = first.get(key);
     if (earlier === undefined) {
       first.set(key, row.rowNumber);
       return row;
     }
+    if (!('fields' in row)) return row;
     return { rowNumber: row.rowNumber, customerCode: row.customerCode, field: 'customer_code', message: `Customer code (customer_code): "${row.customerCode}" appears in row ${earlier} already; each customer may appear once per file` };
   });
 }

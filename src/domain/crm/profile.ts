@@ -58,12 +58,14 @@ function plainText(field: string, value: string, max: number): string {
 }
 
 /**
- * A customer code as stored: trimmed, 1-50 characters of letters, digits and `- _ . /`, starting
- * with a letter or digit. Codes are unique whatever their case (the database checks).
+ * A customer code as stored: NFKC-normalised (full-width forms folded), trimmed, 1-50 characters
+ * of letters, digits and `- _ . /`, starting with a letter or digit. Codes are unique whatever
+ * their case (the database checks).
  * @throws DomainError invalid_argument naming `customer_code`
  */
 export function parseCustomerCode(value: string): string {
-  const code = value.trim();
+  // Full-width forms typed with an input method are the same code (Ｃ００１ is C001).
+  const code = value.normalize('NFKC').trim();
   if (code === '') throw invalid('customer_code is required');
   if (code.length > MAX_CODE_CHARS) throw invalid(`customer_code must be at most ${MAX_CODE_CHARS} characters, got ${code.length}`);
   if (!CODE.test(code)) throw invalid(`customer_code "${clip(code, 60)}" may hold letters, digits and - _ . / only, and must start with a letter or digit`);
