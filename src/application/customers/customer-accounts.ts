@@ -47,7 +47,7 @@ export function commandKey(clientKey: string | null | undefined): string {
 
 
 function refusalOf(reply: Extract<CustomerReply, { ok: false }>, customerId: string): DomainError {
-  return new DomainError(reply.error, reply.error === 'not_found' ? `customer ${customerId} does not exist` : reply.message);
+  return new DomainError(reply.error, reply.message === '' ? `customer ${customerId} was refused (${reply.error})` : reply.message);
 }
 
 /** See the file comment. Methods throw DomainError for refused requests. */

@@ -220,7 +220,7 @@ export function decide(state: CustomerState | null, command: CustomerCommand, at
       };
     }
     case 'update': {
-      if (!state) throw notFound('the customer does not exist');
+      if (!state) throw notFound(`customer ${at.customerId} does not exist`);
       if (state.deletedAt !== null) throw refused(`customer ${state.id} was deleted on ${state.deletedAt}; a deleted customer cannot be changed`);
       const next: CustomerState = { ...state, ...command.changes };
       const changed = AUDITED_FIELDS.filter((field) => next[field] !== state[field]);
@@ -228,7 +228,7 @@ export function decide(state: CustomerState | null, command: CustomerCommand, at
       return { next: { ...next, version: state.version + 1, updatedAt: now }, change: 'update', changed };
     }
     case 'delete': {
-      if (!state) throw notFound('the customer does not exist');
+      if (!state) throw notFound(`customer ${at.customerId} does not exist`);
       if (state.deletedAt !== null) throw notFound(`customer ${state.id} was deleted already (on ${state.deletedAt})`);
       if (formatMoney(state.balance) !== '0.00') {
         throw refused(`customer ${state.id} has a balance of ${formatMoney(state.balance)}; settle or adjust it to 0.00 first, or deactivate the customer instead`);
