@@ -14,9 +14,10 @@
  * The load: BENCH_CONCURRENCY callers (default 32) in closed loops over BENCH_CONNECTIONS grpc-js
  * connections (default 4), BENCH_RUNS runs (default 5) of BENCH_SECONDS (default 2) each.
  *
- * Sections: `request` (the above) and `money` (bench/money/main.ts: CreateOrder + PayOrder beside
- * pgbench's create-and-pay, and ListOrders over 1,000,000 orders). Both run by default;
- * BENCH_ONLY=request or BENCH_ONLY=money selects one.
+ * Sections: `request` (the above), `money` (bench/money/main.ts: CreateOrder + PayOrder beside
+ * pgbench's create-and-pay, and ListOrders over 1,000,000 orders) and `crm-import`
+ * (bench/crm/import.ts: a 10,000-row customer import, export and re-import). All run by default;
+ * BENCH_ONLY=request, money or crm-import selects one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -34,6 +35,7 @@ import { createTestDatabase } from '../test/support/db.ts';
 import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../test/support/server.ts';
 import { unaryClient, type UnaryCall } from './grpc-js.ts';
 import { printMoneyResult, runMoneyBenchmark } from './money/main.ts';
+import { printImportResult, runImportBenchmark } from './crm/import.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -221,7 +223,7 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
   }
 }
 
-const SECTIONS = ['request', 'money'] as const;
+const SECTIONS = ['request', 'money', 'crm-import'] as const;
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && !SECTIONS.some((section) => section === ONLY)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.join(', ')}, not ${ONLY}`);
 
@@ -251,3 +253,4 @@ async function requestSection(): Promise<void> {
 
 if (ONLY === undefined || ONLY === 'request') await requestSection();
 if (ONLY === undefined || ONLY === 'money') printMoneyResult(await runMoneyBenchmark());
+if (ONLY === undefined || ONLY === 'crm-import') printImportResult(await runImportBenchmark());

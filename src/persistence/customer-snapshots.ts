@@ -113,6 +113,23 @@ const INSERT_SQL = `insert into customers (id, name, contact_person, email, phon
    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, now(), now())
    returning ${CUSTOMER_COLUMNS}`;
 
+/**
+ * A new customer whose code is known, its audit row and its recorded outcome in ONE statement (an
+ * import creates thousands): the row is written with the decision's own times, so the state the
+ * actor decided is exactly the row stored and can be recorded without reading it back.
+ */
+const INSERT_AND_RECORD_SQL = `with inserted as (
+     insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
+       customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19::timestamptz, $19::timestamptz)
+     returning id
+   ),
+   audit as (
+     insert into operation_logs (id, admin_user_id, admin_username, action, target_type, target_id, details, client_address, request_id)
+     select $20, $21, $22, $23, $24, $25, $26::jsonb, $27, $28 from inserted where $29::boolean
+   )
+   insert into customer_commands (customer_id, idempotency_key, command_type, outcome) select $30, $31, $32, $33::jsonb from inserted`;
+
 const UPDATE_SQL = `update customers set name = $1, contact_person = $2, email = $3, phone = $4, company = $5, notes = $6, credit_limit = $7,
      is_active = $8, can_create_api_keys = $9, customer_code = $10, customer_type = $11, industry = $12, address = $13, payment_terms_days = $14,
      tax_number = $15, rating = $16, rating_notes = $17, deleted_at = $18, version = version + 1, updated_at = now()
@@ -196,6 +213,10 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     switch (write.change) {
       case 'insert': {
         if (!next) throw new Error('an insert needs the new state');
+        if (next.customerCode !== '' && !write.attachments?.registration) {
+          await this.insertAndRecord(tx, write, next);
+          return next;
+        }
         const { rows } = await tx.query<SnapshotRow>({
           name: 'nb_customer_insert', text: INSERT_SQL,
           values: [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
@@ -231,16 +252,33 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     return state;
   }
 
+  /** See {@link INSERT_AND_RECORD_SQL}. */
+  private async insertAndRecord(tx: pg.PoolClient, write: SnapshotWrite, next: CustomerState): Promise<void> {
+    const audit = this.auditOf(write);
+    await tx.query({
+      name: 'nb_customer_insert_record', text: INSERT_AND_RECORD_SQL,
+      values: [
+        next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
+        next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes, next.createdAt,
+        ...audit, write.customerId, write.idempotencyKey, write.commandType, JSON.stringify({ ...write.outcome, state: next }),
+      ],
+    });
+  }
+
+  /** The audit row's values ($1-$10 of its insert): id, columns, details as JSON, and whether there is one. */
+  private auditOf(write: SnapshotWrite): unknown[] {
+    const audit = write.audit ? auditColumns(write.audit.origin, { action: write.audit.action, targetType: 'customer', targetId: write.customerId, details: write.audit.details }) : null;
+    return [
+      newId(), audit?.adminUserId ?? null, audit?.adminUsername ?? '', audit?.action ?? '', audit?.targetType ?? '', audit?.targetId ?? null,
+      JSON.stringify(audit?.details ?? {}), audit?.clientAddress ?? null, audit?.requestId ?? null, audit !== null,
+    ];
+  }
+
   /** The audit row (when there is one) and the recorded outcome, in one statement. */
   private async record(tx: pg.PoolClient, write: SnapshotWrite, state: CustomerState | null): Promise<void> {
-    const audit = write.audit ? auditColumns(write.audit.origin, { action: write.audit.action, targetType: 'customer', targetId: write.customerId, details: write.audit.details }) : null;
     await tx.query({
       name: 'nb_customer_record', text: RECORD_SQL,
-      values: [
-        newId(), audit?.adminUserId ?? null, audit?.adminUsername ?? '', audit?.action ?? '', audit?.targetType ?? '', audit?.targetId ?? null,
-        JSON.stringify(audit?.details ?? {}), audit?.clientAddress ?? null, audit?.requestId ?? null, audit !== null,
-        write.customerId, write.idempotencyKey, write.commandType, JSON.stringify({ ...write.outcome, state }),
-      ],
+      values: [...this.auditOf(write), write.customerId, write.idempotencyKey, write.commandType, JSON.stringify({ ...write.outcome, state })],
     });
   }
 

@@ -18,6 +18,7 @@ import { markOverdueInvoices, runMonthlyBilling } from '../../src/application/bi
 import { InvoiceBilling } from '../../src/application/billing/invoices.ts';
 import { AppConfigSchema } from '../../src/config/schema.ts';
 import { BillingService } from '../../src/gen/rustbill/billing_pb.ts';
+import { CustomerService } from '../../src/gen/rustbill/customer_pb.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
 import { createHttpHandler } from '../../src/grpc/http.ts';
 import { createIdentity } from '../../src/identity/module.ts';
@@ -284,6 +285,19 @@ describe('against the database directly', () => {
       expect(row.due_date).toBe(new Date(issued.getTime() + 14 * 86_400_000).toISOString().slice(0, 10));
     }
     await expectGapFree();
+  });
+
+  it('a customer with payment terms of its own (CRM) is billed due after them, the others after [billing] due_days', async () => {
+    const { customer } = await grpcClient(CustomerService, server.url, bearer(adminToken)).createCustomer({
+      name: `Terms ${newId().slice(-6)}`, contactPerson: '', email: '', phone: '', company: '', notes: '', creditLimit: '', paymentTermsDays: 45,
+    });
+    await insertOrder(customer?.id ?? '', 'active', '9.00', '2025-09-10T00:00:00Z');
+    await insertOrder(alice.customerId, 'active', '4.00', '2025-09-20T00:00:00Z');
+    expect((await runMonthlyBilling(billing, { dueDays: 14, now: new Date('2025-10-01T00:30:00Z') })).generatedCount).toBe(2);
+    const rows = await sql<{ customer_id: string; days: number }>(
+      "select customer_id, due_date - (issued_at at time zone 'UTC')::date as days from invoices where source = 'generated' and billing_period_start = '2025-09-01'",
+    );
+    expect(Object.fromEntries(rows.map((row) => [row.customer_id, row.days]))).toEqual({ [customer?.id ?? '']: 45, [alice.customerId]: 14 });
   });
 
   it('the overdue sweep marks issued invoices past their due date once, with one invoice_overdue each', async () => {

@@ -219,6 +219,13 @@ describe('files over HTTP on the same port', () => {
     expect([...cells.values()].every((row) => row['customerType'] === 'retail' && row['industry'] === 'wholesale')).toBe(true);
 
     expect((await fetch(`${server.url}/crm/customers/export.xlsx`)).status).toBe(401);
+    // The admin session cookie works as well as the bearer token.
+    const seen: { headers?: Headers } = {};
+    await grpcClient(IdentityService, server.url, {}, seen).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' });
+    const cookie = (seen.headers?.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^rustbill_session=/);
+    const viaCookie = await fetch(`${server.url}/crm/customers/import-template.xlsx`, { headers: { cookie } });
+    expect(viaCookie.status).toBe(200);
     const customer = await registerCustomer(server, { prefix: 'files' });
     const refused = await fetch(`${server.url}/crm/customers/export.xlsx`, { headers: bearer(customer.accessToken) });
     expect(refused.status).toBe(403);

@@ -12,8 +12,25 @@ import {
 } from '../crm/profile.ts';
 import { parseStars, type Stars } from '../crm/rating.ts';
 
+/**
+ * The CRM profile fields of a customer (src/domain/crm/profile.ts): a unique code ('' on
+ * creation: one is assigned, `C000001`, …), the type ('' when not set), industry, address, payment
+ * terms in days (null: the `[billing] due_days` default), tax number, and the manual rating (null:
+ * none, the computed rating applies) with its notes.
+ */
+export interface CustomerProfile {
+  customerCode: string;
+  customerType: CustomerType;
+  industry: string;
+  address: string;
+  paymentTermsDays: number | null;
+  taxNumber: string;
+  rating: Stars | null;
+  ratingNotes: string;
+}
+
 /** The customer's live state: its `customers` row as far as commands change it. */
-export interface CustomerState {
+export interface CustomerState extends CustomerProfile {
   id: string;
   name: string;
   contactPerson: string;
@@ -27,37 +44,12 @@ export interface CustomerState {
   creditLimit: string;
   isActive: boolean;
   canCreateApiKeys: boolean;
-  /** CRM: unique customer code (src/domain/crm/profile.ts). */
-  customerCode: string;
-  /** CRM: '' when not set. */
-  customerType: CustomerType;
-  industry: string;
-  address: string;
-  /** CRM: days an invoice is due after issue; null: the `[billing] due_days` default. */
-  paymentTermsDays: number | null;
-  taxNumber: string;
-  /** CRM: the manual rating; null: none (the computed rating applies). */
-  rating: Stars | null;
-  ratingNotes: string;
   /** Soft deletion time (RFC3339); null while the customer exists. */
   deletedAt: string | null;
   /** The snapshot's optimistic-lock version (1 when created; +1 per applied command). */
   version: number;
   createdAt: string;
   updatedAt: string;
-}
-
-/** The CRM profile fields of a customer (src/domain/crm/profile.ts). */
-export interface CustomerProfile {
-  /** '' on creation: one is assigned (`C000001`, …). */
-  customerCode: string;
-  customerType: CustomerType;
-  industry: string;
-  address: string;
-  paymentTermsDays: number | null;
-  taxNumber: string;
-  rating: Stars | null;
-  ratingNotes: string;
 }
 
 /** The fields a customer is created with, validated (all but `name` may be empty). */
