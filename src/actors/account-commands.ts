@@ -15,6 +15,7 @@ import { metrics } from '../metrics/metrics.ts';
 import type { AccountStore } from './account-store.ts';
 import type { CustomerReply, CustomerRequest } from './messages.ts';
 import type { OrderChildren } from './order-actor.ts';
+import type { StandingCache } from './standing-cache.ts';
 
 type AccountRequest = Extract<CustomerRequest, { type: 'account' }>;
 
@@ -24,6 +25,8 @@ export interface AccountCommandDeps {
   children: OrderChildren;
   /** The outcome recorded for a key of this customer, or null. */
   recordedOutcome: (customerId: string, idempotencyKey: string) => Promise<CustomerReply | null>;
+  /** The customer's overdue standing (this actor's copy). */
+  standing: StandingCache;
 }
 
 function refusal(error: DomainError): CustomerReply {
@@ -54,7 +57,7 @@ export async function applyAccountCommand(
     const invoiceId = needs.invoiceId ?? followUpInvoiceId(request.command, payment);
     const invoice = invoiceId ? await store.loadInvoice(customerId, invoiceId) : null;
     const view: AccountView = { customer: current, order, payment, orderPayments, invoice };
-    if (needsCreditStanding(request.command)) view.standing = await store.loadStanding(current);
+    if (needsCreditStanding(request.command)) view.standing = await deps.standing.get(current);
     let decision;
     try {
       decision = decideAccount(view, request.command, { now: rfc3339(new Date()), newId });
@@ -84,6 +87,7 @@ export async function applyAccountCommand(
     metrics.snapshotWrites.inc({ kind: 'account', outcome: result.ok ? 'written' : result.conflict ? 'conflict' : 'refused' });
     if (result.ok) {
       for (const write of decision.orders) children.set(write.row, write.op === 'delete');
+      if (decision.invoices.length > 0) deps.standing.forget();
       return { reply: outcome, snapshot: next };
     }
     if (!result.conflict) return { reply: refusal(result.error), snapshot: current };

@@ -9,6 +9,7 @@ import type { CustomerSnapshotStore, SnapshotWrite } from './snapshot-store.ts';
 import { applyAccountCommand } from './account-commands.ts';
 import type { AccountStore } from './account-store.ts';
 import { OrderChildren } from './order-actor.ts';
+import { StandingCache } from './standing-cache.ts';
 
 /** How long an order actor stays in memory without messages. */
 const ORDER_IDLE_MS = 20_000;
@@ -133,8 +134,9 @@ function isFreshCreate(request: CustomerRequest): boolean {
  * idempotency key was applied before answers with the recorded outcome.
  */
 export function customerBehaviour(store: CustomerSnapshotStore, slot: number, log: Pick<Logger, 'error'>, accounts?: AccountStore) {
-  // This actor's order children (the behaviour is made once per customer actor).
+  // This actor's order children and overdue standing (the behaviour is made once per customer actor).
   let orderChildren: OrderChildren | null = null;
+  let standing: StandingCache | null = null;
   return async (
     state: CustomerActorState,
     envelope: CustomerEnvelope,
@@ -167,14 +169,18 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
           return current;
         }
         orderChildren ??= new OrderChildren(context.self, (orderId) => accounts.loadOrder(customerId, orderId), ORDER_IDLE_MS);
+        standing ??= new StandingCache((customer) => accounts.loadStanding(customer));
         const children = orderChildren;
+        const standingCache = standing;
         try {
           const remembered = current.outcomes.get(request.idempotencyKey) ?? (request.mayBeRecorded ? await accounts.recordedOutcome(customerId, request.idempotencyKey) : null);
           if (remembered) {
             dispatch(envelope.replyTo, remembered);
             return current;
           }
-          const { reply, snapshot } = await applyAccountCommand({ store: accounts, children, recordedOutcome: (id, key) => accounts.recordedOutcome(id, key) }, customerId, current.snapshot, request);
+          const { reply, snapshot } = await applyAccountCommand(
+            { store: accounts, children, standing: standingCache, recordedOutcome: (id, key) => accounts.recordedOutcome(id, key) }, customerId, current.snapshot, request,
+          );
           dispatch(envelope.replyTo, reply);
           const outcomes = current.outcomes;
           if (reply.ok && reply.type === 'account') {
@@ -187,6 +193,7 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
           dispatch(envelope.replyTo, { ok: false, error: 'unavailable', message: `the change to customer ${customerId}'s account could not be written; try again` });
           // Memory may be ahead of or behind the database: everything reloads on next use.
           children.forgetAll();
+          standingCache.forget();
           return { loaded: false };
         }
       }
