@@ -143,6 +143,12 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
     context: ActorContext<CustomerEnvelope, Ref<unknown>>,
   ): Promise<CustomerActorState> => {
     const customerId = context.name;
+    if (envelope.request.type === 'invoices_changed') {
+      // Nothing to load for it: an actor that holds no copy has nothing to forget.
+      standing?.forget();
+      dispatch(envelope.replyTo, { ok: true, type: 'noted' });
+      return state;
+    }
     let current: Extract<CustomerActorState, { loaded: true }>;
     try {
       current = state.loaded ? state : { loaded: true, snapshot: isFreshCreate(envelope.request) ? null : await store.load(customerId), outcomes: new Map() };

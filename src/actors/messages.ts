@@ -32,6 +32,11 @@ export interface CommandAttachments {
 /** Requests a customer actor answers. */
 export type CustomerRequest =
   | { type: 'get_snapshot' }
+  /**
+   * The customer's invoices changed outside the actor (issued, cancelled): it forgets its copy of
+   * the overdue standing (src/actors/standing-cache.ts). Changes nothing stored.
+   */
+  | { type: 'invoices_changed' }
   | {
       type: 'command';
       /** Scoped by customer: a command retried with the same key returns the first outcome. */
@@ -62,7 +67,7 @@ export type CustomerRequest =
     };
 
 /** Requests that change nothing and may be delivered again after their worker died. */
-const READ_ONLY: ReadonlySet<CustomerRequest['type']> = new Set(['get_snapshot']);
+const READ_ONLY: ReadonlySet<CustomerRequest['type']> = new Set(['get_snapshot', 'invoices_changed']);
 
 /** True when `request` changes nothing (safe to re-deliver). */
 export function isReadOnly(request: CustomerRequest): boolean {
@@ -77,6 +82,7 @@ export function requestKind(request: CustomerRequest): string {
 /** Replies: the result, or a refusal the application layer turns into a DomainError. */
 export type CustomerReply =
   | { ok: true; type: 'snapshot'; snapshot: CustomerSnapshot; servedBySlot: number }
+  | { ok: true; type: 'noted' }
   | {
       ok: true;
       type: 'applied';

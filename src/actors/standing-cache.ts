@@ -4,11 +4,11 @@
  * orders; src/domain/accounts/decide.ts). Loading it is a query on the money path's pool per
  * order; the copy saves it for {@link STANDING_TTL_MS}.
  *
- * Freshness: the actor forgets the copy after every command it commits that pays an invoice, and
- * whenever it reloads; a debt's start is ignored while the balance is not negative (the actor
- * knows its balance exactly). Invoices issued, cancelled or marked overdue elsewhere (BillingService,
- * the overdue sweep) reach the check within the TTL — overdue is counted in days, and red needs
- * more than 30 of them.
+ * Freshness: the actor forgets the copy after every command it commits that pays an invoice,
+ * whenever it reloads, and when BillingService tells it that an invoice of the customer was issued
+ * or cancelled (`invoices_changed`, after that commit); a debt's start is ignored while the balance
+ * is not negative (the actor knows its balance exactly). Only a change made around NodeBill (psql)
+ * waits for the TTL.
  */
 import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';

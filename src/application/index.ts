@@ -88,7 +88,8 @@ export function createApplication(deps: {
     money,
     instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
     tickets: new Tickets({ orm }),
-    billing: new InvoiceBilling({ orm }),
+    // An invoice issued or cancelled changes who may order: the customer's actor refreshes its standing.
+    billing: new InvoiceBilling({ orm, invoicesChanged: async (customerId) => { await actors.ask(customerId, { type: 'invoices_changed' }); } }),
   };
 }
 

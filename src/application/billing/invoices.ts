@@ -120,11 +120,23 @@ function requireAdmin(origin: Origin): void {
 export class InvoiceBilling {
   private readonly orm: MikroORM;
   private readonly now: () => Date;
+  private readonly invoicesChanged: (customerId: string) => Promise<void>;
 
-  /** @param deps.now the clock (issue times, number years, overdue dates); default the system clock */
-  constructor(deps: { orm: MikroORM; now?: () => Date }) {
+  /**
+   * @param deps.now the clock (issue times, number years, overdue dates); default the system clock
+   * @param deps.invoicesChanged told, after the commit, that a customer's unpaid invoices changed
+   *   (issued or cancelled), so its actor refreshes its overdue standing (src/actors/standing-cache.ts);
+   *   its failures are ignored (the copy expires anyway)
+   */
+  constructor(deps: { orm: MikroORM; now?: () => Date; invoicesChanged?: (customerId: string) => Promise<void> }) {
     this.orm = deps.orm;
     this.now = deps.now ?? (() => new Date());
+    this.invoicesChanged = deps.invoicesChanged ?? (async () => undefined);
+  }
+
+  /** Tells the customer's actor its unpaid invoices changed; never throws. */
+  private async tell(customerId: string): Promise<void> {
+    await this.invoicesChanged(customerId).catch(() => undefined);
   }
 
   /** A page of invoices, newest first, optionally of one customer and/or in one status. */
@@ -195,7 +207,7 @@ export class InvoiceBilling {
    */
   async update(origin: Origin, id: string, update: InvoiceUpdate): Promise<InvoiceView> {
     requireAdmin(origin);
-    return this.orm.em.fork().transactional(async (tx) => {
+    const view = await this.orm.em.fork().transactional(async (tx) => {
       const invoice = await tx.findOne(Invoice, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!invoice) throw notFound(`invoice ${id} does not exist`);
       const before = auditSnapshot(invoice);
@@ -217,8 +229,10 @@ export class InvoiceBilling {
         recordAudit(tx, origin, { action: 'invoice.update', targetType: 'invoice', targetId: invoice.id, details: { changes } });
       }
       const items = await tx.find(InvoiceItem, { invoiceId: invoice.id }, { orderBy: { position: 'asc', id: 'asc' } });
-      return { invoice, items };
+      return { invoice, items, statusChanged: update.status !== undefined && before.status !== invoice.status };
     });
+    if (view.statusChanged) await this.tell(view.invoice.customerId);
+    return { invoice: view.invoice, items: view.items };
   }
 
   /**
@@ -301,7 +315,10 @@ export class InvoiceBilling {
         }
         return invoiceId;
       });
-      if (id !== null) invoiceIds.push(id);
+      if (id !== null) {
+        invoiceIds.push(id);
+        await this.tell(customerId);
+      }
     }
     return { generatedCount: invoiceIds.length, invoiceIds };
   }
