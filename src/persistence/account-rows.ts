@@ -144,3 +144,15 @@ export function ledgerEntryOf(row: LedgerRow): LedgerEntry & { customerId: strin
     createdAt: rfc3339(row.created_at),
   };
 }
+
+/**
+ * SQL of when the balance of the customer `customerId` (an SQL expression: a parameter or a
+ * column) last went from ≥ 0 to < 0: the start of its debt while the balance is negative (a
+ * `timestamptz`, null when it never went negative). One definition for the money path's red check
+ * and the CRM's figures.
+ */
+export function debtSinceSql(customerId: string): string {
+  return `(select b.created_at from balance_transactions b
+            where b.customer_id = ${customerId} and b.balance_after < 0 and b.balance_before >= 0
+            order by b.created_at desc limit 1)`;
+}

@@ -24,7 +24,7 @@ import { metrics } from '../metrics/metrics.ts';
 import { COMMIT_STATEMENT, COMMIT_STATEMENT_NAME, commitValues } from './account-commit.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from './customer-snapshots.ts';
-import { ORDER_COLUMNS, orderOf, PAYMENT_COLUMNS, paymentOf, type OrderRow, type PaymentRow } from './account-rows.ts';
+import { debtSinceSql, ORDER_COLUMNS, orderOf, PAYMENT_COLUMNS, paymentOf, type OrderRow, type PaymentRow } from './account-rows.ts';
 
 /** The `[billing] due_days` default, when the store is built without it. */
 const DEFAULT_PAYMENT_TERMS_DAYS = 14;
@@ -105,9 +105,7 @@ export class PgAccountStore implements AccountStore {
     const owes = new Decimal(customer.balance).isNegative();
     const { rows } = await this.pool.query<{ due: string | null; debt_since: Date | null }>(
       `select (select min(due_date)::text from invoices where customer_id = $1 and status in ('issued', 'overdue') and due_date is not null) as due,
-              case when $2::boolean then (select created_at from balance_transactions
-                                           where customer_id = $1 and balance_after < 0 and balance_before >= 0
-                                           order by created_at desc limit 1) end as debt_since`,
+              case when $2::boolean then ${debtSinceSql('$1')} end as debt_since`,
       [customer.id, owes],
     );
     const row = rows[0];

@@ -16,7 +16,7 @@ import { auditColumns } from '../application/audit.ts';
 import { newId } from '../lib/ids.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { CUSTOMER_TYPES, type CustomerType } from '../domain/crm/profile.ts';
-import type { Stars } from '../domain/crm/rating.ts';
+import { starsOrNull } from '../domain/crm/rating.ts';
 import { alreadyExists, DomainError, invalid, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import { rfc3339 } from '../lib/time.ts';
@@ -58,10 +58,7 @@ function typeOf(value: string): CustomerType {
   return (CUSTOMER_TYPES as readonly string[]).includes(value) ? (value as CustomerType) : '';
 }
 
-/** A stored manual rating. */
-function starsOf(value: number | null): Stars | null {
-  return value === 1 || value === 2 || value === 3 || value === 4 || value === 5 ? value : null;
-}
+
 
 /** A customer's state from a row of {@link CUSTOMER_COLUMNS} (snake_case columns). */
 export function stateOf(row: SnapshotRow): CustomerState {
@@ -83,7 +80,7 @@ export function stateOf(row: SnapshotRow): CustomerState {
     address: row.address,
     paymentTermsDays: row.payment_terms_days,
     taxNumber: row.tax_number,
-    rating: starsOf(row.rating),
+    rating: starsOrNull(row.rating),
     ratingNotes: row.rating_notes,
     deletedAt: row.deleted_at ? rfc3339(new Date(row.deleted_at)) : null,
     version: row.version,

@@ -14,7 +14,8 @@ import { Product, ProductGroup } from '../../persistence/entities/catalog.ts';
 import { PluginInterface } from '../../persistence/entities/plugins.ts';
 import { changedFields, recordAudit } from '../audit.ts';
 import type { Origin } from '../../domain/origin.ts';
-import { assignFields, fieldsOf, storedFields, inTransaction, likePattern, PRODUCT_AUDIT_FIELDS, productSnapshot, requireAdmin, requireGroup } from './store.ts';
+import { assignFields, fieldsOf, storedFields, inTransaction, PRODUCT_AUDIT_FIELDS, productSnapshot, requireAdmin, requireGroup } from './store.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 
 /** ListProducts filters (all optional). */
 export interface ProductFilter {

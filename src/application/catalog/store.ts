@@ -33,11 +33,6 @@ export async function inTransaction<T>(orm: MikroORM, work: (tx: EntityManager) 
   }
 }
 
-/** `%term%` for ILIKE with `\\`, `%` and `_` escaped. */
-export function likePattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** Counts rows of `table` per value of `column` among `ids` (an optional extra SQL condition). */
 async function countBy(em: EntityManager, table: 'products' | 'product_groups', column: 'group_id' | 'category_id', ids: readonly string[], extra = ''): Promise<Map<string, number>> {
   const counts = new Map<string, number>(ids.map((id) => [id, 0]));

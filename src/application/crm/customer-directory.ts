@@ -13,11 +13,12 @@ import type { CustomerState } from '../../domain/customers/customer.ts';
 import type { CustomerType } from '../../domain/crm/profile.ts';
 import { customerCrmView, type CrmPolicy, type CustomerCrmView, type CustomerFigures } from '../../domain/crm/customer-view.ts';
 import type { RiskLevel } from '../../domain/crm/credit-risk.ts';
-import type { Stars } from '../../domain/crm/rating.ts';
+import { starsOrNull, type Stars } from '../../domain/crm/rating.ts';
 import type { RfmSegment } from '../../domain/crm/rfm.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import type { Page } from '../../domain/pagination.ts';
 import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from '../../persistence/customer-snapshots.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 import { loadCustomerFigures } from './customer-figures.ts';
 import { utcToday } from './crm-policy.ts';
 
@@ -63,10 +64,6 @@ const SORT_SQL: Readonly<Record<SortKey, string>> = {
   rating: 'coalesce(c.rating, s.computed_rating, 3)',
 };
 
-/** `%text%` for ILIKE, with the wildcard characters of `text` escaped. */
-export function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** The WHERE clause and parameters of a query (customers `c` left-joined to customer_scores `s`). */
 export function whereOf(query: CustomerQuery): { sql: string; params: unknown[] } {
@@ -79,11 +76,11 @@ export function whereOf(query: CustomerQuery): { sql: string; params: unknown[] 
   }
   if (query.search !== undefined) {
     conditions.push('(c.name ilike ? or c.email ilike ?)');
-    params.push(containing(query.search), containing(query.search));
+    params.push(likePattern(query.search), likePattern(query.search));
   }
   if (query.keyword !== undefined) {
     conditions.push('(c.name ilike ? or c.customer_code ilike ? or c.contact_person ilike ? or c.email ilike ?)');
-    const like = containing(query.keyword);
+    const like = likePattern(query.keyword);
     params.push(like, like, like, like);
   }
   if (query.customerType !== undefined) {
@@ -214,7 +211,7 @@ export class CustomerDirectory {
     return items.map(({ state, computed }) => {
       const own = figures.get(state.id);
       if (!own) throw notFound(`customer ${state.id} does not exist`);
-      const computedStars = computed === 1 || computed === 2 || computed === 3 || computed === 4 || computed === 5 ? computed : null;
+      const computedStars = starsOrNull(computed);
       return { customer: state, figures: own, computedStars, view: customerCrmView(state, own, computedStars, this.policy, today) };
     });
   }

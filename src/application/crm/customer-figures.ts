@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { moneyOf } from '../../domain/money.ts';
 import type { CustomerFigures } from '../../domain/crm/customer-view.ts';
 import { rfc3339 } from '../../lib/time.ts';
+import { debtSinceSql } from '../../persistence/account-rows.ts';
 
 /** Order statuses that mean "paid" for the CRM (the money was taken and not given back). */
 export const PAID_ORDER_STATUSES = ['paid', 'provisioning', 'active', 'suspended', 'completed'] as const;
@@ -73,9 +74,7 @@ select t.id as customer_id,
        coalesce(i.overdue_invoice_amount, 0)::text as overdue_invoice_amount,
        coalesce(i.unpaid_invoice_amount, 0)::text as unpaid_invoice_amount,
        i.oldest_unpaid_due_date::text as oldest_unpaid_due_date,
-       case when t.balance < 0 then (select b.created_at from balance_transactions b
-                                      where b.customer_id = t.id and b.balance_after < 0 and b.balance_before >= 0
-                                      order by b.created_at desc limit 1) end as debt_since,
+       case when t.balance < 0 then ${debtSinceSql('t.id')} end as debt_since,
        round(i.avg_payment_days, 2)::text as avg_payment_days,
        greatest(coalesce(i.max_overdue_days, 0), 0)::int as max_overdue_days,
        p.last_payment_at

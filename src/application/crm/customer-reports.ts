@@ -240,6 +240,7 @@ export class CustomerReports {
       select coalesce(sum(p.amount - p.refunded_amount), 0)::text as revenue from payments p join customers c on c.id = p.customer_id
        where ${LIVE} and p.kind in ('order', 'invoice') and p.status in ('success', 'refunded')`);
     const risk = await this.sql<{ k: string; n: string }>(`select s.risk_level as k, count(*)::text as n from customers c join customer_scores s on s.customer_id = c.id where ${LIVE} group by 1`);
+    const segments = await this.rfmDistribution();
     const total = Number(totals?.total ?? 0);
     const active = Number(totals?.active ?? 0);
     return {
@@ -252,7 +253,7 @@ export class CustomerReports {
       industryDistribution: (await this.industryDistribution()).entries,
       ratingDistribution: (await this.ratingDistribution()).entries,
       riskDistribution: entries(RISK_LEVELS, counted(risk)),
-      segmentDistribution: (await this.rfmDistribution()).entries,
+      segmentDistribution: segments.entries,
       financial: {
         totalCreditLimit: moneyOf(totals?.credit_limit ?? '0'),
         totalBalance: moneyOf(totals?.balance ?? '0'),
@@ -264,7 +265,7 @@ export class CustomerReports {
       },
       vipCustomers: Number(totals?.vip ?? 0),
       atRiskCustomers: Number(totals?.at_risk ?? 0),
-      scoresComputedAt: await this.scoresComputedAt(),
+      scoresComputedAt: segments.computedAt,
     };
   }
 

@@ -16,7 +16,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CrmPolicy, CustomerFigures } from '../../domain/crm/customer-view.ts';
 import { computeRatings, customerCrmView } from '../../domain/crm/customer-view.ts';
-import type { Stars } from '../../domain/crm/rating.ts';
+import { starsOrNull, type Stars } from '../../domain/crm/rating.ts';
 import { moneyOf } from '../../domain/money.ts';
 import { rfc3339 } from '../../lib/time.ts';
 import { loadCustomerFigures } from './customer-figures.ts';
@@ -55,10 +55,6 @@ on conflict (customer_id) do update set
   computed_rating = excluded.computed_rating, rating_score = excluded.rating_score, sub_scores = excluded.sub_scores,
   risk_level = excluded.risk_level, rfm_recency = excluded.rfm_recency, rfm_frequency = excluded.rfm_frequency,
   rfm_monetary = excluded.rfm_monetary, rfm_segment = excluded.rfm_segment, computed_at = excluded.computed_at`;
-
-function starsOf(value: number | null): Stars | null {
-  return value === 1 || value === 2 || value === 3 || value === 4 || value === 5 ? value : null;
-}
 
 /** See the file comment. */
 export class CustomerScores {
@@ -121,7 +117,7 @@ export class CustomerScores {
     for (const account of accounts) {
       const own = figures.get(account.id);
       if (!own) continue;
-      const stars = starsOf(account.computed_rating);
+      const stars = starsOrNull(account.computed_rating);
       const previous = kept.get(account.id);
       writes.push(this.scoreOf(account, own, stars === null ? null : { stars, score: previous?.rating_score ?? null, subScores: previous?.sub_scores ?? {} }, today));
     }
@@ -130,7 +126,7 @@ export class CustomerScores {
 
   private scoreOf(account: AccountRow, figures: CustomerFigures, rating: { stars: Stars; score: string | null; subScores: Record<string, string> } | null, today: string): ScoreWrite {
     const view = customerCrmView(
-      { balance: moneyOf(account.balance), creditLimit: moneyOf(account.credit_limit), paymentTermsDays: account.payment_terms_days, rating: starsOf(account.rating) },
+      { balance: moneyOf(account.balance), creditLimit: moneyOf(account.credit_limit), paymentTermsDays: account.payment_terms_days, rating: starsOrNull(account.rating) },
       figures, rating?.stars ?? null, this.policy, today,
     );
     return {

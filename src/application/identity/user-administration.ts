@@ -18,6 +18,7 @@ import { Customer } from '../../persistence/entities/customers.ts';
 import { changedFields, recordAudit } from '../audit.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { Page } from '../../domain/pagination.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 
 /** A user of either kind, as a row. */
 export type FoundUser = { type: 'admin'; user: AdminUser } | { type: 'customer'; user: CustomerUser };
@@ -48,10 +49,6 @@ function applyProfile(user: { email: string; displayName: string; isActive: bool
   if (update.isActive !== undefined) user.isActive = update.isActive;
 }
 
-/** `%term%` for ILIKE with `\\`, `%` and `_` escaped. */
-function likePattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** See the file comment. Methods throw DomainError for refused requests. */
 export class UserAdministration {

@@ -157,8 +157,14 @@ export function computeRating(input: RatingInput): ComputedRating {
  * @throws DomainError invalid_argument
  */
 export function parseStars(field: string, value: number): Stars {
-  if (value === 1 || value === 2 || value === 3 || value === 4 || value === 5) return value;
-  throw invalid(`${field} must be a whole number of stars from 1 to 5 (got ${String(value)})`);
+  const stars = starsOrNull(value);
+  if (stars === null) throw invalid(`${field} must be a whole number of stars from 1 to 5 (got ${String(value)})`);
+  return stars;
+}
+
+/** A stored rating as stars: 1–5, or null for anything else (no rating, a value out of range). */
+export function starsOrNull(value: number | null): Stars | null {
+  return value === 1 || value === 2 || value === 3 || value === 4 || value === 5 ? value : null;
 }
 
 /** The rating in force and where it comes from. */
