@@ -19,6 +19,8 @@ const CUSTOMER_OWNED_TABLES = [
   'balance_transactions',
   'tickets',
   'ticket_replies',
+  'service_renewals',
+  'promotion_redemptions',
 ];
 
 describe('schema', () => {
@@ -77,15 +79,22 @@ describe('schema', () => {
       'invoices.tax_amount',
       'invoices.total_amount',
       'orders.amount',
+      'orders.discount_amount',
+      'orders.renewal_amount',
+      'orders.tax_amount',
       'payments.amount',
       'payments.refunded_amount',
       'products.cost_price',
       'products.price_per_month',
+      'promotion_codes.value',
+      'promotion_redemptions.discount_amount',
+      'service_renewals.amount',
     ];
-    // Not money: the CRM's rating score, 0-100 points with two decimals.
-    const scores = rows.filter(row => row.column === 'customer_scores.rating_score');
-    expect(scores.map(row => row.type)).toEqual(['numeric(5,2)']);
-    const money = rows.filter(row => row.column !== 'customer_scores.rating_score');
+    // Not money: the CRM's rating score (0-100 points) and tax rates (0-100 percent), two decimals.
+    const notMoney = ['customer_scores.rating_score', 'tax_rules.rate'];
+    const scores = rows.filter(row => notMoney.includes(row.column));
+    expect(scores.map(row => row.type)).toEqual(['numeric(5,2)', 'numeric(5,2)']);
+    const money = rows.filter(row => !notMoney.includes(row.column));
     expect(money.map(row => row.column)).toEqual(moneyColumns);
     expect(new Set(money.map(row => row.type))).toEqual(new Set(['numeric(12,2)']));
   });

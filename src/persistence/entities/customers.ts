@@ -22,6 +22,7 @@ import { createdAt, lockVersion, money, updatedAt, uuidPrimaryKey } from './colu
  *   inserted empty, the trigger `customers_assign_code` gives it the next free `C000001`, ….
  * - `customerType` ('' or enterprise / individual / distributor / retail), `industry`, `address`,
  *   `taxNumber`: '' when not set.
+ * - `country` (ISO 3166-1 alpha-2, '' = unknown) and `region`: where tax rules apply (issue 11).
  * - `paymentTermsDays`: 0..3650 days, null = the `[billing] due_days` default.
  * - `rating`: the *manual* rating, 1..5 stars, null when none is set (the computed rating in
  *   `customer_scores` applies, else 3); `ratingNotes` says why.
@@ -53,6 +54,8 @@ export const Customer = defineEntity({
     address: p.text().default(''),
     paymentTermsDays: p.integer().nullable(),
     taxNumber: p.string().length(64).default(''),
+    country: p.string().length(2).default(''),
+    region: p.string().length(64).default(''),
     rating: p.smallint().nullable(),
     ratingNotes: p.text().default(''),
     deletedAt: p.datetime().nullable(),
@@ -82,6 +85,7 @@ export const Customer = defineEntity({
     { name: 'customers_customer_code_check', expression: "btrim(customer_code) <> ''" },
     { name: 'customers_payment_terms_days_check', expression: 'payment_terms_days >= 0 and payment_terms_days <= 3650' },
     { name: 'customers_rating_check', expression: 'rating >= 1 and rating <= 5' },
+    { name: 'customers_country_check', expression: "country = '' or country ~ '^[A-Z]{2}$'" },
   ],
 });
 /** A row of `customers`. */

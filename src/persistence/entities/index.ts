@@ -30,6 +30,7 @@ import { Invoice, InvoiceItem, InvoiceNumberCounter } from './invoices.ts';
 import { OperationLog } from './operation-logs.ts';
 import { Order } from './orders.ts';
 import { Payment } from './payments.ts';
+import { PromotionCode, PromotionRedemption, ServiceRenewal, TaxRule } from './recurring.ts';
 import { Plugin, PluginInterface, PluginState } from './plugins.ts';
 import { Ticket, TicketReply } from './tickets.ts';
 import { VerificationCode } from './verification-codes.ts';
@@ -50,6 +51,7 @@ export * from './operation-logs.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './plugins.ts';
+export * from './recurring.ts';
 export * from './tickets.ts';
 export * from './verification-codes.ts';
 
@@ -78,6 +80,10 @@ export const ALL_ENTITIES = [
   InvoiceNumberCounter,
   Payment,
   BalanceTransaction,
+  ServiceRenewal,
+  PromotionCode,
+  PromotionRedemption,
+  TaxRule,
   Ticket,
   TicketReply,
   OutboxEvent,

@@ -8,8 +8,11 @@ export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'overdue', 'cancelle
 /** One of {@link INVOICE_STATUSES}. */
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** How an invoice came to be: by hand (`CreateInvoice`) or by a billing run (`GenerateInvoices`). */
-export const INVOICE_SOURCES = ['manual', 'generated'] as const;
+/**
+ * How an invoice came to be: by hand (`CreateInvoice`), by a billing run (`GenerateInvoices`), or
+ * as a service's renewal (the lifecycle job; its `service_renewals` row names the order and period).
+ */
+export const INVOICE_SOURCES = ['manual', 'generated', 'renewal'] as const;
 /** One of {@link INVOICE_SOURCES}. */
 export type InvoiceSource = (typeof INVOICE_SOURCES)[number];
 

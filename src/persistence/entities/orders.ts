@@ -49,6 +49,11 @@ export type ServerSpecJson = {
  *   keys: an order keeps them after the plugin interface is deleted.
  * - `providerInstanceId` (provider's id, after provisioning) and `gatewayPaymentId` (after
  *   payment) are null until known. `paidAt` is set when the order was paid.
+ * - Recurring billing (migration 0012): `periodStart`/`periodEnd` the current billing period of
+ *   an active or suspended service (end exclusive), `anchorDay` the day of month its periods start
+ *   on, `cancelAtPeriodEnd` (no further renewal), `renewalAmount` one renewal's price before tax
+ *   (null: `amount`), `promotionCode`/`discountAmount` the promotion applied at CreateOrder and
+ *   `taxAmount` the tax included in `amount` (money, `>= 0`).
  * - Indexes: `(customer_id, created_at)` for a customer's list, `(status, created_at)` for the
  *   unpaid-order timeout and status filters, `created_at` for the admin list.
  */
@@ -71,6 +76,14 @@ export const Order = defineEntity({
     gatewayPaymentId: p.string().length(255).nullable(),
     notes: p.text().default(''),
     paidAt: optionalTime(),
+    periodStart: optionalTime(),
+    periodEnd: optionalTime(),
+    anchorDay: p.smallint().nullable(),
+    cancelAtPeriodEnd: p.boolean().default(false),
+    renewalAmount: money().nullable(),
+    promotionCode: p.string().length(32).nullable(),
+    discountAmount: money().default('0.00'),
+    taxAmount: money().default('0.00'),
     version: lockVersion(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -80,8 +93,17 @@ export const Order = defineEntity({
     { name: 'orders_status_created_at_index', properties: ['status', 'createdAt'] },
     { name: 'orders_created_at_index', properties: ['createdAt'] },
     { name: 'orders_product_id_index', properties: ['productId'] },
+    // The lifecycle job's look-up of services whose period ends soon.
+    { name: 'orders_status_period_end_index', properties: ['status', 'periodEnd'] },
   ],
-  checks: [{ name: 'orders_amount_check', expression: 'amount >= 0' }],
+  checks: [
+    { name: 'orders_amount_check', expression: 'amount >= 0' },
+    { name: 'orders_anchor_day_check', expression: 'anchor_day >= 1 and anchor_day <= 31' },
+    { name: 'orders_renewal_amount_check', expression: 'renewal_amount >= 0' },
+    { name: 'orders_discount_amount_check', expression: 'discount_amount >= 0' },
+    { name: 'orders_tax_amount_check', expression: 'tax_amount >= 0' },
+    { name: 'orders_period_check', expression: 'period_end > period_start' },
+  ],
 });
 /** A row of `orders`. */
 export type Order = InferEntity<typeof Order>;

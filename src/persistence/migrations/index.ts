@@ -17,6 +17,7 @@ import { Migration0008OutboxDelivery } from './0008-outbox-delivery.ts';
 import { Migration0009InvoiceNumbers } from './0009-invoice-numbers.ts';
 import { Migration0010EventDedupe } from './0010-event-dedupe.ts';
 import { Migration0011Crm } from './0011-crm.ts';
+import { Migration0012RecurringBilling } from './0012-recurring-billing.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0009-invoice-numbers', class: Migration0009InvoiceNumbers },
   { name: '0010-event-dedupe', class: Migration0010EventDedupe },
   { name: '0011-crm', class: Migration0011Crm },
+  { name: '0012-recurring-billing', class: Migration0012RecurringBilling },
 ];
