@@ -10,6 +10,7 @@ import type { AccountView } from '../domain/accounts/account.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { DomainError } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { businessClock } from '../lib/clock.ts';
 import { rfc3339 } from '../lib/time.ts';
 import { metrics } from '../metrics/metrics.ts';
 import type { AccountStore } from './account-store.ts';
@@ -51,16 +52,17 @@ export async function applyAccountCommand(
     if (!current) return { reply: { ok: false, error: 'not_found', message: `customer ${customerId} does not exist` }, snapshot: current };
     const needs = accountNeeds(request.command);
     const payment = needs.paymentId ? await store.loadPayment(customerId, needs.paymentId) : null;
-    const orderId = needs.orderId ?? followUpOrderId(request.command, payment);
-    const order = orderId ? await children.get(orderId) : null;
-    const orderPayments = needs.orderPayments && orderId ? await store.orderPayments(customerId, orderId) : [];
     const invoiceId = needs.invoiceId ?? followUpInvoiceId(request.command, payment);
     const invoice = invoiceId ? await store.loadInvoice(customerId, invoiceId) : null;
+    // A renewal invoice's payment may restore its service: its order comes with it.
+    const orderId = needs.orderId ?? followUpOrderId(request.command, payment) ?? invoice?.renewal?.orderId ?? null;
+    const order = orderId ? await children.get(orderId) : null;
+    const orderPayments = needs.orderPayments && orderId ? await store.orderPayments(customerId, orderId) : [];
     const view: AccountView = { customer: current, order, payment, orderPayments, invoice };
     if (needsCreditStanding(request.command)) view.standing = await deps.standing.get(current);
     let decision;
     try {
-      decision = decideAccount(view, request.command, { now: rfc3339(new Date()), newId });
+      decision = decideAccount(view, request.command, { now: rfc3339(businessClock.now()), newId });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       // A refusal is never written, so no fence tells a stale memory from the truth: decide once

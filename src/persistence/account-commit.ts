@@ -6,8 +6,9 @@
  * - `c` updates the customers whose version is still the one their command was decided on (the
  *   fence); every other write joins `c` on its customer, so a customer whose fence failed writes
  *   nothing at all, while the others of the batch commit.
- * - Order updates and deletes are fenced by the order's own version, invoice payments by the
- *   invoice's status; the recorded outcome
+ * - Order updates and deletes are fenced by the order's own version, invoice payments and
+ *   cancellations by the invoice's status; a promotion redemption's trigger counts the code's use
+ *   and fails the statement past its limits (issue 11); the recorded outcome
  *   (`customer_commands`, unique per customer and key) must be new. When any of these did not
  *   write for a committed customer, the closing division by zero aborts the whole statement (the
  *   batcher then commits the batch's writes one by one, to find which one it was).
@@ -20,7 +21,7 @@ import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
 
 /** The name the statement is prepared under on each connection. */
-export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v2';
+export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v3';
 
 function orderColumns(order: OrderState): Record<string, unknown> {
   return {
@@ -28,6 +29,8 @@ function orderColumns(order: OrderState): Record<string, unknown> {
     provider_instance_id: order.providerInstanceId, server_spec: order.serverSpec, status: order.status, amount: order.amount, currency: order.currency,
     billing_cycle: order.billingCycle, gateway_interface_id: order.gatewayInterfaceId, gateway_payment_id: order.gatewayPaymentId, notes: order.notes,
     paid_at: order.paidAt, version: order.version, created_at: order.createdAt, updated_at: order.updatedAt,
+    period_start: order.periodStart, period_end: order.periodEnd, anchor_day: order.anchorDay, cancel_at_period_end: order.cancelAtPeriodEnd,
+    renewal_amount: order.renewalAmount, period_price: order.periodPrice, promotion_code: order.promotionCode, discount_amount: order.discountAmount, tax_amount: order.taxAmount,
   };
 }
 
@@ -90,6 +93,9 @@ export function commitValues(writes: readonly AccountWrite[]): unknown[] {
     JSON.stringify(writes.flatMap((write) => write.decision.invoices.map((entry) => ({
       id: entry.row.id, customer_id: write.customerId, status: entry.row.status, paid_amount: entry.row.paidAmount, paid_at: entry.row.paidAt, expected: entry.expectedStatus,
     })))),
+    JSON.stringify(writes.flatMap((write) => write.decision.redemptions.map((redemption) => ({
+      id: redemption.id, promotion_id: redemption.promotionId, customer_id: write.customerId, order_id: redemption.orderId, discount_amount: redemption.discountAmount,
+    })))),
   ];
 }
 
@@ -101,15 +107,20 @@ with c as (
   where k.id = r.id and k.version = r.expected returning k.id
 ), oi as (
   insert into orders (id, customer_id, product_id, product_name, provider_interface_id, provider_instance_id, server_spec, status, amount, currency,
-    billing_cycle, gateway_interface_id, gateway_payment_id, notes, paid_at, version, created_at, updated_at)
+    billing_cycle, gateway_interface_id, gateway_payment_id, notes, paid_at, version, created_at, updated_at,
+    period_start, period_end, anchor_day, cancel_at_period_end, renewal_amount, period_price, promotion_code, discount_amount, tax_amount)
   select r.id, r.customer_id, r.product_id, r.product_name, r.provider_interface_id, r.provider_instance_id, r.server_spec, r.status, r.amount, r.currency,
-    r.billing_cycle, r.gateway_interface_id, r.gateway_payment_id, r.notes, r.paid_at, r.version, r.created_at, r.updated_at
+    r.billing_cycle, r.gateway_interface_id, r.gateway_payment_id, r.notes, r.paid_at, r.version, r.created_at, r.updated_at,
+    r.period_start, r.period_end, r.anchor_day, r.cancel_at_period_end, r.renewal_amount, r.period_price, r.promotion_code, r.discount_amount, r.tax_amount
   from jsonb_populate_recordset(null::orders, $2::jsonb) r join c on c.id = r.customer_id returning 1
 ), ou_in as (
   select r.* from jsonb_populate_recordset(null::orders, $3::jsonb) r join c on c.id = r.customer_id
 ), ou as (
   update orders o set status = r.status, provider_instance_id = r.provider_instance_id, gateway_interface_id = r.gateway_interface_id,
-    gateway_payment_id = r.gateway_payment_id, notes = r.notes, paid_at = r.paid_at, version = r.version, updated_at = r.updated_at
+    gateway_payment_id = r.gateway_payment_id, notes = r.notes, paid_at = r.paid_at, version = r.version, updated_at = r.updated_at,
+    period_start = r.period_start, period_end = r.period_end, anchor_day = r.anchor_day, cancel_at_period_end = r.cancel_at_period_end,
+    product_id = r.product_id, product_name = r.product_name, server_spec = r.server_spec, amount = r.amount, renewal_amount = r.renewal_amount, period_price = r.period_price,
+    tax_amount = r.tax_amount
   from ou_in r where o.id = r.id and o.customer_id = r.customer_id and o.version = r.version - 1 returning 1
 ), od_in as (
   select r.* from jsonb_populate_recordset(null::orders, $4::jsonb) r join c on c.id = r.customer_id
@@ -149,6 +160,10 @@ with c as (
 ), iu as (
   update invoices i set status = r.status, paid_amount = r.paid_amount, paid_at = coalesce(r.paid_at, i.paid_at), updated_at = now()
   from iu_in r where i.id = r.id and i.customer_id = r.customer_id and i.status = r.expected returning 1
+), ri as (
+  insert into promotion_redemptions (id, promotion_id, customer_id, order_id, discount_amount)
+  select r.id, r.promotion_id, r.customer_id, r.order_id, r.discount_amount
+  from jsonb_to_recordset($14::jsonb) r(id uuid, promotion_id uuid, customer_id uuid, order_id uuid, discount_amount numeric) join c on c.id = r.customer_id returning 1
 ), cc as (
   insert into customer_commands (customer_id, idempotency_key, command_type, outcome)
   select r.customer_id, r.idempotency_key, r.command_type, r.outcome

@@ -13,7 +13,9 @@ import { rfc3339 } from '../lib/time.ts';
 
 /** The columns {@link orderOf} reads, for `select` lists. */
 export const ORDER_COLUMNS = `id, customer_id, product_id, product_name, provider_interface_id, provider_instance_id, server_spec, status,
-  amount::text as amount, currency, billing_cycle, gateway_interface_id, gateway_payment_id, notes, paid_at, version, created_at, updated_at`;
+  amount::text as amount, currency, billing_cycle, gateway_interface_id, gateway_payment_id, notes, paid_at, version, created_at, updated_at,
+  period_start, period_end, anchor_day, cancel_at_period_end, renewal_amount::text as renewal_amount, period_price::text as period_price, promotion_code,
+  discount_amount::text as discount_amount, tax_amount::text as tax_amount`;
 
 /** An `orders` row as `pg` returns {@link ORDER_COLUMNS}. */
 export interface OrderRow {
@@ -35,6 +37,15 @@ export interface OrderRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  period_start: Date | null;
+  period_end: Date | null;
+  anchor_day: number | null;
+  cancel_at_period_end: boolean;
+  renewal_amount: string | null;
+  period_price: string | null;
+  promotion_code: string | null;
+  discount_amount: string;
+  tax_amount: string;
 }
 
 /** An order's state from its row. */
@@ -55,6 +66,15 @@ export function orderOf(row: OrderRow): OrderState {
     gatewayPaymentId: row.gateway_payment_id,
     notes: row.notes,
     paidAt: row.paid_at ? rfc3339(row.paid_at) : null,
+    periodStart: row.period_start ? rfc3339(row.period_start) : null,
+    periodEnd: row.period_end ? rfc3339(row.period_end) : null,
+    anchorDay: row.anchor_day,
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    renewalAmount: row.renewal_amount === null ? null : moneyOf(row.renewal_amount),
+    periodPrice: row.period_price === null ? null : moneyOf(row.period_price),
+    promotionCode: row.promotion_code,
+    discountAmount: moneyOf(row.discount_amount),
+    taxAmount: moneyOf(row.tax_amount),
     version: row.version,
     createdAt: rfc3339(row.created_at),
     updatedAt: rfc3339(row.updated_at),

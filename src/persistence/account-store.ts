@@ -15,7 +15,7 @@ import { Decimal } from 'decimal.js';
 import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
 import { rfc3339 } from '../lib/time.ts';
-import { alreadyExists, refused } from '../domain/errors.ts';
+import { alreadyExists, DomainError, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import type { OrderState } from '../domain/orders/order.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
@@ -92,12 +92,22 @@ export class PgAccountStore implements AccountStore {
 
   /** @see AccountStore.loadInvoice */
   async loadInvoice(customerId: string, invoiceId: string): Promise<InvoiceDue | null> {
-    const { rows } = await this.pool.query<{ id: string; customer_id: string; invoice_number: string; status: string; total_amount: string; paid_amount: string }>(
-      'select id, customer_id, invoice_number, status, total_amount::text, paid_amount::text from invoices where id = $1 and customer_id = $2',
+    const { rows } = await this.pool.query<{
+      id: string; customer_id: string; invoice_number: string; status: string; total_amount: string; paid_amount: string;
+      renewal_order_id: string | null; period_start: Date | null; period_end: Date | null;
+    }>(
+      `select i.id, i.customer_id, i.invoice_number, i.status, i.total_amount::text, i.paid_amount::text,
+              r.order_id as renewal_order_id, r.period_start, r.period_end
+         from invoices i left join service_renewals r on r.invoice_id = i.id
+        where i.id = $1 and i.customer_id = $2`,
       [invoiceId, customerId],
     );
     const row = rows[0];
-    return row ? { id: row.id, customerId: row.customer_id, invoiceNumber: row.invoice_number, status: row.status, totalAmount: moneyOf(row.total_amount), paidAmount: moneyOf(row.paid_amount) } : null;
+    if (!row) return null;
+    const renewal = row.renewal_order_id && row.period_start && row.period_end
+      ? { orderId: row.renewal_order_id, periodStart: rfc3339(row.period_start), periodEnd: rfc3339(row.period_end) }
+      : null;
+    return { id: row.id, customerId: row.customer_id, invoiceNumber: row.invoice_number, status: row.status, totalAmount: moneyOf(row.total_amount), paidAmount: moneyOf(row.paid_amount), renewal };
   }
 
   /** @see AccountStore.loadStanding */
@@ -160,6 +170,12 @@ export class PgAccountStore implements AccountStore {
         return { ok: false, conflict: false, error: alreadyExists('this recharge was credited already') };
       }
       if (code === FOREIGN_KEY_VIOLATION) return { ok: false, conflict: false, error: refused('the record is still referenced (an instance or invoice item names it); it is kept') };
+      if (code === CHECK_VIOLATION && constraint === 'promotion_codes_uses_check') {
+        return { ok: false, conflict: false, error: new DomainError('failed_precondition', 'this promotion code has been used up (its total use limit is reached); order without it', 'promotion_not_applicable') };
+      }
+      if (code === CHECK_VIOLATION && constraint === 'promotion_redemptions_per_customer_limit') {
+        return { ok: false, conflict: false, error: new DomainError('failed_precondition', 'this customer has already used this promotion code as often as it allows; order without it', 'promotion_not_applicable') };
+      }
       if (code === CHECK_VIOLATION) return { ok: false, conflict: false, error: refused(`the change breaks a rule of the stored records (${constraint}); nothing was changed`) };
       throw error;
     }

@@ -80,6 +80,7 @@ describe('schema', () => {
       'invoices.total_amount',
       'orders.amount',
       'orders.discount_amount',
+      'orders.period_price',
       'orders.renewal_amount',
       'orders.tax_amount',
       'payments.amount',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { refusal } from '../support/refusal.ts';
 import { accountNeeds, decideAccount, followUpOrderId, type DecisionContext } from '../../src/domain/accounts/decide.ts';
+import { firstPeriod } from '../../src/domain/billing/service-period.ts';
 import type { AccountCommand, AccountDecision, AccountView, InvoiceDue, NewGatewayPayment, NewOrder, ProvisionedInstance } from '../../src/domain/accounts/account.ts';
 import type { CustomerState } from '../../src/domain/customers/customer.ts';
 import type { OrderState, OrderStatus } from '../../src/domain/orders/order.ts';
@@ -25,11 +26,23 @@ function customer(overrides: Partial<CustomerState> = {}): CustomerState {
   };
 }
 
+/** What a new order has before its service starts (no period, no promotion, no tax). */
+const NO_SERVICE_YET = {
+  periodStart: null, periodEnd: null, anchorDay: null, cancelAtPeriodEnd: false, renewalAmount: null, periodPrice: null, promotionCode: null, discountAmount: '0.00', taxAmount: '0.00',
+};
+
+/** The first billing period of `o` when it becomes active at NOW: the quarter from NOW, anchored on NOW's day, at its amount. */
+function firstServicePeriod(o: OrderState): Partial<OrderState> {
+  const period = firstPeriod(NOW, o.billingCycle);
+  return { periodStart: period.start, periodEnd: period.end, anchorDay: new Date(NOW).getUTCDate(), periodPrice: o.amount };
+}
+
 function order(overrides: Partial<OrderState> = {}): OrderState {
   return {
     id: 'o1', customerId: 'c1', productId: 'prod1', productName: 'VPS S', providerInterfaceId: 'prov1', providerInstanceId: null,
     serverSpec: { cpu_cores: 2, region: 'eu' }, status: 'pending', amount: '29.97', currency: 'USD', billingCycle: 'quarterly',
-    gatewayInterfaceId: null, gatewayPaymentId: null, notes: '', paidAt: null, version: 1, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
+    gatewayInterfaceId: null, gatewayPaymentId: null, notes: '', paidAt: null,
+    periodStart: null, periodEnd: null, anchorDay: null, cancelAtPeriodEnd: false, renewalAmount: null, periodPrice: null, promotionCode: null, discountAmount: '0.00', taxAmount: '0.00', version: 1, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
   };
 }
 
@@ -164,7 +177,7 @@ describe('create_order', () => {
     const decision = decide(state, { type: 'create_order', order: { ...newOrder, customerId: 'someone-else' }, payFromBalance: false });
     const created = onlyOrder(decision, 'insert');
     expect(created).toEqual({
-      ...newOrder, customerId: 'c1', status: 'pending', providerInstanceId: null, gatewayPaymentId: null, paidAt: null, version: 1, createdAt: NOW, updatedAt: NOW,
+      ...NO_SERVICE_YET, ...newOrder, customerId: 'c1', status: 'pending', providerInstanceId: null, gatewayPaymentId: null, paidAt: null, version: 1, createdAt: NOW, updatedAt: NOW,
     });
     expect(decision.ledger).toEqual([]);
     expect(decision.payments).toEqual([]);
@@ -616,7 +629,9 @@ describe('update_order', () => {
         const state = view({ order: order({ status: from, version: 5 }) });
         const decision = decide(state, { type: 'update_order', orderId: 'o1', status: to });
         const updated = onlyOrder(decision, 'update');
-        expect(updated).toEqual({ ...order({ status: from, version: 5 }), status: to, version: 6, updatedAt: NOW });
+        // Becoming active starts the service's first billing period (issue 11).
+        const period = to === 'active' ? firstServicePeriod(order({ status: from })) : {};
+        expect(updated).toEqual({ ...order({ status: from, version: 5 }), status: to, ...period, version: 6, updatedAt: NOW });
         expect(decision.audit).toEqual({ action: 'order.update', targetType: 'order', targetId: 'o1', details: { changes: { status: { from, to } } } });
         expect(decision.ledger).toEqual([]);
         expect(decision.payments).toEqual([]);
@@ -785,7 +800,7 @@ describe('complete_provisioning', () => {
       const decision = decide(state, complete);
       expect(decision.instances).toEqual([{ ...instance, orderId: 'o1', productId: 'prod1', productName: 'VPS S', providerInterfaceId: 'prov1' }]);
       const active = onlyOrder(decision, 'update');
-      expect(active).toEqual({ ...order({ status, version: 3 }), status: 'active', providerInstanceId: 'srv-42', version: 4, updatedAt: NOW });
+      expect(active).toEqual({ ...order({ status, version: 3 }), status: 'active', providerInstanceId: 'srv-42', ...firstServicePeriod(order()), version: 4, updatedAt: NOW });
       expect(decision.events).toEqual([
         {
           id: 'id-1', eventType: 'order_provisioned', orderId: 'o1',

@@ -12,7 +12,8 @@ function order(status: OrderStatus): OrderState {
   return {
     id: 'o1', customerId: 'c1', productId: 'p1', productName: 'VPS S', providerInterfaceId: 'prov1', providerInstanceId: null,
     serverSpec: { cpu_cores: 2 }, status, amount: '29.97', currency: 'USD', billingCycle: 'quarterly', gatewayInterfaceId: null,
-    gatewayPaymentId: null, notes: '', paidAt: null, version: 4, createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
+    gatewayPaymentId: null, notes: '', paidAt: null,
+    periodStart: null, periodEnd: null, anchorDay: null, cancelAtPeriodEnd: false, renewalAmount: null, periodPrice: null, promotionCode: null, discountAmount: '0.00', taxAmount: '0.00', version: 4, createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
   };
 }
 

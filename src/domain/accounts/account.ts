@@ -11,9 +11,19 @@ import type { CustomerState } from '../customers/customer.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 import type { OrderState, OrderStatus } from '../orders/order.ts';
 import type { PaymentKind, PaymentState } from '../payments/payment.ts';
+import type { OrderedSpec } from '../provisioning/instances.ts';
 
-/** A new order as CreateOrder validated and priced it (no status, version or times yet). */
-export type NewOrder = Omit<OrderState, 'status' | 'version' | 'createdAt' | 'updatedAt' | 'paidAt' | 'gatewayPaymentId' | 'providerInstanceId'>;
+/** The fields a new order gets from its service's life, not from CreateOrder. */
+type ServiceFields = 'periodStart' | 'periodEnd' | 'anchorDay' | 'cancelAtPeriodEnd' | 'periodPrice';
+/** The price terms CreateOrder may set (a promotion, tax); absent: none. */
+type PriceTerms = 'renewalAmount' | 'promotionCode' | 'discountAmount' | 'taxAmount';
+
+/**
+ * A new order as CreateOrder validated and priced it (no status, version or times yet); without
+ * price terms the order has no promotion and no tax and renews at its amount.
+ */
+export type NewOrder = Omit<OrderState, 'status' | 'version' | 'createdAt' | 'updatedAt' | 'paidAt' | 'gatewayPaymentId' | 'providerInstanceId' | ServiceFields | PriceTerms>
+  & Partial<Pick<OrderState, PriceTerms>>;
 
 /**
  * An invoice as the money path sees it (its `invoices` row): what is due and whether it can be
@@ -27,6 +37,8 @@ export interface InvoiceDue {
   status: string;
   totalAmount: string;
   paidAmount: string;
+  /** The service period this invoice renews (a `service_renewals` row), or null/absent for other invoices. */
+  renewal?: { orderId: string; periodStart: string; periodEnd: string } | null;
 }
 
 /** A payment started through a gateway plugin (its create_payment answered). */
@@ -60,7 +72,7 @@ export type RefundRoute = 'balance' | 'gateway';
 /** The commands of a customer's account. */
 export type AccountCommand =
   /** CreateOrder; with `payFromBalance` the order is paid from the balance in the same command. */
-  | { type: 'create_order'; order: NewOrder; payFromBalance: boolean }
+  | { type: 'create_order'; order: NewOrder; payFromBalance: boolean; promotion?: { id: string; code: string; discount: string } }
   /** PayOrder with the balance method. */
   | { type: 'pay_order'; orderId: string }
   /** Paying an invoice from the balance (CreatePayment with the balance method). */
@@ -91,7 +103,38 @@ export type AccountCommand =
    * Provisioning failed for good: the saga's compensation. Each successful payment of the order is
    * refunded by `routes` (a gateway refund was already made by the saga), the order cancelled.
    */
-  | { type: 'fail_provisioning'; orderId: string; reason: string; routes: Record<string, RefundRoute> };
+  | { type: 'fail_provisioning'; orderId: string; reason: string; routes: Record<string, RefundRoute> }
+  /**
+   * The lifecycle job (issue 11): the service's period ended and the renewed period (its renewal
+   * invoice issued) begins; `periodPrice` is the renewal invoice's total.
+   */
+  | { type: 'roll_service_period'; orderId: string; periodStart: string; periodEnd: string; periodPrice: string }
+  /** An active order without a period (made active by hand, or older than recurring billing) gets the one containing now. */
+  | { type: 'start_service_period'; orderId: string }
+  /** The lifecycle job: renewal invoice `invoiceId` is unpaid `suspend_after_days` past its due date. */
+  | { type: 'suspend_service'; orderId: string; invoiceId: string }
+  /**
+   * The service ends (order `completed`, `service_terminated`): `unpaid` (the lifecycle job, renewal
+   * invoice `invoiceId` unpaid `terminate_after_days` past due — refused silently once it is paid),
+   * `period_end` (cancelled at the period end), `cancelled` (CancelService now; with `refund`, the
+   * unused days of the period are credited to the balance). An unpaid renewal invoice is cancelled.
+   */
+  | { type: 'end_service'; orderId: string; reason: ServiceEndReason; invoiceId: string | null; refund: boolean }
+  /** CancelService at the end of the period: no further renewal; an unpaid renewal invoice `invoiceId` is cancelled. */
+  | { type: 'cancel_at_period_end'; orderId: string; invoiceId: string | null }
+  /**
+   * ChangeServicePlan (issue 11): the provider resized the instance; the unused part of the
+   * period's price is credited and the new plan's charged for the rest of the period (day-based
+   * proration), one ledger entry each. `newPeriodPrice` is the new plan's price for a whole period,
+   * tax included; `renewalAmount` its catalog price for renewals.
+   */
+  | {
+    type: 'change_plan'; orderId: string; expectedVersion: number; productId: string; productName: string; serverSpec: OrderedSpec;
+    newPeriodPrice: string; renewalAmount: string;
+  };
+
+/** Why a service ended. */
+export type ServiceEndReason = 'unpaid' | 'period_end' | 'cancelled';
 
 /** What a command needs loaded besides the customer. */
 export interface AccountNeeds {
@@ -120,7 +163,8 @@ export interface AccountView {
 /** An outbox event written with the decision (event_queue row). */
 export interface OutboxWrite {
   id: string;
-  eventType: 'order_paid' | 'order_provisioned' | 'order_cancelled' | 'payment_refunded' | 'payment_received' | 'balance_recharged' | 'invoice_paid';
+  eventType: 'order_paid' | 'order_provisioned' | 'order_cancelled' | 'payment_refunded' | 'payment_received' | 'balance_recharged' | 'invoice_paid'
+    | 'service_suspended' | 'service_restored' | 'service_terminated' | 'service_plan_changed' | 'service_cancellation_scheduled';
   orderId: string | null;
   payload: Record<string, unknown>;
 }
@@ -152,6 +196,8 @@ export interface AccountDecision {
   ledger: LedgerEntry[];
   instances: Array<ProvisionedInstance & { orderId: string; productId: string | null; productName: string; providerInterfaceId: string | null }>;
   events: OutboxWrite[];
+  /** Promotion codes used by this command's new order (`promotion_redemptions` rows; their trigger counts the use). */
+  redemptions: Array<{ id: string; promotionId: string; orderId: string; discountAmount: string }>;
   /** The audit row's action and details (written only for commands with an origin). */
   audit: { action: string; targetType: string; targetId: string; details: Record<string, unknown> };
   result: AccountResult;

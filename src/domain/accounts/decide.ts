@@ -15,7 +15,9 @@ import { BALANCE_METHOD_ID } from '../payments/balance-method.ts';
 import { checkSettlement, refunded, type PaymentState } from '../payments/payment.ts';
 import type { CustomerState } from '../customers/customer.ts';
 import { newOrderRefusals, overdueOf } from '../crm/credit-risk.ts';
-import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, InvoiceDue, OutboxWrite } from './account.ts';
+import { firstPeriod, nextPeriod, type ServicePeriod } from '../billing/service-period.ts';
+import { planChangeAmounts, prorate } from '../billing/proration.ts';
+import type { AccountCommand, AccountDecision, AccountNeeds, AccountView, InvoiceDue, OutboxWrite, ServiceEndReason } from './account.ts';
 
 /** The time and id source of a decision. */
 export interface DecisionContext {
@@ -48,7 +50,15 @@ export function accountNeeds(command: AccountCommand): AccountNeeds {
     case 'cancel_unpaid_order':
     case 'start_provisioning':
     case 'complete_provisioning':
+    case 'roll_service_period':
+    case 'start_service_period':
+    case 'change_plan':
       return { orderId: command.orderId, paymentId: null, invoiceId: null, orderPayments: false };
+    case 'suspend_service':
+      return { orderId: command.orderId, paymentId: null, invoiceId: command.invoiceId, orderPayments: false };
+    case 'end_service':
+    case 'cancel_at_period_end':
+      return { orderId: command.orderId, paymentId: null, invoiceId: command.invoiceId, orderPayments: false };
   }
 }
 
@@ -103,20 +113,71 @@ function invoicePaid(draft: Draft, invoice: InvoiceDue, amount: Decimal, now: st
   const paidAmount = new Decimal(invoice.paidAmount).plus(amount);
   const after = { ...invoice, paidAmount: formatMoney(paidAmount), status: paidAmount.greaterThanOrEqualTo(invoice.totalAmount) ? 'paid' : invoice.status };
   draft.decision.invoices.push({ row: { ...after, paidAt: after.status === 'paid' ? now : null }, expectedStatus: invoice.status });
-  if (after.status === 'paid') draft.event('invoice_paid', null, { invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, amount: formatMoney(amount) });
+  if (after.status === 'paid') {
+    draft.event('invoice_paid', null, { invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, amount: formatMoney(amount) });
+    restoreService(draft, invoice, now);
+  }
   return after;
 }
+
+/**
+ * A paid renewal invoice restores the service it suspended (issue 11): the order becomes active in
+ * the same transaction as the payment, and `service_restored` asks the provider to resume the
+ * instance. Needs the renewal's order in the view (the actor loads it with the invoice).
+ */
+function restoreService(draft: Draft, invoice: InvoiceDue, now: string): void {
+  const order = draft.view.order;
+  if (!invoice.renewal || !order || order.id !== invoice.renewal.orderId || order.status !== 'suspended') return;
+  const restored = transition(order, 'active', now);
+  draft.decision.orders.push({ op: 'update', row: restored });
+  draft.event('service_restored', order.id, { order_id: order.id, invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, product_name: order.productName });
+}
+
+/** The first period of a service that becomes active at `now`, with its anchor day. */
+function servicePeriodFrom(order: OrderState, now: string): Pick<OrderState, 'periodStart' | 'periodEnd' | 'anchorDay' | 'periodPrice'> {
+  const period = firstPeriod(now, order.billingCycle);
+  return { periodStart: period.start, periodEnd: period.end, anchorDay: new Date(now).getUTCDate(), periodPrice: order.periodPrice ?? order.amount };
+}
+
+/** The current period of an active service. @throws DomainError failed_precondition when it has none */
+function currentPeriod(order: OrderState): ServicePeriod {
+  if (order.periodStart === null || order.periodEnd === null) {
+    throw new DomainError('failed_precondition', `order ${order.id} has no billing period yet (it is ${order.status}); only an active service has one`, 'invalid_transition');
+  }
+  return { start: order.periodStart, end: order.periodEnd };
+}
+
+/** True when an invoice still waits for its money. */
+function unpaid(invoice: InvoiceDue | null): invoice is InvoiceDue {
+  return invoice !== null && (invoice.status === 'issued' || invoice.status === 'overdue');
+}
+
+/** Cancels the unpaid renewal invoice `invoiceId` of `order` in `draft` (fenced by its status). */
+function cancelRenewalInvoice(draft: Draft, view: AccountView, invoiceId: string | null, orderId: string): InvoiceDue | null {
+  const invoice = view.invoice;
+  if (invoiceId === null || !invoice || invoice.id !== invoiceId || invoice.renewal?.orderId !== orderId || !unpaid(invoice)) return null;
+  draft.decision.invoices.push({ row: { ...invoice, status: 'cancelled', paidAt: null }, expectedStatus: invoice.status });
+  return invoice;
+}
+
+const END_WORDS: Record<ServiceEndReason, string> = {
+  unpaid: 'the renewal invoice was not paid',
+  period_end: 'it was cancelled at the end of its period',
+  cancelled: 'it was cancelled',
+};
 
 class Draft {
   customer: CustomerState;
   readonly decision: AccountDecision;
+  readonly view: AccountView;
   private readonly at: DecisionContext;
   private balanceMoved = false;
 
   constructor(view: AccountView, at: DecisionContext, audit: AccountDecision['audit']) {
     this.customer = view.customer;
+    this.view = view;
     this.at = at;
-    this.decision = { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], audit, result: {} };
+    this.decision = { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], redemptions: [], audit, result: {} };
   }
 
   post(type: LedgerType, amount: Decimal, referenceId: string | null, description: string): LedgerEntry {
@@ -185,10 +246,15 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       if (!customer.isActive) throw refused(`customer ${customer.id} is inactive and cannot order`);
       refuseRedCustomer(view, at.now);
       const order: OrderState = {
+        renewalAmount: null, periodPrice: null, promotionCode: null, discountAmount: '0.00', taxAmount: '0.00', periodStart: null, periodEnd: null, anchorDay: null, cancelAtPeriodEnd: false,
         ...command.order, customerId: customer.id, status: 'pending', providerInstanceId: null, gatewayPaymentId: null, paidAt: null,
         version: 1, createdAt: at.now, updatedAt: at.now,
       };
       const draft = new Draft(view, at, { action: 'order.create', targetType: 'order', targetId: order.id, details: { amount: order.amount, product_id: order.productId } });
+      if (command.promotion) {
+        draft.decision.redemptions.push({ id: at.newId(), promotionId: command.promotion.id, orderId: order.id, discountAmount: command.promotion.discount });
+        draft.decision.audit.details.promotion_code = command.promotion.code;
+      }
       const final = command.payFromBalance ? payFromBalance(draft, order, at) : order;
       draft.decision.orders.push({ op: 'insert', row: final });
       draft.decision.result = { ...draft.decision.result, order: final };
@@ -351,7 +417,8 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const field of ['status', 'providerInstanceId', 'notes'] as const) if (next[field] !== order[field]) changes[field] = { from: order[field], to: next[field] };
       if (Object.keys(changes).length === 0) return noChange(view, { order });
-      const updated = { ...next, version: order.version + 1, updatedAt: at.now };
+      const period = command.status === 'active' && order.status !== 'active' && next.periodStart === null ? servicePeriodFrom(next, at.now) : {};
+      const updated = { ...next, ...period, version: order.version + 1, updatedAt: at.now };
       const draft = new Draft(view, at, { action: 'order.update', targetType: 'order', targetId: order.id, details: { changes } });
       draft.decision.orders.push({ op: 'update', row: updated });
       if (command.status === 'cancelled') draft.event('order_cancelled', order.id, { order_id: order.id, reason: 'cancelled by an administrator' });
@@ -392,7 +459,7 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       const order = requireOrder(view, command.orderId);
       if (order.status !== 'paid' && order.status !== 'provisioning') return noChange(view, { order, alreadyDone: true });
       const draft = new Draft(view, at, { action: 'order.provisioned', targetType: 'order', targetId: order.id, details: { provider_instance_id: command.instance.providerInstanceId } });
-      const active = { ...transition(order, 'active', at.now), providerInstanceId: command.instance.providerInstanceId };
+      const active = { ...transition(order, 'active', at.now), providerInstanceId: command.instance.providerInstanceId, ...servicePeriodFrom(order, at.now) };
       draft.decision.orders.push({ op: 'update', row: active });
       draft.decision.instances.push({ ...command.instance, orderId: order.id, productId: order.productId, productName: order.productName, providerInterfaceId: order.providerInterfaceId });
       draft.event('order_provisioned', order.id, { order_id: order.id, instance_id: command.instance.id, provider_instance_id: command.instance.providerInstanceId, ip_address: command.instance.ipAddress });
@@ -418,10 +485,118 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       draft.decision.result = { order: cancelled, entries };
       return draft.finish();
     }
+    case 'start_service_period': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'active' || order.periodStart !== null) return noChange(view, { order, alreadyDone: true });
+      const draft = new Draft(view, at, { action: 'service.period_start', targetType: 'order', targetId: order.id, details: {} });
+      const next = { ...order, ...servicePeriodFrom(order, at.now), version: order.version + 1, updatedAt: at.now };
+      draft.decision.orders.push({ op: 'update', row: next });
+      draft.decision.result = { order: next };
+      return draft.finish();
+    }
+    case 'roll_service_period': {
+      const order = requireOrder(view, command.orderId);
+      const live = order.status === 'active' || order.status === 'suspended';
+      // Only the period that follows the current one, once: a repeated or late roll changes nothing.
+      if (!live || order.periodEnd === null || Date.parse(order.periodEnd) !== Date.parse(command.periodStart)) return noChange(view, { order, alreadyDone: true });
+      const draft = new Draft(view, at, {
+        action: 'service.period_roll', targetType: 'order', targetId: order.id, details: { period_start: command.periodStart, period_end: command.periodEnd },
+      });
+      const next = { ...order, periodStart: command.periodStart, periodEnd: command.periodEnd, periodPrice: command.periodPrice, version: order.version + 1, updatedAt: at.now };
+      draft.decision.orders.push({ op: 'update', row: next });
+      draft.decision.result = { order: next };
+      return draft.finish();
+    }
+    case 'suspend_service': {
+      const order = requireOrder(view, command.orderId);
+      const invoice = view.invoice;
+      // Paid (or cancelled) meanwhile, or already suspended or ended: nothing to do, whatever order the jobs ran in.
+      if (!unpaid(invoice) || invoice.id !== command.invoiceId || invoice.renewal?.orderId !== order.id || order.status !== 'active') {
+        return noChange(view, { order, alreadyDone: true });
+      }
+      const draft = new Draft(view, at, { action: 'service.suspend', targetType: 'order', targetId: order.id, details: { invoice_id: invoice.id, invoice_number: invoice.invoiceNumber } });
+      const suspended = transition(order, 'suspended', at.now);
+      draft.decision.orders.push({ op: 'update', row: suspended });
+      draft.event('service_suspended', order.id, {
+        order_id: order.id, invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, total: formatMoney(new Decimal(invoice.totalAmount).minus(invoice.paidAmount)), product_name: order.productName,
+      });
+      draft.decision.result = { order: suspended };
+      return draft.finish();
+    }
+    case 'end_service': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'active' && order.status !== 'suspended') {
+        if (command.reason === 'cancelled' && order.status !== 'completed') throw refused(`order ${order.id} is ${order.status}; only an active or suspended service can be cancelled`);
+        return noChange(view, { order, alreadyDone: true });
+      }
+      // Terminating for non-payment needs the invoice still unpaid: once it is paid, never.
+      if (command.reason === 'unpaid' && (!unpaid(view.invoice) || view.invoice.id !== command.invoiceId || view.invoice.renewal?.orderId !== order.id)) {
+        return noChange(view, { order, alreadyDone: true });
+      }
+      const draft = new Draft(view, at, { action: `service.end_${command.reason}`, targetType: 'order', targetId: order.id, details: { reason: command.reason, refund: command.refund } });
+      const cancelledInvoice = cancelRenewalInvoice(draft, view, command.invoiceId, order.id);
+      let entry: LedgerEntry | undefined;
+      if (command.refund) {
+        const credit = new Decimal(prorate(order.periodPrice ?? order.amount, currentPeriod(order), at.now));
+        if (credit.greaterThan(0)) entry = draft.post('refund', credit, order.id, `unused part of ${order.productName || 'the service'} (order ${order.id}) credited on cancellation`);
+        draft.decision.audit.details.credit = formatMoney(credit);
+      }
+      const ended = transition(order, 'completed', at.now);
+      draft.decision.orders.push({ op: 'update', row: ended });
+      draft.event('service_terminated', order.id, {
+        order_id: order.id, reason: command.reason, why: END_WORDS[command.reason], product_name: order.productName,
+        ...(cancelledInvoice ? { cancelled_invoice_id: cancelledInvoice.id, cancelled_invoice_number: cancelledInvoice.invoiceNumber } : {}),
+        ...(entry ? { credited: entry.amount } : {}),
+      });
+      draft.decision.result = { order: ended, ...(entry ? { entry } : {}) };
+      return draft.finish();
+    }
+    case 'cancel_at_period_end': {
+      const order = requireOrder(view, command.orderId);
+      if (order.status !== 'active' && order.status !== 'suspended') throw refused(`order ${order.id} is ${order.status}; only an active or suspended service can be cancelled`);
+      if (order.cancelAtPeriodEnd) return noChange(view, { order, alreadyDone: true });
+      const period = currentPeriod(order);
+      const draft = new Draft(view, at, { action: 'service.cancel_at_period_end', targetType: 'order', targetId: order.id, details: { period_end: period.end } });
+      const cancelledInvoice = cancelRenewalInvoice(draft, view, command.invoiceId, order.id);
+      const next = { ...order, cancelAtPeriodEnd: true, version: order.version + 1, updatedAt: at.now };
+      draft.decision.orders.push({ op: 'update', row: next });
+      draft.event('service_cancellation_scheduled', order.id, {
+        order_id: order.id, period_end: period.end, product_name: order.productName, ...(cancelledInvoice ? { cancelled_invoice_number: cancelledInvoice.invoiceNumber } : {}),
+      });
+      draft.decision.result = { order: next };
+      return draft.finish();
+    }
+    case 'change_plan': {
+      const order = requireOrder(view, command.orderId);
+      if (order.version !== command.expectedVersion) {
+        throw new DomainError('failed_precondition', `order ${order.id} changed while the plan change was prepared; look at it again and retry`, 'stale_order');
+      }
+      if (order.status !== 'active') throw refused(`order ${order.id} is ${order.status}; only an active service can change plan${order.status === 'suspended' ? ' (pay its overdue invoice first)' : ''}`);
+      if (order.cancelAtPeriodEnd) throw refused(`order ${order.id} is cancelled at the end of its period; it cannot change plan`);
+      const period = currentPeriod(order);
+      const amounts = planChangeAmounts({ oldPrice: order.periodPrice ?? order.amount, newPrice: command.newPeriodPrice, period, at: at.now });
+      const draft = new Draft(view, at, {
+        action: 'service.change_plan', targetType: 'order', targetId: order.id,
+        details: { from: { product_id: order.productId, server_spec: order.serverSpec }, to: { product_id: command.productId, server_spec: command.serverSpec }, ...amounts },
+      });
+      const days = `${amounts.remainingDays} of ${amounts.periodDays} days`;
+      // The credit first: the charge is then checked against balance + credit limit with it.
+      const entries: LedgerEntry[] = [];
+      if (new Decimal(amounts.credit).greaterThan(0)) entries.push(draft.post('refund', new Decimal(amounts.credit), order.id, `unused ${days} of ${order.productName || 'the old plan'} (order ${order.id})`));
+      if (new Decimal(amounts.charge).greaterThan(0)) entries.push(draft.post('payment', new Decimal(amounts.charge).negated(), order.id, `${days} of ${command.productName || 'the new plan'} (order ${order.id})`));
+      const next: OrderState = {
+        ...order, productId: command.productId, productName: command.productName, serverSpec: command.serverSpec, renewalAmount: command.renewalAmount,
+        periodPrice: formatMoney(command.newPeriodPrice), version: order.version + 1, updatedAt: at.now,
+      };
+      draft.decision.orders.push({ op: 'update', row: next });
+      draft.event('service_plan_changed', order.id, { order_id: order.id, product_name: command.productName, credit: amounts.credit, charge: amounts.charge, net: amounts.net });
+      draft.decision.result = { order: next, entries };
+      return draft.finish();
+    }
   }
 }
 
 /** A decision that writes nothing but the command's outcome. */
 function noChange(view: AccountView, result: AccountDecision['result']): AccountDecision {
-  return { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], audit: { action: 'none', targetType: 'customer', targetId: view.customer.id, details: {} }, result };
+  return { customer: null, orders: [], payments: [], invoices: [], ledger: [], instances: [], events: [], redemptions: [], audit: { action: 'none', targetType: 'customer', targetId: view.customer.id, details: {} }, result };
 }

@@ -36,6 +36,29 @@ export interface OrderState {
   gatewayPaymentId: string | null;
   notes: string;
   paidAt: string | null;
+  /**
+   * The current billing period of the service (issue 11): set when the order becomes active, rolled
+   * over by the lifecycle job at its end; RFC3339 UTC, end exclusive; null before activation.
+   */
+  periodStart: string | null;
+  periodEnd: string | null;
+  /** The day of month (1..31) periods start on (month-end days are clamped); null before activation. */
+  anchorDay: number | null;
+  /** Cancelled at the end of the period: no further renewal; the service ends then. */
+  cancelAtPeriodEnd: boolean;
+  /**
+   * One renewal's price as the catalog states it (tax-exclusive or inclusive per `[billing]
+   * prices_include_tax`), after an every-period promotion; null: `amount`.
+   */
+  renewalAmount: string | null;
+  /** What the current period cost the customer, tax included: the basis of proration credits; null before activation. */
+  periodPrice: string | null;
+  /** The promotion code applied at CreateOrder, or null. */
+  promotionCode: string | null;
+  /** What the promotion took off the first period (decimal string, "0.00" without one). */
+  discountAmount: string;
+  /** The tax included in `amount` (decimal string). */
+  taxAmount: string;
   /** Optimistic-lock version (1 when created, +1 per change). */
   version: number;
   createdAt: string;

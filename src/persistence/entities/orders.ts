@@ -51,8 +51,8 @@ export type ServerSpecJson = {
  *   payment) are null until known. `paidAt` is set when the order was paid.
  * - Recurring billing (migration 0012): `periodStart`/`periodEnd` the current billing period of
  *   an active or suspended service (end exclusive), `anchorDay` the day of month its periods start
- *   on, `cancelAtPeriodEnd` (no further renewal), `renewalAmount` one renewal's price before tax
- *   (null: `amount`), `promotionCode`/`discountAmount` the promotion applied at CreateOrder and
+ *   on, `cancelAtPeriodEnd` (no further renewal), `renewalAmount` one renewal's price as the catalog
+ *   states it (null: `amount`), `periodPrice` what the current period cost (proration's basis), `promotionCode`/`discountAmount` the promotion applied at CreateOrder and
  *   `taxAmount` the tax included in `amount` (money, `>= 0`).
  * - Indexes: `(customer_id, created_at)` for a customer's list, `(status, created_at)` for the
  *   unpaid-order timeout and status filters, `created_at` for the admin list.
@@ -81,6 +81,7 @@ export const Order = defineEntity({
     anchorDay: p.smallint().nullable(),
     cancelAtPeriodEnd: p.boolean().default(false),
     renewalAmount: money().nullable(),
+    periodPrice: money().nullable(),
     promotionCode: p.string().length(32).nullable(),
     discountAmount: money().default('0.00'),
     taxAmount: money().default('0.00'),
@@ -100,6 +101,7 @@ export const Order = defineEntity({
     { name: 'orders_amount_check', expression: 'amount >= 0' },
     { name: 'orders_anchor_day_check', expression: 'anchor_day >= 1 and anchor_day <= 31' },
     { name: 'orders_renewal_amount_check', expression: 'renewal_amount >= 0' },
+    { name: 'orders_period_price_check', expression: 'period_price >= 0' },
     { name: 'orders_discount_amount_check', expression: 'discount_amount >= 0' },
     { name: 'orders_tax_amount_check', expression: 'tax_amount >= 0' },
     { name: 'orders_period_check', expression: 'period_end > period_start' },

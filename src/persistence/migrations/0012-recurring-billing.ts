@@ -6,7 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `orders`: the service's current billing period (`period_start`, `period_end`, end exclusive;
  *   set when the order becomes active, rolled over by the lifecycle job), the day of month periods
  *   are anchored on (`anchor_day`), `cancel_at_period_end` (no further renewal), what one renewal
- *   costs before tax (`renewal_amount`; null: `amount`), the promotion applied at CreateOrder
+ *   costs as the catalog states it (`renewal_amount`; null: `amount`), what the current period
+ *   cost the customer (`period_price`, the basis of proration credits), the promotion applied at CreateOrder
  *   (`promotion_code`, `discount_amount`) and the tax in `amount` (`tax_amount`).
  * - `customers.country` / `customers.region`: where tax rules apply (ISO 3166-1 alpha-2; '' none).
  * - `service_renewals`: one renewal invoice per order and period (unique `(order_id,
@@ -29,6 +30,7 @@ export class Migration0012RecurringBilling extends Migration {
         add column anchor_day smallint null constraint orders_anchor_day_check check (anchor_day >= 1 and anchor_day <= 31),
         add column cancel_at_period_end boolean not null default false,
         add column renewal_amount numeric(12, 2) null constraint orders_renewal_amount_check check (renewal_amount >= 0),
+        add column period_price numeric(12, 2) null constraint orders_period_price_check check (period_price >= 0),
         add column promotion_code varchar(32) null,
         add column discount_amount numeric(12, 2) not null default 0 constraint orders_discount_amount_check check (discount_amount >= 0),
         add column tax_amount numeric(12, 2) not null default 0 constraint orders_tax_amount_check check (tax_amount >= 0),
@@ -139,6 +141,6 @@ export class Migration0012RecurringBilling extends Migration {
     this.addSql(`alter table customers drop column country, drop column region`);
     this.addSql(`drop index if exists orders_status_period_end_index`);
     this.addSql(`alter table orders drop constraint orders_period_check, drop column period_start, drop column period_end, drop column anchor_day,
-      drop column cancel_at_period_end, drop column renewal_amount, drop column promotion_code, drop column discount_amount, drop column tax_amount`);
+      drop column cancel_at_period_end, drop column renewal_amount, drop column period_price, drop column promotion_code, drop column discount_amount, drop column tax_amount`);
   }
 }
