@@ -13,6 +13,10 @@
 //   GET    /1.0/instances/{name}/state        status and addresses
 //   PUT    /1.0/instances/{name}/state        {"action":"start|stop|restart|freeze|unfreeze","force":bool,"timeout":s}
 //   DELETE /1.0/instances/{name}              delete (after a forced stop)
+//   PATCH  /1.0/instances/{name}              resize: {"config":{"limits.cpu":"n","limits.memory":"mGiB"}}
+//
+// Besides the guide's 12 provider functions it defines resize_instance (a NodeBill extension:
+// billing changes a running instance to another spec through it).
 //
 // Instance ids are Incus instance names: `<name_prefix>-<order id>`.
 // Provider functions return JSON strings (the guide's provider convention); errors are "ERROR: …".
@@ -248,6 +252,46 @@ async function execute_action(merged, _unused) {
     message: operation.done ? `${action.label}: done` : `${action.label}: in progress`,
     data: JSON.stringify({ status }),
   });
+}
+
+// resize_instance(config + {instance_id, cpu_cores?, memory_gb?, …} or {server_spec: {…}}) →
+// {"success","message","data"}. A NodeBill extension of the guide: upgrade or downgrade a running
+// instance by changing its vCPU and memory limits (PATCH merges them into the instance's config,
+// leaving the rest alone). Only the sizes given change; 0 or missing = unchanged (protobuf
+// default). The root disk is not resized here.
+async function resize_instance(merged, _unused) {
+  const name = instanceNameFor(merged);
+  if (name === '') return 'ERROR: instance_id is required';
+  const spec = merged.server_spec && typeof merged.server_spec === 'object' ? merged.server_spec : merged;
+  const read = (key, max) => {
+    const raw = text(spec[key] === undefined ? merged[key] : spec[key]);
+    if (raw === '' || raw === '0') return undefined;
+    const value = Number(raw);
+    return Number.isInteger(value) && value >= 1 && value <= max ? value : null;
+  };
+  const cpu = read('cpu_cores', 256);
+  const memory = read('memory_gb', 4096);
+  if (cpu === null) return 'ERROR: cpu_cores must be an integer from 1 to 256';
+  if (memory === null) return 'ERROR: memory_gb must be an integer from 1 to 4096';
+  if (cpu === undefined && memory === undefined) return 'ERROR: nothing to resize: give cpu_cores and/or memory_gb';
+  const config = {};
+  if (cpu !== undefined) config['limits.cpu'] = String(cpu);
+  if (memory !== undefined) config['limits.memory'] = `${memory}GiB`;
+  const target = [cpu === undefined ? '' : `${cpu} vCPU`, memory === undefined ? '' : `${memory} GiB`].filter((part) => part !== '').join(' / ');
+
+  const response = await incus(merged, 'PATCH', `/1.0/instances/${encodeURIComponent(name)}`, { config });
+  if (response.status === 404) return `ERROR: instance ${name} does not exist`;
+  if (response.status !== 202 && response.status !== 200) {
+    return JSON.stringify({ success: false, message: `Resize refused: ${errorText(response)}`, data: '' });
+  }
+  const operation = await waitOperation(merged, response);
+  if (operation.error) return JSON.stringify({ success: false, message: `Resize failed: ${operation.error}`, data: '' });
+  if (!operation.done) {
+    rustbill_host.log_info(`Incus instance ${name} is still being resized to ${target}`);
+    return JSON.stringify({ success: true, message: `Resizing ${name} to ${target}: in progress`, data: '' });
+  }
+  rustbill_host.log_info(`Incus instance ${name} resized to ${target}`);
+  return JSON.stringify({ success: true, message: `Resized ${name} to ${target}`, data: '' });
 }
 
 // The detail page: live properties and a console section.

@@ -5,7 +5,9 @@
  * provider interface and reads its result into a typed shape (results.ts). Instance management
  * (InstanceService, extra-services.md) uses execute_action, terminate_instance,
  * instance_detail_sections and instance_actions; the guide has no start/stop/restart functions,
- * so those are execute_action with the action ids `start`, `stop`, `restart`. Nothing here writes a
+ * so those are execute_action with the action ids `start`, `stop`, `restart`. Changing a running
+ * instance's spec (upgrade/downgrade) is `resize_instance`, an optional NodeBill extension of the
+ * guide that only some providers define ({@link ProviderCalls.canResize}). Nothing here writes a
  * table: what to store of a result (products, instances) is the business of the catalog and of
  * provisioning, which call these.
  */
@@ -26,6 +28,12 @@ import { scriptHash } from './scripts.ts';
 
 /** How long a provider's spec template is reused before spec_template() runs again. */
 export const SPEC_TEMPLATE_TTL_MS = 60_000;
+
+/**
+ * The optional provider function that changes an instance's spec (a NodeBill extension of the
+ * plugin guide; {@link ProviderCalls.resizeInstance}).
+ */
+const RESIZE_FUNCTION = 'resize_instance';
 
 /** How many spec templates are remembered (the cache is emptied when full). */
 const SPEC_TEMPLATE_CACHE_SIZE = 200;
@@ -208,6 +216,47 @@ export class ProviderCalls {
     return result;
   }
 
+  /**
+   * Whether {@link resizeInstance} can be asked of the interface: true when it is an enabled
+   * provider interface whose script defines a top-level function `resize_instance` (an optional
+   * NodeBill extension of the guide: provider-incus has one, provider-rustbill has none). False for
+   * a missing, disabled or non-provider interface, and for a provider without the function.
+   * Detection reads the functions the engine found when it inspected the script
+   * ({@link InterfaceScripts.metadataOf}, cached by script hash): nothing of the script runs.
+   * @throws PluginError when the interface's script does not load; PluginRegistryError
+   *   failed_precondition when the interface has no script
+   */
+  async canResize(id: string): Promise<boolean> {
+    const row = await this.orm.em.fork().findOne(PluginInterface, { id });
+    if (!row || !row.enabled || providerRefusal(row, RESIZE_FUNCTION)) return false;
+    return this.defines(row, RESIZE_FUNCTION);
+  }
+
+  /**
+   * `resize_instance(instance_id, spec)` → `{ success, message, data }`: changes a running
+   * instance to another spec (upgrade or downgrade), with the spec sent as create_instance gets it
+   * (flat `cpu_cores`, `memory_gb`, `disk_gb`, `bandwidth_mbps`, `region`, `os`, `extra_specs`, and
+   * the same as `server_spec`) plus `instance_id`, the provider's id of the instance. A provider
+   * that refuses the new spec says `success: false` (or fails: PluginError). Which parts of the
+   * spec a provider can change is its own (provider-incus changes vCPU and memory limits only).
+   * @throws PluginRegistryError not_found (missing or disabled interface), failed_precondition (not
+   *   a provider, or `<interface> cannot resize instances: its plugin has no resize_instance
+   *   function` — see {@link canResize}; the script is not called then); PluginError (the script
+   *   failed, returned an `ERROR: …` string, or something that is not an action result)
+   */
+  async resizeInstance(id: string, instanceId: string, spec: ServerSpecInput): Promise<ActionResult> {
+    const row = await this.provider(id, RESIZE_FUNCTION);
+    if (!(await this.defines(row, RESIZE_FUNCTION))) {
+      throw new PluginRegistryError('failed_precondition', `${describeInterface(row)} cannot resize instances: its plugin has no ${RESIZE_FUNCTION} function`);
+    }
+    const result = readActionResult(RESIZE_FUNCTION, await this.scripts.call(row, RESIZE_FUNCTION, { instance_id: instanceId, ...specArgs(spec) }));
+    this.log.info(
+      { interfaceId: row.id, providerInstanceId: instanceId, cpuCores: spec.cpuCores, memoryGb: spec.memoryGb, diskGb: spec.diskGb, success: result.success },
+      'provider instance resize',
+    );
+    return result;
+  }
+
   /** `execute_action(instance_id, action)` → `{ success, message, data }` (guide: execute_action 返回值). */
   async executeAction(id: string, instanceId: string, action: string): Promise<ActionResult> {
     const row = await this.provider(id, 'execute_action');
@@ -249,6 +298,14 @@ export class ProviderCalls {
     const row = await this.provider(id, 'import_upstream_instance');
     const instance = readImportedInstance(await this.scripts.call(row, 'import_upstream_instance', { instance_id: instanceId }), instanceId);
     return { provider: { id: row.id, description: describeInterface(row) }, instance };
+  }
+
+  /**
+   * Whether the script of `row` defines the top-level function `fn` (optional functions such as
+   * {@link RESIZE_FUNCTION}). @throws as {@link InterfaceScripts.metadataOf}
+   */
+  private async defines(row: PluginInterface, fn: string): Promise<boolean> {
+    return (await this.scripts.metadataOf(row)).functions.includes(fn);
   }
 
   /** An enabled provider interface able to run `fn`. @throws PluginRegistryError (see the class comment) */

@@ -2,10 +2,17 @@
  * provider-incus against a local Incus API server that requires client certificates (mTLS),
  * through the real engine and host services: health, create (POST + operation wait), status,
  * power actions, detail sections and actions, terminate; refused without a trusted certificate;
- * spec template, plans and prices computed in cents.
+ * spec template, plans and prices computed in cents. resize_instance (a NodeBill extension) through
+ * the registry's ProviderCalls: PATCH of the instance's limits, and the refusal of a provider
+ * without the function (provider-rustbill).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerSpecInput } from '../../../src/domain/provisioning/server-spec.ts';
+import { PluginInterface } from '../../../src/persistence/entities/plugins.ts';
 import type { PluginTarget } from '../../../src/plugins/types.ts';
+import { PluginRegistryError } from '../../../src/plugins/registry/errors.ts';
+import type { ProviderCalls } from '../../../src/plugins/registry/providers.ts';
+import { PluginRegistry } from '../../../src/plugins/registry/registry.ts';
 import { readCreatedInstance, readPriceQuote, readSpecTemplate, readSyncedProducts } from '../../../src/plugins/registry/results.ts';
 import { generateTestCertificates, type TestCertificates } from '../../support/counterparts/certs.ts';
 import { type IncusServer, startIncusServer } from '../../support/counterparts/incus.ts';
@@ -159,6 +166,87 @@ describe('provider-incus over mTLS', () => {
     expect(incus.instances.has(instanceName)).toBe(false);
     expect(object(await bed.call(provider, 'get_instance_status', { instance_id: instanceName }))).toMatchObject({ status: 'terminated' });
     expect(object(await bed.call(provider, 'terminate_instance', { instance_id: instanceName }))).toMatchObject({ success: true });
+  });
+});
+
+describe('resize_instance through ProviderCalls', () => {
+  const name = 'rb-resize-1';
+  let providers: ProviderCalls;
+  let rustbill: PluginTarget;
+  const spec = (cpuCores: number, memoryGb: number): ServerSpecInput => ({
+    cpuCores, memoryGb, diskGb: 80, bandwidthMbps: 0, region: 'local', os: 'debian-12', extraSpecs: {},
+  });
+  const patches = (): IncusServer['requests'] => incus.requests.filter((request) => request.method === 'PATCH');
+  const refusal = async (promise: Promise<unknown>): Promise<PluginRegistryError> => {
+    const error = await promise.then((value) => new Error(`expected a refusal, got ${JSON.stringify(value)}`), (thrown: unknown) => thrown);
+    if (!(error instanceof PluginRegistryError)) throw error;
+    return error;
+  };
+
+  beforeAll(async () => {
+    providers = new PluginRegistry({ orm: bed.orm, engine: bed.engine, log: bed.log }).providers;
+    // Not reachable: provider-rustbill must be refused before its script is ever called.
+    rustbill = await bed.install('provider-rustbill', { api_url: 'https://upstream.invalid', api_key: 'rk_test_unused', currency: 'CNY' });
+    incus.instances.set(name, {
+      name, type: 'virtual-machine', status: 'Running', config: { 'limits.cpu': '2', 'limits.memory': '4GiB', 'security.secureboot': 'false' },
+      devices: { root: { type: 'disk', path: '/', pool: 'fast', size: '40GiB' } }, source: { type: 'image', alias: 'debian/12' }, ipv4: '10.10.0.200',
+    });
+  });
+
+  it('knows provider-incus can resize and provider-rustbill cannot; a disabled or unknown interface cannot', async () => {
+    expect(await providers.canResize(provider.interfaceId)).toBe(true);
+    expect(await providers.canResize(rustbill.interfaceId)).toBe(false);
+    const disabled = await bed.install('provider-incus', { api_url: incus.url, cert_pem: certs.clientCert, key_pem: certs.clientKey });
+    await bed.orm.em.fork().nativeUpdate(PluginInterface, { id: disabled.interfaceId }, { enabled: false });
+    expect(await providers.canResize(disabled.interfaceId)).toBe(false);
+    expect(await providers.canResize('0190aaaa-0000-7000-8000-000000000000')).toBe(false);
+  });
+
+  it('upgrades: PATCH /1.0/instances/{name} with the new limits, merged into the instance config at Incus', async () => {
+    const before = patches().length;
+    const result = await providers.resizeInstance(provider.interfaceId, name, spec(4, 8));
+    expect(result).toEqual({ success: true, message: `Resized ${name} to 4 vCPU / 8 GiB`, data: '' });
+    expect(patches()).toHaveLength(before + 1);
+    expect(patches().at(-1)).toMatchObject({ path: `/1.0/instances/${name}`, body: { config: { 'limits.cpu': '4', 'limits.memory': '8GiB' } }, clientCn: 'nodebill-client' });
+    expect(incus.instances.get(name)?.config).toEqual({ 'limits.cpu': '4', 'limits.memory': '8GiB', 'security.secureboot': 'false' });
+    expect(bed.lines.find((line) => line.msg === 'provider instance resize' && line.providerInstanceId === name))
+      .toMatchObject({ interfaceId: provider.interfaceId, cpuCores: 4, memoryGb: 8, success: true });
+  });
+
+  it('changes only the sizes given (0 = unchanged) and sends nothing when no size is given', async () => {
+    const result = await providers.resizeInstance(provider.interfaceId, name, spec(0, 2));
+    expect(result).toEqual({ success: true, message: `Resized ${name} to 2 GiB`, data: '' });
+    expect(patches().at(-1)?.body).toEqual({ config: { 'limits.memory': '2GiB' } });
+    expect(incus.instances.get(name)?.config).toMatchObject({ 'limits.cpu': '4', 'limits.memory': '2GiB' });
+
+    const count = patches().length;
+    expect((await failure(providers.resizeInstance(provider.interfaceId, name, spec(0, 0)), 'script_error')).message).toMatch(/nothing to resize/);
+    expect(patches()).toHaveLength(count);
+  });
+
+  it('fails for an instance Incus does not have (404), changing nothing', async () => {
+    const count = patches().length;
+    const error = await failure(providers.resizeInstance(provider.interfaceId, 'rb-missing', spec(2, 2)), 'script_error');
+    expect(error.message).toBe('instance rb-missing does not exist');
+    expect(patches()).toHaveLength(count + 1);
+    expect(incus.instances.has('rb-missing')).toBe(false);
+    expect(incus.instances.get(name)?.config).toMatchObject({ 'limits.cpu': '4', 'limits.memory': '2GiB' });
+  });
+
+  it('refuses provider-rustbill (no resize_instance) with failed_precondition, before calling its script', async () => {
+    const row = await bed.orm.em.fork().findOneOrFail(PluginInterface, { id: rustbill.interfaceId });
+    const error = await refusal(providers.resizeInstance(rustbill.interfaceId, 'up-1', spec(4, 8)));
+    expect(error.kind).toBe('failed_precondition');
+    expect(error.message).toBe(`plugin interface "${row.displayName}" (upstream_provider/rustbill) cannot resize instances: its plugin has no resize_instance function`);
+  });
+
+  it('refuses a disabled or unknown interface as not_found', async () => {
+    const disabled = await bed.install('provider-incus', { api_url: incus.url, cert_pem: certs.clientCert, key_pem: certs.clientKey });
+    await bed.orm.em.fork().nativeUpdate(PluginInterface, { id: disabled.interfaceId }, { enabled: false });
+    const count = patches().length;
+    expect((await refusal(providers.resizeInstance(disabled.interfaceId, name, spec(8, 16)))).kind).toBe('not_found');
+    expect((await refusal(providers.resizeInstance('0190aaaa-0000-7000-8000-000000000000', name, spec(8, 16)))).kind).toBe('not_found');
+    expect(patches()).toHaveLength(count);
   });
 });
 

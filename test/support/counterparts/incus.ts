@@ -2,8 +2,11 @@
  * A local Incus API server: HTTPS that REQUIRES a client certificate signed by the given CA (any
  * other client fails the TLS handshake), speaking the subset of the Incus REST API the
  * provider-incus plugin uses — `GET /1.0`, `POST /1.0/instances` (async, honours `start`),
- * `GET /1.0/operations/{id}/wait`, `GET|PUT /1.0/instances/{name}/state`, `DELETE /1.0/instances/{name}`
- * — with Incus's response envelopes (`sync`, `async` with an operation, `error`).
+ * `GET /1.0/operations/{id}/wait`, `GET|PUT /1.0/instances/{name}/state`, `DELETE /1.0/instances/{name}`,
+ * `PATCH /1.0/instances/{name}` (merges `config` into the instance's, as a resize sends it; sync)
+ * — with Incus's response envelopes (`sync`, `async` with an operation, `error`). Tests read what
+ * happened from `instances` (each one's current `config`) and `requests` (every call, e.g. the
+ * PATCH calls and their bodies).
  */
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
@@ -190,6 +193,23 @@ export async function startIncusServer(options: { caCert: string; serverCert: st
       }
     }
     const instanceMatch = /^\/1\.0\/instances\/([^/]+)$/.exec(path);
+    if (instanceMatch?.[1] && method === 'PATCH') {
+      // Incus merges the given config keys into the instance's (the others stay) and answers sync.
+      const name = decodeURIComponent(instanceMatch[1]);
+      const instance = instances.get(name);
+      if (!instance) return [404, failure(404, 'Instance not found')];
+      const request = (body ?? {}) as { config?: unknown };
+      if (request.config !== undefined) {
+        const config = request.config;
+        if (config === null || typeof config !== 'object' || Array.isArray(config)) return [400, failure(400, 'Invalid config: must be an object')];
+        const entries = Object.entries(config as Record<string, unknown>);
+        const bad = entries.find(([, value]) => typeof value !== 'string');
+        if (bad) return [400, failure(400, `Invalid config: value of "${bad[0]}" must be a string`)];
+        // (An instance a test put in without a config gets one.)
+        instance.config = { ...(instance.config as Record<string, string> | undefined), ...Object.fromEntries(entries as Array<[string, string]>) };
+      }
+      return [200, sync({})];
+    }
     if (instanceMatch?.[1] && method === 'DELETE') {
       const name = decodeURIComponent(instanceMatch[1]);
       const instance = instances.get(name);
