@@ -78,7 +78,31 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'rustbill.integration.PluginInterfaceInfo.script_source',
   'rustbill.integration.CreatePluginInterfaceRequest.script_source',
   'rustbill.integration.UpdatePluginInterfaceRequest.script_source',
+  // Recurring billing (issue 11; README "Recurring billing").
+  'rustbill.order.CreateOrderRequest.promotion_code',
+  ...['period_start', 'period_end', 'next_renewal_on', 'cancel_at_period_end', 'renewal_amount', 'promotion_code', 'discount_amount', 'tax_amount', 'period_price']
+    .map((field) => `rustbill.order.OrderInfo.${field}`),
+  'rustbill.billing.InvoiceInfo.source',
+  'rustbill.billing.InvoiceInfo.renewal_order_id',
+  ...['CreateCustomerRequest', 'UpdateCustomerRequest', 'CustomerInfo'].flatMap((message) => [`rustbill.customer.${message}.country`, `rustbill.customer.${message}.region`]),
 ]);
+
+/**
+ * NodeBill's recurring-billing RPCs (issue 11; README "Recurring billing") by service: unary RPCs
+ * the spec does not have, with messages of their own (derived below like the CRM's).
+ */
+const RECURRING_EXTENSION_RPCS: Readonly<Record<string, readonly string[]>> = {
+  'rustbill.billing.BillingService': [
+    'CreatePromotionCode', 'ListPromotionCodes', 'UpdatePromotionCode', 'DeletePromotionCode', 'CreateTaxRule', 'ListTaxRules', 'UpdateTaxRule',
+    'DeleteTaxRule', 'GetBillingSettings', 'RunBillingLifecycle',
+  ],
+  'rustbill.order.OrderService': ['CancelService', 'ChangeServicePlan'],
+};
+
+/** Whether `method` of `service` is a declared extension RPC (CRM or recurring billing). */
+function isExtensionRpc(service: string, method: string): boolean {
+  return (service === CRM_SERVICE && CRM_EXTENSION_RPCS.includes(method)) || RECURRING_EXTENSION_RPCS[service]?.includes(method) === true;
+}
 
 /**
  * NodeBill's CRM extension of CustomerService (issue 10; README "Customer relationship
@@ -114,20 +138,31 @@ function isCrmField(message: string, field: string): boolean {
  * reach through their fields, within rustbill.customer (spec-documented ones are checked as such).
  */
 function crmMessages(): Set<string> {
-  const service = registry.getService(CRM_SERVICE);
+  return extensionMessages(CRM_SERVICE, CRM_EXTENSION_RPCS);
+}
+
+/** Likewise for the extension RPCs `names` of `serviceName`, within the service's package. */
+function extensionMessages(serviceName: string, names: readonly string[]): Set<string> {
+  const service = registry.getService(serviceName);
+  const pkg = serviceName.slice(0, serviceName.lastIndexOf('.') + 1);
   const out = new Set<string>();
   const visit = (message: DescMessage): void => {
-    if (out.has(message.typeName) || !message.typeName.startsWith('rustbill.customer.')) return;
+    if (out.has(message.typeName) || !message.typeName.startsWith(pkg)) return;
     out.add(message.typeName);
     for (const field of message.fields) {
       if (field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message')) visit(field.message);
     }
   };
-  for (const method of service?.methods ?? []) if (CRM_EXTENSION_RPCS.includes(method.name)) {
+  for (const method of service?.methods ?? []) if (names.includes(method.name)) {
     visit(method.input);
     visit(method.output);
   }
   return out;
+}
+
+/** The messages of every recurring-billing extension RPC. */
+function recurringMessages(): Set<string> {
+  return new Set(Object.entries(RECURRING_EXTENSION_RPCS).flatMap(([service, names]) => [...extensionMessages(service, names)]));
 }
 
 /** Finds the spec directory; throws a clear error when there is none (the test fails, never skips). */
@@ -400,9 +435,10 @@ describe('RustBill spec contract', () => {
     const { spec } = theSpec();
     const { documented } = checkMessages(spec);
     const crm = crmMessages();
+    const recurring = recurringMessages();
     const undocumented = allMessages()
       .map((m) => m.typeName)
-      .filter((n) => !documented.has(n) && !crm.has(n));
+      .filter((n) => !documented.has(n) && !crm.has(n) && !recurring.has(n));
     expect(undocumented).toEqual([]);
   });
 
@@ -433,6 +469,20 @@ describe('RustBill spec contract', () => {
     expect(own.filter((name) => specNames.has(name.slice(name.lastIndexOf('.') + 1)))).toEqual([]);
   });
 
+  it('adds the recurring-billing RPCs to BillingService and OrderService as unary RPCs with messages of their own', () => {
+    const { spec } = theSpec();
+    const documented = checkMessages(spec).documented;
+    const specNames = new Set(spec.messages.map((m) => m.name));
+    for (const [serviceName, names] of Object.entries(RECURRING_EXTENSION_RPCS)) {
+      const service = registry.getService(serviceName);
+      expect(service?.methods.filter((method) => names.includes(method.name)).map((method) => method.name).sort(), serviceName).toEqual([...names].sort());
+      for (const method of service?.methods ?? []) if (names.includes(method.name)) expect(method.methodKind, method.name).toBe('unary');
+      const own = [...extensionMessages(serviceName, names)].filter((name) => !documented.has(name));
+      expect(own.length, serviceName).toBeGreaterThanOrEqual(names.length);
+      expect(own.filter((name) => specNames.has(name.slice(name.lastIndexOf('.') + 1))), serviceName).toEqual([]);
+    }
+  });
+
   it('adds the NodeBill extensions as optional strings on numbers the spec leaves free', () => {
     const { spec } = theSpec();
     for (const full of NODEBILL_EXTENSIONS) {
@@ -461,7 +511,7 @@ describe('RustBill spec contract', () => {
         errors.push(`${s.source}: service ${s.pkg}.${s.name} not generated`);
         continue;
       }
-      const names = desc.methods.map((m) => m.name).filter((name) => desc.typeName !== CRM_SERVICE || !CRM_EXTENSION_RPCS.includes(name)).sort();
+      const names = desc.methods.map((m) => m.name).filter((name) => !isExtensionRpc(desc.typeName, name)).sort();
       const documented = s.rpcs.map((r) => r.name).sort();
       if (names.join() !== documented.join()) {
         errors.push(`${desc.typeName}: methods [${names.join(', ')}], spec says [${documented.join(', ')}]`);
