@@ -23,8 +23,8 @@ import { rfc3339 } from '../lib/time.ts';
 
 /** The columns of a snapshot, as a write's `returning` (and the account store's load) lists them. */
 export const CUSTOMER_COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
-  is_active, can_create_api_keys, customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, deleted_at,
-  version, created_at, updated_at`;
+  is_active, can_create_api_keys, customer_code, customer_type, industry, address, payment_terms_days, tax_number, country, region, rating, rating_notes,
+  deleted_at, version, created_at, updated_at`;
 
 /** A `customers` row as `pg` returns {@link CUSTOMER_COLUMNS} (snake_case). */
 export interface SnapshotRow {
@@ -45,6 +45,8 @@ export interface SnapshotRow {
   address: string;
   payment_terms_days: number | null;
   tax_number: string;
+  country: string;
+  region: string;
   rating: number | null;
   rating_notes: string;
   deleted_at: Date | null;
@@ -80,6 +82,8 @@ export function stateOf(row: SnapshotRow): CustomerState {
     address: row.address,
     paymentTermsDays: row.payment_terms_days,
     taxNumber: row.tax_number,
+    country: row.country,
+    region: row.region,
     rating: starsOrNull(row.rating),
     ratingNotes: row.rating_notes,
     deletedAt: row.deleted_at ? rfc3339(new Date(row.deleted_at)) : null,
@@ -106,8 +110,8 @@ const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 
 const INSERT_SQL = `insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
-     customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
-   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, now(), now())
+     customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, country, region, version, created_at, updated_at)
+   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, now(), now())
    returning ${CUSTOMER_COLUMNS}`;
 
 /**
@@ -117,20 +121,20 @@ const INSERT_SQL = `insert into customers (id, name, contact_person, email, phon
  */
 const INSERT_AND_RECORD_SQL = `with inserted as (
      insert into customers (id, name, contact_person, email, phone, company, notes, credit_limit, is_active, can_create_api_keys,
-       customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, version, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19::timestamptz, $19::timestamptz)
+       customer_code, customer_type, industry, address, payment_terms_days, tax_number, rating, rating_notes, country, region, version, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21::timestamptz, $21::timestamptz)
      returning id
    ),
    audit as (
      insert into operation_logs (id, admin_user_id, admin_username, action, target_type, target_id, details, client_address, request_id)
-     select $20, $21, $22, $23, $24, $25, $26::jsonb, $27, $28 from inserted where $29::boolean
+     select $22, $23, $24, $25, $26, $27, $28::jsonb, $29, $30 from inserted where $31::boolean
    )
-   insert into customer_commands (customer_id, idempotency_key, command_type, outcome) select $30, $31, $32, $33::jsonb from inserted`;
+   insert into customer_commands (customer_id, idempotency_key, command_type, outcome) select $32, $33, $34, $35::jsonb from inserted`;
 
 const UPDATE_SQL = `update customers set name = $1, contact_person = $2, email = $3, phone = $4, company = $5, notes = $6, credit_limit = $7,
      is_active = $8, can_create_api_keys = $9, customer_code = $10, customer_type = $11, industry = $12, address = $13, payment_terms_days = $14,
-     tax_number = $15, rating = $16, rating_notes = $17, deleted_at = $18, version = version + 1, updated_at = now()
-   where id = $19 and version = $20 returning ${CUSTOMER_COLUMNS}`;
+     tax_number = $15, rating = $16, rating_notes = $17, deleted_at = $18, country = $19, region = $20, version = version + 1, updated_at = now()
+   where id = $21 and version = $22 returning ${CUSTOMER_COLUMNS}`;
 
 const RECORD_SQL = `with audit as (
      insert into operation_logs (id, admin_user_id, admin_username, action, target_type, target_id, details, client_address, request_id)
@@ -217,7 +221,8 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
         const { rows } = await tx.query<SnapshotRow>({
           name: 'nb_customer_insert', text: INSERT_SQL,
           values: [next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
-            next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes],
+            next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes,
+            next.country, next.region],
         });
         state = rows[0] ? stateOf(rows[0]) : null;
         break;
@@ -256,7 +261,8 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
       name: 'nb_customer_insert_record', text: INSERT_AND_RECORD_SQL,
       values: [
         next.id, next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
-        next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes, next.createdAt,
+        next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes, next.country, next.region,
+        next.createdAt,
         ...audit, write.customerId, write.idempotencyKey, write.commandType, JSON.stringify({ ...write.outcome, state: next }),
       ],
     });
@@ -285,7 +291,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
       name: 'nb_customer_update', text: UPDATE_SQL,
       values: [next.name, next.contactPerson, next.email, next.phone, next.company, next.notes, next.creditLimit, next.isActive, next.canCreateApiKeys,
         next.customerCode, next.customerType, next.industry, next.address, next.paymentTermsDays, next.taxNumber, next.rating, next.ratingNotes,
-        next.deletedAt, customerId, expectedVersion],
+        next.deletedAt, next.country, next.region, customerId, expectedVersion],
     });
     if (!rows[0]) throw new Conflict();
     return stateOf(rows[0]);

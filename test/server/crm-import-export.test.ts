@@ -39,6 +39,7 @@ afterAll(async () => {
 const HEADERS = IMPORT_COLUMNS.map((column) => column.header);
 const TYPES = ['enterprise', 'individual', 'distributor', 'retail', ''];
 const INDUSTRIES = ['hosting', '餐饮', 'retail', 'wholesale', ''];
+const COUNTRIES = ['CN', 'DE', 'US', ''];
 
 /** One generated row of the big file, by column key; money as decimal strings, blanks as ''. */
 function bigRow(n: number): Record<string, string | number | boolean> {
@@ -47,6 +48,7 @@ function bigRow(n: number): Record<string, string | number | boolean> {
     industry: INDUSTRIES[n % INDUSTRIES.length] ?? '', contactPerson: n % 3 === 0 ? '' : `Contact ${n}`, phone: `+86 138 ${String(n).padStart(8, '0')}`,
     email: n % 4 === 0 ? '' : `c${n}@big.example`, company: `Company ${n}`, address: n % 2 === 0 ? `${n} Nanjing Road, Shanghai` : '',
     creditLimit: `${n * 10}.${String(n % 100).padStart(2, '0')}`, paymentTermsDays: n % 5 === 0 ? '' : (n % 60) + 1, taxNumber: n % 7 === 0 ? '' : `9131${String(n).padStart(10, '0')}`,
+    country: COUNTRIES[n % COUNTRIES.length] ?? '', region: n % 3 === 0 ? '' : `Region ${n % 50}`,
     rating: n % 6 === 0 ? '' : (n % 5) + 1, ratingNotes: n % 6 === 0 ? '' : `note ${n}`, notes: n % 9 === 0 ? `VIP客户 ${n}` : '', isActive: n % 10 !== 0,
   };
 }
@@ -163,13 +165,17 @@ describe('per-row results', () => {
       { customerCode: 'ROW-KEEP', name: 'Renamed Keeper', creditLimit: '-5' },
       { customerCode: 'ROW-5', name: 'Row Five', email: 'not-an-address' },
       { customerCode: 'ROW-6', name: 'Keeper Ltd' },
+      { customerCode: 'ROW-7', name: 'Row Seven', country: 'China' },
+      { customerCode: 'ROW-8', name: 'Row Eight', country: 'cn', region: 'r'.repeat(65) },
     ]);
     const result = await crm.importCustomers({ file, fileName: 'rows.xlsx', wait: true });
-    expect(result).toMatchObject({ status: 'completed', totalRows: 8, created: 1, updated: 0, unchanged: 0, failed: 7 });
+    expect(result).toMatchObject({ status: 'completed', totalRows: 10, created: 1, updated: 0, unchanged: 0, failed: 9 });
     expect(result.rows.map((row) => [row.rowNumber, row.result, row.field])).toEqual([
       [2, 'created', ''], [3, 'error', 'credit_limit'], [4, 'error', 'customer_code'], [5, 'error', 'customer_type'], [6, 'error', 'name'],
-      [7, 'error', 'credit_limit'], [8, 'error', 'email'], [9, 'error', 'name'],
+      [7, 'error', 'credit_limit'], [8, 'error', 'email'], [9, 'error', 'name'], [10, 'error', 'country'], [11, 'error', 'region'],
     ]);
+    expect(result.rows[8]?.message).toMatch(/^Country \(country\): country must be a two-letter ISO 3166-1 country code/);
+    expect(result.rows[9]?.message).toMatch(/^Region \(region\): region must be at most 64 characters, got 65/);
     expect(result.rows[1]?.message).toMatch(/Credit limit \(credit_limit\): credit_limit must be a decimal amount with at most 2 decimal places/);
     expect(result.rows[2]?.message).toMatch(/appears in row 2 already/);
     expect(result.rows[7]?.message).toMatch(/a customer named "Keeper Ltd" already exists/);
@@ -181,12 +187,17 @@ describe('per-row results', () => {
 
   it('updates only the cells that differ of an existing customer, in one audited command', async () => {
     const { customer } = await crm.createCustomer({ name: 'Updatable', contactPerson: 'Ann', email: '', phone: '', company: '', notes: '', creditLimit: '10.00', customerCode: 'UPD-1', industry: 'hosting' });
-    const result = await crm.importCustomersJson({ json: JSON.stringify([{ customer_code: 'upd-1', creditLimit: 25, industry: 'hosting', rating: 5 }]), wait: true });
+    const result = await crm.importCustomersJson({
+      json: JSON.stringify([{ customer_code: 'upd-1', creditLimit: 25, industry: 'hosting', rating: 5, country: 'de', Region: ' Bavaria ' }]), wait: true,
+    });
     expect(result).toMatchObject({ status: 'completed', source: 'json', updated: 1, failed: 0 });
     expect(result.rows[0]).toMatchObject({ rowNumber: 1, result: 'updated', customerId: customer?.id });
-    expect((await crm.getCustomer({ id: customer?.id ?? '' })).customer).toMatchObject({ customerCode: 'UPD-1', creditLimit: '25.00', rating: 5, ratingSource: 'manual', contactPerson: 'Ann' });
+    expect((await crm.getCustomer({ id: customer?.id ?? '' })).customer).toMatchObject({
+      customerCode: 'UPD-1', creditLimit: '25.00', rating: 5, ratingSource: 'manual', contactPerson: 'Ann', country: 'DE', region: 'Bavaria',
+    });
     const audit = await queryRows<{ details: { changes: Record<string, unknown> } }>(db.url, "select details from operation_logs where action = 'customer.update' and target_id = $1", [customer?.id]);
-    expect(audit.map((row) => Object.keys(row.details.changes).sort())).toEqual([['creditLimit', 'rating']]);
+    expect(audit.map((row) => Object.keys(row.details.changes).sort())).toEqual([['country', 'creditLimit', 'rating', 'region']]);
+    expect(audit[0]?.details.changes['country']).toEqual({ from: '', to: 'DE' });
   });
 
   it('refuses a file it cannot read, or one missing required columns, whole and with nothing changed', async () => {

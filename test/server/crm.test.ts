@@ -82,6 +82,47 @@ describe('the CRM profile on the RustBill RPCs', () => {
     await expectCode(crm.updateCustomer({ id: other.customer?.id ?? '', customerCode: code }), Code.AlreadyExists, /already used/);
     expect((await crm.updateCustomer({ id, rating: 0 })).customer).toMatchObject({ rating: 3, ratingSource: 'default' });
   });
+
+  it('keeps country and region for tax rules: normalised, returned, audited, kept when omitted, cleared by ""', async () => {
+    const name = `Place ${tag()}`;
+    const { customer } = await crm.createCustomer({ ...BASIC, name, country: 'cn', region: '  Shanghai  ' });
+    const id = customer?.id ?? '';
+    expect(customer).toMatchObject({ country: 'CN', region: 'Shanghai' });
+    expect(await sql('select country, region from customers where id = $1', [id])).toEqual([{ country: 'CN', region: 'Shanghai' }]);
+    expect((await crm.getCustomer({ id })).customer).toMatchObject({ country: 'CN', region: 'Shanghai' });
+    const listed = await crm.listCustomers({ search: name, pagination: { page: 1, pageSize: 10 } });
+    expect(listed.customers.map((one) => [one.id, one.country, one.region])).toEqual([[id, 'CN', 'Shanghai']]);
+    const created = await sql<{ details: { changes: Record<string, { to: unknown }> } }>("select details from operation_logs where action = 'customer.create' and target_id = $1", [id]);
+    expect([created[0]?.details.changes['country']?.to, created[0]?.details.changes['region']?.to]).toEqual(['CN', 'Shanghai']);
+    // A customer created without them has none ('' = unknown).
+    expect((await crm.createCustomer({ ...BASIC, name: `Nowhere ${tag()}` })).customer).toMatchObject({ country: '', region: '' });
+
+    // Refused, naming the field, creating nothing.
+    const before = await sql<{ n: string }>('select count(*)::text as n from customers');
+    await expectCode(crm.createCustomer({ ...BASIC, name: `Bad ${tag()}`, country: 'China' }), Code.InvalidArgument, /^country must be a two-letter ISO 3166-1 country code.*\(got "China"\)/);
+    await expectCode(crm.createCustomer({ ...BASIC, name: `Bad ${tag()}`, country: 'C1' }), Code.InvalidArgument, /^country .*\(got "C1"\)/);
+    await expectCode(crm.createCustomer({ ...BASIC, name: `Bad ${tag()}`, region: 'r'.repeat(65) }), Code.InvalidArgument, /^region must be at most 64 characters, got 65/);
+    expect((await sql<{ n: string }>('select count(*)::text as n from customers'))[0]?.n).toBe(before[0]?.n);
+
+    // An update that omits them leaves them as they are.
+    expect((await crm.updateCustomer({ id, notes: 'moved?' })).customer).toMatchObject({ notes: 'moved?', country: 'CN', region: 'Shanghai' });
+    // One that sets them changes them, audited from → to.
+    expect((await crm.updateCustomer({ id, country: ' de ', region: ' Bavaria ' })).customer).toMatchObject({ country: 'DE', region: 'Bavaria' });
+    const updates = await sql<{ details: { changes: Record<string, { from: unknown; to: unknown }> } }>(
+      "select details from operation_logs where action = 'customer.update' and target_id = $1 order by created_at", [id],
+    );
+    expect(updates.map((row) => Object.keys(row.details.changes).sort())).toEqual([['notes'], ['country', 'region']]);
+    expect(updates[1]?.details.changes).toEqual({ country: { from: 'CN', to: 'DE' }, region: { from: 'Shanghai', to: 'Bavaria' } });
+    // Bad values are refused, naming the field, and change nothing.
+    await expectCode(crm.updateCustomer({ id, country: 'China' }), Code.InvalidArgument, /^country /);
+    await expectCode(crm.updateCustomer({ id, country: 'C1', notes: 'not this either' }), Code.InvalidArgument, /^country /);
+    await expectCode(crm.updateCustomer({ id, region: 'r'.repeat(65) }), Code.InvalidArgument, /^region must be at most 64 characters/);
+    expect((await crm.getCustomer({ id })).customer).toMatchObject({ country: 'DE', region: 'Bavaria', notes: 'moved?' });
+    // An empty string clears them.
+    expect((await crm.updateCustomer({ id, country: '', region: '' })).customer).toMatchObject({ country: '', region: '' });
+    expect((await crm.getCustomer({ id })).customer).toMatchObject({ country: '', region: '' });
+    expect(await sql('select country, region from customers where id = $1', [id])).toEqual([{ country: '', region: '' }]);
+  });
 });
 
 describe('queries', () => {

@@ -22,7 +22,7 @@ function customer(overrides: Partial<CustomerState> = {}): CustomerState {
   return {
     id: 'c1', name: 'ACME', contactPerson: '', email: 'a@acme.example', phone: '', company: '', notes: '', balance: '50.00', creditLimit: '0.00',
     isActive: true, canCreateApiKeys: false, customerCode: 'C000001', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '',
-    rating: null, ratingNotes: '', deletedAt: null, version: 7, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
+    country: '', region: '', rating: null, ratingNotes: '', deletedAt: null, version: 7, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
   };
 }
 

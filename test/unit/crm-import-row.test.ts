@@ -35,15 +35,15 @@ function customer(overrides: Partial<CustomerState> = {}): CustomerState {
   return {
     id: 'c1', name: 'ACME', contactPerson: 'Li Lei', email: 'ops@acme.example', phone: '+86 10 1234', company: 'ACME Ltd', notes: 'key account', balance: '50.00',
     creditLimit: '1000.00', isActive: true, canCreateApiKeys: false, customerCode: 'C000001', customerType: 'enterprise', industry: 'Hosting', address: '1 Road',
-    paymentTermsDays: 30, taxNumber: '9131-X', rating: 4, ratingNotes: 'pays on time', deletedAt: null, version: 7, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
+    paymentTermsDays: 30, taxNumber: '9131-X', country: 'CN', region: 'Shanghai', rating: 4, ratingNotes: 'pays on time', deletedAt: null, version: 7, createdAt: EARLIER, updatedAt: EARLIER, ...overrides,
   };
 }
 
 /** Cells that say exactly what `customer()` holds, in the spellings a spreadsheet may use. */
 const SAME_CELLS: Partial<Record<ImportKey, string>> = {
   customerCode: 'c000001', name: ' ACME ', customerType: '企业', industry: 'Hosting', contactPerson: 'Li Lei', phone: '+86 10 1234', email: 'OPS@ACME.example',
-  company: 'ACME Ltd', address: '1 Road', creditLimit: '1000', paymentTermsDays: '30.0', taxNumber: '9131-X', rating: '4', ratingNotes: 'pays on time', notes: 'key account',
-  isActive: 'TRUE',
+  company: 'ACME Ltd', address: '1 Road', creditLimit: '1000', paymentTermsDays: '30.0', taxNumber: '9131-X', country: 'cn', region: ' Shanghai ', rating: '4', ratingNotes: 'pays on time',
+  notes: 'key account', isActive: 'TRUE',
 };
 
 describe('parseImportRow: the customer code', () => {
@@ -74,14 +74,16 @@ describe('parseImportRow: each field', () => {
   it('a full row, normalised as stored', () => {
     const result = parseImportRow(row({
       customerCode: 'ACME-01', name: ' ACME Ltd ', customerType: '经销商', industry: ' Hosting ', contactPerson: 'Li Lei', phone: '+86 (10) 1234-5678', email: ' Ops@ACME.Example ',
-      company: 'ACME', address: '1 Road', creditLimit: '10000', paymentTermsDays: '45', taxNumber: '91310000-X', rating: '4', ratingNotes: 'reliable', notes: 'n', isActive: '是',
+      company: 'ACME', address: '1 Road', creditLimit: '10000', paymentTermsDays: '45', taxNumber: '91310000-X', country: 'de', region: ' Bavaria ', rating: '4', ratingNotes: 'reliable', notes: 'n',
+      isActive: '是',
     }, 3));
     expect(result).toEqual({
       rowNumber: 3,
       customerCode: 'ACME-01',
       fields: {
         customerCode: 'ACME-01', name: 'ACME Ltd', customerType: 'distributor', industry: 'Hosting', contactPerson: 'Li Lei', phone: '+86 (10) 1234-5678', email: 'ops@acme.example',
-        company: 'ACME', address: '1 Road', creditLimit: '10000.00', paymentTermsDays: 45, taxNumber: '91310000-X', rating: 4, ratingNotes: 'reliable', notes: 'n', isActive: true,
+        company: 'ACME', address: '1 Road', creditLimit: '10000.00', paymentTermsDays: 45, taxNumber: '91310000-X', country: 'DE', region: 'Bavaria', rating: 4, ratingNotes: 'reliable', notes: 'n',
+        isActive: true,
       },
     });
   });
@@ -196,6 +198,12 @@ describe('parseImportRow: each field', () => {
       expect(error({ taxNumber: 'AB#12' })).toMatchObject({ field: 'tax_number', message: 'Tax number (tax_number): tax_number "AB#12" may hold letters, digits, - . and spaces only' });
       expect(error({ taxNumber: '1'.repeat(65) })).toMatchObject({ field: 'tax_number', message: 'Tax number (tax_number): tax_number must be at most 64 characters, got 65' });
     });
+    it('country: two letters, upper-cased; region: trimmed, at most 64', () => {
+      expect(fieldsOf({ country: ' cn ', region: ' Shanghai ' })).toEqual({ country: 'CN', region: 'Shanghai' });
+      expect(error({ country: 'China' })).toMatchObject({ field: 'country', message: 'Country (country): country must be a two-letter ISO 3166-1 country code such as "DE" (got "China")' });
+      expect(error({ country: 'C1' }).field).toBe('country');
+      expect(error({ region: 'r'.repeat(65) })).toMatchObject({ field: 'region', message: 'Region (region): region must be at most 64 characters, got 65' });
+    });
     it('rating notes: at most 1000; notes: at most 10000, line breaks allowed', () => {
       expect(error({ ratingNotes: 'r'.repeat(1001) })).toMatchObject({ field: 'rating_notes', message: 'Rating notes (rating_notes): rating_notes must be at most 1000 characters, got 1001' });
       expect(error({ notes: 'n'.repeat(10_001) })).toMatchObject({ field: 'notes', message: 'Notes (notes): notes must be at most 10000 characters, got 10001' });
@@ -206,7 +214,7 @@ describe('parseImportRow: each field', () => {
 
 describe('parseImportRow: which error a row reports', () => {
   it('the first bad field in the template’s column order, whatever the order of the cells', () => {
-    // Columns: name (2nd) < email (7th) < credit limit (10th) < active (16th).
+    // Columns: name (2nd) < email (7th) < credit limit (10th) < active (18th).
     const cells: Partial<Record<ImportKey, string>> = { isActive: 'maybe', creditLimit: '-1', email: 'bad', name: 'n'.repeat(256), customerCode: 'C1' };
     expect(rowError(row(cells)).field).toBe('name');
     expect(rowError(row({ ...cells, name: 'ACME' })).field).toBe('email');
@@ -312,6 +320,11 @@ describe('planRow: an existing customer', () => {
 
   it('compares the type by its stored key and the e-mail lower-cased', () => {
     expect(planRow(parsed(row({ customerCode: 'C000001', customerType: '零售', email: 'Ops@Acme.Example' })), customer())).toEqual({ kind: 'update', changes: { customerType: 'retail' } });
+  });
+
+  it('compares the country upper-cased and the region trimmed', () => {
+    expect(planRow(parsed(row({ customerCode: 'C000001', country: 'cn', region: 'Shanghai ' })), customer())).toEqual({ kind: 'unchanged' });
+    expect(planRow(parsed(row({ customerCode: 'C000001', country: 'de', region: 'Bavaria' })), customer())).toEqual({ kind: 'update', changes: { country: 'DE', region: 'Bavaria' } });
   });
 
   it('does not need a name', () => {

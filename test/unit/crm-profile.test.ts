@@ -9,14 +9,17 @@ import {
   MAX_INDUSTRY_CHARS,
   MAX_PAYMENT_TERMS_DAYS,
   MAX_RATING_NOTES_CHARS,
+  MAX_REGION_CHARS,
   MAX_TAX_NUMBER_CHARS,
   parseAddress,
+  parseCountry,
   parseCustomerCode,
   parseCustomerType,
   parseIndustry,
   parseManualRating,
   parsePaymentTerms,
   parseRatingNotes,
+  parseRegion,
   parseTaxNumber,
   ratingInForce,
   requireCustomerType,
@@ -169,6 +172,46 @@ describe('parseTaxNumber', () => {
   });
 });
 
+describe('parseCountry', () => {
+  it('is "" when unknown and the ISO 3166-1 alpha-2 code upper-cased otherwise', () => {
+    expect(parseCountry('')).toBe('');
+    expect(parseCountry('   ')).toBe('');
+    expect(parseCountry('cn')).toBe('CN');
+    expect(parseCountry(' de ')).toBe('DE');
+    expect(parseCountry('Us')).toBe('US');
+  });
+
+  it('refuses anything but two letters, naming country', () => {
+    const rule = (got: string): string => `country must be a two-letter ISO 3166-1 country code such as "DE" (got "${got}")`;
+    for (const value of ['China', 'C1', 'C', 'CHN', '12', 'C-', 'ÄB', 'ＣＮ']) {
+      expect(invalidMessage(() => parseCountry(value))).toBe(rule(value));
+    }
+  });
+});
+
+describe('parseRegion', () => {
+  it('is "" when none and the trimmed text otherwise', () => {
+    expect(MAX_REGION_CHARS).toBe(64);
+    expect(parseRegion('')).toBe('');
+    expect(parseRegion(' \t ')).toBe('');
+    expect(parseRegion('  Bavaria ')).toBe('Bavaria');
+    expect(parseRegion(' 上海市 ')).toBe('上海市');
+  });
+
+  it('accepts 64 characters (after trimming) and refuses 65, naming region', () => {
+    expect(parseRegion(` ${'r'.repeat(64)} `)).toBe('r'.repeat(64));
+    expect(parseRegion('省'.repeat(64))).toBe('省'.repeat(64));
+    expect(invalidMessage(() => parseRegion('r'.repeat(65)))).toBe('region must be at most 64 characters, got 65');
+    // Characters as the column counts them: 64 astral characters fit, 65 do not.
+    expect(parseRegion('𠀀'.repeat(64))).toBe('𠀀'.repeat(64));
+    expect(invalidMessage(() => parseRegion('𠀀'.repeat(65)))).toBe('region must be at most 64 characters, got 65');
+  });
+
+  it('refuses control characters inside', () => {
+    expect(invalidMessage(() => parseRegion('North\nRhine'))).toBe('region must not contain control characters');
+  });
+});
+
 describe('parsePaymentTerms', () => {
   it('accepts whole days 0 to 3650', () => {
     expect(parsePaymentTerms(0)).toBe(0);
@@ -279,6 +322,10 @@ describe('columnOfHeader', () => {
     expect(keyOf('是否启用')).toBe('isActive');
     expect(keyOf('Tax Number')).toBe('taxNumber');
     expect(keyOf('税号')).toBe('taxNumber');
+    expect(keyOf('COUNTRY')).toBe('country');
+    expect(keyOf('国家代码')).toBe('country');
+    expect(keyOf(' region ')).toBe('region');
+    expect(keyOf('地区')).toBe('region');
     expect(keyOf('Type')).toBe('customerType');
     expect(keyOf('customer_type')).toBe('customerType');
     expect(keyOf('客户类型')).toBe('customerType');
@@ -304,8 +351,8 @@ describe('columnOfHeader', () => {
 
   it('has the template’s importable columns first, then the read-only ones', () => {
     expect(IMPORT_COLUMNS.map((column) => column.key)).toEqual([
-      'customerCode', 'name', 'customerType', 'industry', 'contactPerson', 'phone', 'email', 'company', 'address', 'creditLimit', 'paymentTermsDays', 'taxNumber', 'rating',
-      'ratingNotes', 'notes', 'isActive',
+      'customerCode', 'name', 'customerType', 'industry', 'contactPerson', 'phone', 'email', 'company', 'address', 'creditLimit', 'paymentTermsDays', 'taxNumber', 'country',
+      'region', 'rating', 'ratingNotes', 'notes', 'isActive',
     ]);
     expect(IMPORT_COLUMNS.every((column) => column.importable)).toBe(true);
     expect(EXPORT_ONLY_COLUMNS.every((column) => !column.importable)).toBe(true);

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from '../support/refusal.ts';
 import { EXPORT_COLUMNS, EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS, type ExportRow, type RawImportRow } from '../../src/domain/crm/customer-sheet.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { CUSTOMER_TYPES, CUSTOMER_TYPE_NAMES_ZH, MAX_PAYMENT_TERMS_DAYS, parseAddress, parseCustomerCode, parseCustomerType, parseIndustry, parsePaymentTerms, parseTaxNumber } from '../../src/domain/crm/profile.ts';
+import {
+  CUSTOMER_TYPES, CUSTOMER_TYPE_NAMES_ZH, MAX_PAYMENT_TERMS_DAYS, parseAddress, parseCountry, parseCustomerCode, parseCustomerType, parseIndustry, parsePaymentTerms, parseRegion,
+  parseTaxNumber,
+} from '../../src/domain/crm/profile.ts';
 import { parseStars } from '../../src/domain/crm/rating.ts';
 import { readCustomerJson, readCustomerSheet, writeCustomerSheet, writeImportTemplate, type SheetLimits } from '../../src/application/crm/spreadsheet.ts';
 import { jsonSyntaxError } from '../../src/application/crm/spreadsheet-json.ts';
@@ -135,6 +138,8 @@ const ROWS: ExportRow[] = [
     creditLimit: '10000.00',
     paymentTermsDays: 30,
     taxNumber: '91110105MA01ABCD2X',
+    country: 'CN',
+    region: '北京市',
     rating: 4,
     ratingNotes: '=SUM(A1)',
     notes: '=1+1',
@@ -349,6 +354,8 @@ describe('writeImportTemplate', () => {
         parseIndustry(cells.industry ?? '');
         parseAddress(cells.address ?? '');
         parseTaxNumber(cells.taxNumber ?? '');
+        parseCountry(cells.country ?? '');
+        parseRegion(cells.region ?? '');
         parsePaymentTerms(Number(cells.paymentTermsDays));
         if (cells.rating !== undefined) parseStars('rating', Number(cells.rating));
         expect(new Decimal(cells.creditLimit ?? 'NaN').gte(0)).toBe(true);
@@ -356,6 +363,7 @@ describe('writeImportTemplate', () => {
         expect(cells.isActive).toBe('true');
       }
       expect(rows.map((row) => parseCustomerType(row.cells.customerType ?? ''))).toEqual(['enterprise', 'individual']);
+      expect(rows.map((row) => [row.cells.country, row.cells.region])).toEqual([['CN', zh ? '北京市' : 'Beijing'], [undefined, undefined]]);
 
       const letter = (key: string) => sheet.getColumn(IMPORT_COLUMNS.findIndex((column) => column.key === key) + 1).letter;
       const type = sheet.getCell(`${letter('customerType')}2`).dataValidation;

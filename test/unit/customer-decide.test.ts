@@ -4,7 +4,7 @@ import { decide, validateChanges, validateNewCustomer, type CustomerState } from
 
 const at = { customerId: 'c1', now: '2026-12-01T10:00:00Z' };
 const basic = { name: 'ACME', contactPerson: 'John', email: 'j@acme.example', phone: '123', company: 'ACME Inc', notes: '', creditLimit: '100.00' };
-const profile = { customerCode: 'C-1', customerType: 'enterprise' as const, industry: 'hosting', address: '', paymentTermsDays: null, taxNumber: '', rating: null, ratingNotes: '' };
+const profile = { customerCode: 'C-1', customerType: 'enterprise' as const, industry: 'hosting', address: '', paymentTermsDays: null, taxNumber: '', country: 'DE', region: 'Bavaria', rating: null, ratingNotes: '' };
 const fields = { ...basic, ...profile };
 const state: CustomerState = {
   id: 'c1', ...fields, balance: '0.00', isActive: true, canCreateApiKeys: false, deletedAt: null, version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
@@ -49,6 +49,23 @@ describe('decide: update', () => {
     expect(cleared.next?.rating).toBeNull();
   });
 
+  it('changes country and region like any profile field, listing them for the audit row', () => {
+    const moved = decide(state, { type: 'update', changes: { country: 'CN', region: 'Shanghai' } }, at);
+    expect(moved.change).toBe('update');
+    expect(moved.changed).toEqual(['country', 'region']);
+    expect(moved.next).toEqual({ ...state, country: 'CN', region: 'Shanghai', version: 4, updatedAt: at.now });
+    const cleared = decide(state, { type: 'update', changes: { country: '', region: '' } }, at);
+    expect(cleared.changed).toEqual(['country', 'region']);
+    expect(cleared.next).toMatchObject({ country: '', region: '' });
+    // Absent from the changes, they stay as they are.
+    expect(decide(state, { type: 'update', changes: { notes: 'x' } }, at).next).toMatchObject({ country: 'DE', region: 'Bavaria' });
+    expect(decide(state, { type: 'update', changes: { country: 'DE', region: 'Bavaria' } }, at)).toEqual({ next: state, change: 'none', changed: [] });
+  });
+
+  it('lists country and region among the changes of a new customer', () => {
+    expect(decide(null, { type: 'create', customer: fields }, at).changed).toEqual(expect.arrayContaining(['country', 'region']));
+  });
+
   it('refuses to change a deleted customer', () => {
     const deleted = { ...state, isActive: false, deletedAt: '2026-11-01T00:00:00Z' };
     const error = refusal(() => decide(deleted, { type: 'update', changes: { isActive: true } }, at));
@@ -75,7 +92,7 @@ describe('decide: delete', () => {
 describe('validateNewCustomer and validateChanges', () => {
   it('trims, lower-cases the e-mail and formats the credit limit', () => {
     expect(validateNewCustomer({ ...fields, name: '  ACME  ', email: ' J@ACME.Example ', creditLimit: '5' })).toEqual({ ...fields, email: 'j@acme.example', creditLimit: '5.00' });
-    expect(validateNewCustomer(basic)).toEqual({ ...basic, customerCode: '', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '', rating: null, ratingNotes: '' });
+    expect(validateNewCustomer(basic)).toEqual({ ...basic, customerCode: '', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '', country: '', region: '', rating: null, ratingNotes: '' });
     expect(validateNewCustomer({ ...basic, customerCode: ' c-9 ', customerType: '经销商', rating: 4, paymentTermsDays: 45 })).toMatchObject({ customerCode: 'c-9', customerType: 'distributor', rating: 4, paymentTermsDays: 45 });
     expect(validateNewCustomer({ ...fields, creditLimit: '' }).creditLimit).toBe('0.00');
     expect(validateNewCustomer({ ...fields, email: '' }).email).toBe('');
@@ -93,6 +110,20 @@ describe('validateNewCustomer and validateChanges', () => {
     expect(refusal(() => validateNewCustomer({ ...fields, phone: 'call me' })).message).toMatch(/^phone/);
     expect(refusal(() => validateNewCustomer({ ...fields, creditLimit: '-1' })).message).toMatch(/^credit_limit must not be negative/);
     expect(refusal(() => validateNewCustomer({ ...fields, company: 'a\u0007b' })).message).toMatch(/control characters/);
+  });
+
+  it('normalises country (upper-case) and region (trimmed), and refuses bad ones naming the field', () => {
+    expect(validateNewCustomer({ ...basic, country: 'cn', region: '  Shanghai  ' })).toMatchObject({ country: 'CN', region: 'Shanghai' });
+    expect(validateNewCustomer({ ...basic, country: ' ', region: ' ' })).toMatchObject({ country: '', region: '' });
+    expect(refusal(() => validateNewCustomer({ ...fields, country: 'China' })).message).toMatch(/^country must be a two-letter ISO 3166-1 country code/);
+    expect(refusal(() => validateNewCustomer({ ...fields, country: 'C1' })).kind).toBe('invalid_argument');
+    expect(refusal(() => validateNewCustomer({ ...fields, country: 'C1' })).message).toMatch(/^country .*\(got "C1"\)/);
+    expect(refusal(() => validateNewCustomer({ ...fields, region: 'r'.repeat(65) })).message).toBe('region must be at most 64 characters, got 65');
+    expect(validateChanges({ country: 'de', region: ' Bavaria ' })).toEqual({ country: 'DE', region: 'Bavaria' });
+    expect(validateChanges({ country: '', region: '' })).toEqual({ country: '', region: '' });
+    expect(validateChanges({ notes: 'x' })).not.toHaveProperty('country');
+    expect(refusal(() => validateChanges({ country: 'China' })).message).toMatch(/^country /);
+    expect(refusal(() => validateChanges({ region: 'r'.repeat(65) })).message).toMatch(/^region /);
   });
 
   it('checks only the changes that are set', () => {

@@ -5,7 +5,7 @@ import type { CustomerState } from '../../src/domain/customers/customer.ts';
 
 const customer = (balance: string): CustomerState => ({
   id: 'c1', name: 'ACME', contactPerson: '', email: '', phone: '', company: '', notes: '', balance, creditLimit: '100.00', isActive: true, canCreateApiKeys: false,
-  customerCode: 'C1', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '', rating: null, ratingNotes: '', deletedAt: null,
+  customerCode: 'C1', customerType: '', industry: '', address: '', paymentTermsDays: null, taxNumber: '', country: '', region: '', rating: null, ratingNotes: '', deletedAt: null,
   version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
 });
 

@@ -36,7 +36,8 @@ export function exportRowOf(record: CustomerRecord): ExportRow {
   return {
     customerCode: customer.customerCode, name: customer.name, customerType: customer.customerType, industry: customer.industry,
     contactPerson: customer.contactPerson, phone: customer.phone, email: customer.email, company: customer.company, address: customer.address,
-    creditLimit: customer.creditLimit, paymentTermsDays: customer.paymentTermsDays, taxNumber: customer.taxNumber, rating: customer.rating,
+    creditLimit: customer.creditLimit, paymentTermsDays: customer.paymentTermsDays, taxNumber: customer.taxNumber,
+    country: customer.country, region: customer.region, rating: customer.rating,
     ratingNotes: customer.ratingNotes, notes: customer.notes, isActive: customer.isActive,
     balance: customer.balance, availableCredit: view.availableCredit, totalOrders: figures.totalOrders, totalRevenue: figures.totalRevenue,
     lastOrderAt: figures.lastOrderAt, ratingInForce: view.rating.stars, riskLevel: view.risk.level, rfmSegment: view.rfm.segment, createdAt: customer.createdAt,

@@ -116,7 +116,7 @@ function newCustomerOf(fields: Extract<RowPlan, { kind: 'create' }>['fields']): 
     name: fields.name, customerCode: fields.customerCode, contactPerson: fields.contactPerson ?? '', email: fields.email ?? '', phone: fields.phone ?? '',
     company: fields.company ?? '', notes: fields.notes ?? '', creditLimit: fields.creditLimit ?? '', customerType: fields.customerType ?? '',
     industry: fields.industry ?? '', address: fields.address ?? '', paymentTermsDays: fields.paymentTermsDays ?? null, taxNumber: fields.taxNumber ?? '',
-    rating: fields.rating ?? null, ratingNotes: fields.ratingNotes ?? '', ...(fields.isActive === false ? { isActive: false } : {}),
+    country: fields.country ?? '', region: fields.region ?? '', rating: fields.rating ?? null, ratingNotes: fields.ratingNotes ?? '', ...(fields.isActive === false ? { isActive: false } : {}),
   };
 }
 

@@ -43,6 +43,8 @@ export function exampleRows(zh: boolean): TemplateRow[] {
       creditLimit: '50000.00',
       paymentTermsDays: 30,
       taxNumber: '91110105MA01ABCD2X',
+      country: 'CN',
+      region: zh ? '北京市' : 'Beijing',
       rating: 4,
       ratingNotes: zh ? '按时付款' : 'Always pays on time',
       notes: zh ? '年度合同客户' : 'Annual contract',

@@ -56,6 +56,8 @@ export const IMPORT_COLUMNS = [
   { key: 'creditLimit', header: 'Credit limit', headerZh: '信用额度', kind: 'money', required: false, importable: true, width: 14, help: 'Amount >= 0 with at most 2 decimals; empty: 0.00 for a new customer, unchanged for an existing one.' },
   { key: 'paymentTermsDays', header: 'Payment terms (days)', headerZh: '付款期限', kind: 'integer', required: false, importable: true, width: 12, help: `Whole days 0-${MAX_PAYMENT_TERMS_DAYS} an invoice is due after issue; empty: the billing default.` },
   { key: 'taxNumber', header: 'Tax number', headerZh: '税号', kind: 'text', required: false, importable: true, width: 22, help: 'Letters, digits, - . and spaces, at most 64 characters.' },
+  { key: 'country', header: 'Country', headerZh: '国家代码', kind: 'text', required: false, importable: true, width: 10, help: 'Two-letter ISO 3166-1 code such as CN or DE (any case), for tax rules.' },
+  { key: 'region', header: 'Region', headerZh: '地区', kind: 'text', required: false, importable: true, width: 16, help: 'State or province within the country, for tax rules, at most 64 characters.' },
   { key: 'rating', header: 'Rating', headerZh: '评级', kind: 'integer', required: false, importable: true, width: 8, help: 'A manual rating of 1-5 stars; empty: the computed rating applies.' },
   { key: 'ratingNotes', header: 'Rating notes', headerZh: '评级说明', kind: 'text', required: false, importable: true, width: 24, help: 'Why the manual rating, at most 1000 characters.' },
   { key: 'notes', header: 'Notes', headerZh: '备注', kind: 'text', required: false, importable: true, width: 24, help: 'Free text.' },

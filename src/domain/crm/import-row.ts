@@ -25,7 +25,7 @@ import { parseCustomerCode } from './profile.ts';
 const FIELD_NAMES: Readonly<Record<ImportKey, string>> = {
   customerCode: 'customer_code', name: 'name', customerType: 'customer_type', industry: 'industry', contactPerson: 'contact_person', phone: 'phone',
   email: 'email', company: 'company', address: 'address', creditLimit: 'credit_limit', paymentTermsDays: 'payment_terms_days', taxNumber: 'tax_number',
-  rating: 'rating', ratingNotes: 'rating_notes', notes: 'notes', isActive: 'is_active',
+  country: 'country', region: 'region', rating: 'rating', ratingNotes: 'rating_notes', notes: 'notes', isActive: 'is_active',
 };
 
 const HEADERS: ReadonlyMap<string, string> = new Map(IMPORT_COLUMNS.map((column) => [column.key, column.header]));
@@ -126,6 +126,8 @@ function changeOf(key: ImportKey, field: string, text: string): Parameters<typeo
     case 'company':
     case 'address':
     case 'taxNumber':
+    case 'country':
+    case 'region':
     case 'ratingNotes':
     case 'notes':
       return { [key]: text };

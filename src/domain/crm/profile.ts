@@ -1,9 +1,10 @@
 /**
  * The CRM profile of a customer (crm-customer-controller.md, "Customer实体" and 1.1's validation;
  * README "Customer relationship management"): customer code, type, industry, address, payment
- * terms, tax number and the manual rating with its notes. Each check refuses with
- * invalid_argument naming the field as the API spells it (`customer_code`, …), and returns the
- * value as it is stored (trimmed, the type in its English key). Pure.
+ * terms, tax number, country and region (where tax rules apply, issue 11) and the manual rating
+ * with its notes. Each check refuses with invalid_argument naming the field as the API spells it
+ * (`customer_code`, …), and returns the value as it is stored (trimmed, the type in its English
+ * key, the country upper-case). Pure.
  *
  * Adaptations of the document:
  * - Types are stored by their English keys; the document's Chinese names (企业, 个人, 经销商, 零售)
@@ -13,6 +14,7 @@
  *   customer has the key that imports match rows on.
  * - Payment terms: 0..3650 days; not set means the `[billing] due_days` default.
  */
+import { normalizeCountry } from '../billing/tax.ts';
 import { invalid } from '../errors.ts';
 import { clip } from '../input-limits.ts';
 import { parseStars, type Stars } from './rating.ts';
@@ -38,6 +40,8 @@ export const MAX_INDUSTRY_CHARS = 100;
 export const MAX_ADDRESS_CHARS = 500;
 /** Longest tax number. */
 export const MAX_TAX_NUMBER_CHARS = 64;
+/** Longest region (characters). */
+export const MAX_REGION_CHARS = 64;
 /** Longest rating notes. */
 export const MAX_RATING_NOTES_CHARS = 1_000;
 /** Longest payment terms, in days (ten years). */
@@ -107,6 +111,27 @@ export function parseAddress(value: string): string {
 export function parseTaxNumber(value: string): string {
   const text = plainText('tax_number', value, MAX_TAX_NUMBER_CHARS);
   if (text !== '' && !TAX_NUMBER.test(text)) throw invalid(`tax_number "${clip(text, 40)}" may hold letters, digits, - . and spaces only`);
+  return text;
+}
+
+/**
+ * A country: ISO 3166-1 alpha-2, trimmed and stored upper-case (` cn ` → `CN`); '' when unknown.
+ * @throws DomainError invalid_argument naming `country`
+ */
+export function parseCountry(value: string): string {
+  return normalizeCountry('country', value);
+}
+
+/**
+ * A region within the country (state, province): free text, trimmed, at most 64 characters (as the
+ * column and tax rules count them), no control characters; '' when none.
+ * @throws DomainError invalid_argument naming `region`
+ */
+export function parseRegion(value: string): string {
+  const text = value.trim();
+  const length = [...text].length;
+  if (length > MAX_REGION_CHARS) throw invalid(`region must be at most ${MAX_REGION_CHARS} characters, got ${length}`);
+  if (CONTROL.test(text)) throw invalid('region must not contain control characters');
   return text;
 }
 

@@ -8,15 +8,17 @@ import { DomainError, invalid, notFound, refused } from '../errors.ts';
 import { formatMoney, parseMoney } from '../money.ts';
 import { clip } from '../input-limits.ts';
 import {
-  parseAddress, parseCustomerCode, parseCustomerType, parseIndustry, parsePaymentTerms, parseRatingNotes, parseTaxNumber, type CustomerType,
+  parseAddress, parseCountry, parseCustomerCode, parseCustomerType, parseIndustry, parsePaymentTerms, parseRatingNotes, parseRegion, parseTaxNumber,
+  type CustomerType,
 } from '../crm/profile.ts';
 import { parseStars, type Stars } from '../crm/rating.ts';
 
 /**
  * The CRM profile fields of a customer (src/domain/crm/profile.ts): a unique code ('' on
  * creation: one is assigned, `C000001`, …), the type ('' when not set), industry, address, payment
- * terms in days (null: the `[billing] due_days` default), tax number, and the manual rating (null:
- * none, the computed rating applies) with its notes.
+ * terms in days (null: the `[billing] due_days` default), tax number, country (ISO 3166-1 alpha-2,
+ * upper-case; '' unknown) and region ('' none) for tax rules, and the manual rating (null: none, the
+ * computed rating applies) with its notes.
  */
 export interface CustomerProfile {
   customerCode: string;
@@ -25,6 +27,8 @@ export interface CustomerProfile {
   address: string;
   paymentTermsDays: number | null;
   taxNumber: string;
+  country: string;
+  region: string;
   rating: Stars | null;
   ratingNotes: string;
 }
@@ -73,6 +77,8 @@ export type NewCustomerInput = Omit<NewCustomer, keyof CustomerProfile | 'rating
   address?: string;
   paymentTermsDays?: number | null;
   taxNumber?: string;
+  country?: string;
+  region?: string;
   /** 1-5 stars; null or absent: no manual rating. */
   rating?: number | null;
   ratingNotes?: string;
@@ -100,7 +106,8 @@ export type ValidChanges = Partial<Omit<NewCustomer, 'customerCode'> & { custome
 /** The profile fields an audit row lists before and after. */
 export const AUDITED_FIELDS = [
   'name', 'contactPerson', 'email', 'phone', 'company', 'notes', 'creditLimit', 'isActive', 'canCreateApiKeys',
-  'customerCode', 'customerType', 'industry', 'address', 'paymentTermsDays', 'taxNumber', 'rating', 'ratingNotes', 'deletedAt',
+  'customerCode', 'customerType', 'industry', 'address', 'paymentTermsDays', 'taxNumber', 'country', 'region', 'rating', 'ratingNotes',
+  'deletedAt',
 ] as const;
 
 /** What a command does to the snapshot row. */
@@ -148,6 +155,8 @@ export function validateNewCustomer(input: NewCustomerInput): NewCustomer {
     address: parseAddress(input.address ?? ''),
     paymentTermsDays: input.paymentTermsDays === undefined || input.paymentTermsDays === null ? null : parsePaymentTerms(input.paymentTermsDays),
     taxNumber: parseTaxNumber(input.taxNumber ?? ''),
+    country: parseCountry(input.country ?? ''),
+    region: parseRegion(input.region ?? ''),
     rating: input.rating === undefined || input.rating === null ? null : parseStars('rating', input.rating),
     ratingNotes: parseRatingNotes(input.ratingNotes ?? ''),
     ...(input.isActive === false ? { isActive: false } : {}),
@@ -172,6 +181,8 @@ export function validateChanges(changes: CustomerChanges): ValidChanges {
   if (changes.address !== undefined) out.address = parseAddress(changes.address);
   if (changes.paymentTermsDays !== undefined) out.paymentTermsDays = changes.paymentTermsDays === null ? null : parsePaymentTerms(changes.paymentTermsDays);
   if (changes.taxNumber !== undefined) out.taxNumber = parseTaxNumber(changes.taxNumber);
+  if (changes.country !== undefined) out.country = parseCountry(changes.country);
+  if (changes.region !== undefined) out.region = parseRegion(changes.region);
   if (changes.rating !== undefined) out.rating = changes.rating === null ? null : parseStars('rating', changes.rating);
   if (changes.ratingNotes !== undefined) out.ratingNotes = parseRatingNotes(changes.ratingNotes);
   return out;

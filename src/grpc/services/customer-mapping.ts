@@ -39,6 +39,8 @@ export function customerInfo(record: CustomerRecord): MessageInitShape<typeof Cu
     address: customer.address,
     ...(customer.paymentTermsDays !== null ? { paymentTermsDays: customer.paymentTermsDays } : {}),
     taxNumber: customer.taxNumber,
+    country: customer.country,
+    region: customer.region,
     rating: view.rating.stars,
     ratingNotes: customer.ratingNotes,
     ratingSource: view.rating.source,

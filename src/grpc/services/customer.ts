@@ -34,6 +34,8 @@ function changesOf(request: UpdateCustomerRequest): CustomerChanges {
   if (request.address !== undefined) changes.address = request.address;
   if (request.paymentTermsDays !== undefined) changes.paymentTermsDays = request.paymentTermsDays;
   if (request.taxNumber !== undefined) changes.taxNumber = request.taxNumber;
+  if (request.country !== undefined) changes.country = request.country;
+  if (request.region !== undefined) changes.region = request.region;
   if (request.rating !== undefined) changes.rating = parseManualRating(request.rating);
   if (request.ratingNotes !== undefined) changes.ratingNotes = request.ratingNotes;
   return changes;
@@ -57,6 +59,7 @@ export function customerHandlers(crm: CustomerCrm): ServiceHandlers<typeof Custo
         name: request.name, contactPerson: request.contactPerson, email: request.email, phone: request.phone, company: request.company,
         notes: request.notes, creditLimit: request.creditLimit, customerCode: request.customerCode, customerType: request.customerType,
         industry: request.industry, address: request.address, paymentTermsDays: request.paymentTermsDays ?? null, taxNumber: request.taxNumber,
+        country: request.country, region: request.region,
         rating: request.rating ?? null, ratingNotes: request.ratingNotes,
       }, key(call));
       return { customer: customerInfo(created) };
