@@ -9,6 +9,12 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../../cluster.config.ts';
 import { createCrm, type CrmApplication } from './crm/index.ts';
 import { InvoiceBilling } from './billing/invoices.ts';
+import { Promotions } from './billing/promotions.ts';
+import { TaxRules } from './billing/tax-rules.ts';
+import { ServiceLifecycle } from './billing/service-lifecycle.ts';
+import { ServiceChanges } from './orders/service-changes.ts';
+import { ServiceInstances } from './provisioning/service-instances.ts';
+import { lifecycleSettingsOf } from '../config/schema.ts';
 import { createMoneyPath, type MoneyPath } from './money-path.ts';
 import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
@@ -49,6 +55,14 @@ export interface Application {
   tickets: Tickets;
   /** BillingService: invoices, the billing run, the overdue sweep, invoice PDFs. */
   billing: InvoiceBilling;
+  /** BillingService's recurring-billing terms: promotion codes and tax rules (issue 11). */
+  billingTerms: { promotions: Promotions; taxRules: TaxRules };
+  /** The service lifecycle (issue 11): renewals, automatic payment, dunning, suspension, termination. */
+  lifecycle: ServiceLifecycle;
+  /** OrderService's CancelService and ChangeServicePlan (issue 11). */
+  serviceChanges: ServiceChanges;
+  /** The provider side of the lifecycle: instances follow their orders (service_* events). */
+  serviceInstances: ServiceInstances;
   /** CustomerService with the CRM extension: ratings, risk, RFM, statistics, imports and exports. */
   crm: CrmApplication;
 }
@@ -69,10 +83,19 @@ export function createApplication(deps: {
   /** The settings the services read (`[crm]`, `[billing]`). */
   config: Pick<AppConfig, 'crm' | 'billing'>;
   log: Logger;
+  /** Wakes the event processing after a service wrote outbox events outside the money path. */
+  nudgeEvents?: () => void;
 }): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
-  const money = createMoneyPath({ pool: deps.pool, actors, gateways: deps.gateways });
+  const billingTerms = { promotions: new Promotions({ orm }), taxRules: new TaxRules({ orm }) };
+  const pricesIncludeTax = deps.config.billing.prices_include_tax;
+  const money = createMoneyPath({
+    pool: deps.pool, actors, gateways: deps.gateways,
+    pricing: { quote: (code, context) => billingTerms.promotions.quote(code, context), taxFor: (customerId, price, options) => billingTerms.taxRules.taxFor(customerId, price, options), pricesIncludeTax },
+  });
+  const invoicesChanged = async (customerId: string): Promise<void> => { await actors.ask(customerId, { type: 'invoices_changed' }); };
+  const lifecycleLog = deps.log.child({ component: 'billing-lifecycle' });
   return {
     crm: createCrm({ orm, accounts: customers, money: money.accounts, config: deps.config, log: deps.log.child({ component: 'crm' }) }),
     customers,
@@ -89,7 +112,16 @@ export function createApplication(deps: {
     instances: new InstanceManagement({ orm, provider: deps.plugins.providers, log: deps.plugins.log }),
     tickets: new Tickets({ orm }),
     // An invoice issued or cancelled changes who may order: the customer's actor refreshes its standing.
-    billing: new InvoiceBilling({ orm, invoicesChanged: async (customerId) => { await actors.ask(customerId, { type: 'invoices_changed' }); } }),
+    billing: new InvoiceBilling({ orm, invoicesChanged }),
+    billingTerms,
+    lifecycle: new ServiceLifecycle({
+      orm, pool: deps.pool, accounts: money.accounts, taxes: billingTerms.taxRules, settings: lifecycleSettingsOf(deps.config.billing), pricesIncludeTax,
+      invoicesChanged, log: lifecycleLog, ...(deps.nudgeEvents ? { nudge: deps.nudgeEvents } : {}),
+    }),
+    serviceChanges: new ServiceChanges({
+      pool: deps.pool, accounts: money.accounts, reads: money.reads, resizer: deps.plugins.providers, taxes: billingTerms.taxRules, pricesIncludeTax, log: lifecycleLog,
+    }),
+    serviceInstances: new ServiceInstances({ pool: deps.pool, provider: deps.plugins.providers, log: lifecycleLog }),
   };
 }
 

@@ -8,7 +8,7 @@ import { AccountCommands } from './accounts/account-commands.ts';
 import { Balances } from './balance/balances.ts';
 import type { CustomerActors } from './customers/customer-accounts.ts';
 import { MoneyReads } from './money-reads.ts';
-import { Orders } from './orders/orders.ts';
+import { Orders, type OrderPricing } from './orders/orders.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
 import { Payments } from './payments/payments.ts';
 
@@ -22,11 +22,11 @@ export interface MoneyPath {
 }
 
 /** Builds the money path over the actors, the gateways and `pool`. */
-export function createMoneyPath(deps: { pool: pg.Pool; actors: CustomerActors; gateways: PaymentGateways }): MoneyPath {
+export function createMoneyPath(deps: { pool: pg.Pool; actors: CustomerActors; gateways: PaymentGateways; pricing?: OrderPricing }): MoneyPath {
   const { pool, gateways } = deps;
   const accounts = new AccountCommands(deps.actors);
   const reads = new MoneyReads(pool);
-  const orders = new Orders({ pool, accounts, gateways, reads });
+  const orders = new Orders({ pool, accounts, gateways, reads, ...(deps.pricing ? { pricing: deps.pricing } : {}) });
   return {
     accounts,
     orders,

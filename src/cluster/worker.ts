@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clockFromEnvironment, SIMULATED_CLOCK_ENV, useClock } from '../lib/clock.ts';
 import { createConnectRouter } from '@connectrpc/connect';
 import { Redis } from 'ioredis';
 import { ActorHost } from '../actors/actor-host.ts';
@@ -71,6 +72,9 @@ export async function runWorker(): Promise<void> {
   const shardMap = JSON.parse(rawShardMap) as number[];
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
   const log = createLogger(config.log, { role: 'worker', worker: slot });
+  // The business clock (issue 11): the system clock, or a test's simulated one.
+  useClock(clockFromEnvironment(process.env));
+  if (process.env[SIMULATED_CLOCK_ENV]) log.warn({ file: process.env[SIMULATED_CLOCK_ENV] }, 'the business clock is simulated (a test run): money decisions use the time in that file');
   // Every series of this worker carries its slot, so the primary's aggregate keeps them apart
   // (actors alive, mailbox depth… per worker; sum them in queries for the whole server).
   metricsRegistry.setDefaultLabels({ worker: String(slot) });
@@ -126,7 +130,7 @@ export async function runWorker(): Promise<void> {
   const clusterControl = { restartServer: (requestedBy: string) => ipc.requestRollingRestart(requestedBy) };
   const registry = new HandlerRegistry();
   const gateways = pluginGateways({ calls: pluginRegistry.gateways, pool: moneyPool, publicUrl: config.server.public_url });
-  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways, config, log });
+  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways, config, log, nudgeEvents: () => nudgeEvents() });
   registerServices(registry, {
     orm,
     app,
@@ -151,6 +155,7 @@ export async function runWorker(): Promise<void> {
       pool: jobsPool, redisUrl, redisPrefix: config.redis.prefix, config: config.jobs, log: jobsLog, workerId: String(slot),
       handlers: moneyEventHandlers({
         provisioning,
+        serviceInstances: app.serviceInstances,
         fanout: new NotificationFanout({ pool: moneyPool, channels: notifications, notifyEmail: config.server.notify_email, log: jobsLog, nudge: () => nudgeEvents() }),
       }),
     })
@@ -170,6 +175,16 @@ export async function runWorker(): Promise<void> {
           run: async () => { await app.instances.refreshStatuses({ limit: INSTANCE_REFRESH_BATCH }); },
         },
         ...billingJobs({ billing: app.billing, config: config.billing, log: jobsLog }),
+        {
+          // The service lifecycle (issue 11): renewals, automatic payment, dunning, suspension, termination.
+          name: 'billing.lifecycle',
+          everyMs: config.billing.lifecycle_interval_secs * 1000,
+          run: async () => {
+            const report = await app.lifecycle.run();
+            const acted = report.renewalsIssued + report.renewalsAutoPaid + report.periodsRolled + report.remindersSent + report.servicesSuspended + report.servicesEnded;
+            if (acted > 0) jobsLog.info({ ...report }, 'billing lifecycle acted');
+          },
+        },
         {
           // The CRM's computed ratings, risk levels and RFM segments (issue 10), for list filters and reports.
           name: 'crm.scores',

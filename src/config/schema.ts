@@ -4,6 +4,7 @@
  * src/config/load.ts; the entry point is cluster.config.ts.
  */
 import os from 'node:os';
+import { lifecycleSettingsRefusal, type LifecycleSettings } from '../domain/billing/dunning.ts';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { parseAddressRange } from '../domain/address-ranges.ts';
@@ -287,8 +288,40 @@ const billingSchema = z
     run_check_interval_secs: positiveInt('seconds').default(3600),
     /** How often issued invoices past their due date are marked overdue. */
     overdue_check_interval_secs: positiveInt('seconds').default(3600),
+    /**
+     * Recurring billing (issue 11; README "Recurring billing"): how often the service lifecycle
+     * runs (renewal invoices, automatic payment, period roll-over, reminders, suspension,
+     * termination), once across all workers and nodes.
+     */
+    lifecycle_interval_secs: positiveInt('seconds').default(3600),
+    /** Days before a service's period ends its renewal invoice is issued (it is due when the period ends). */
+    renewal_invoice_days_before: nonNegativeInt('days').default(7),
+    /** Days before the due date an unpaid renewal invoice is reminded of. */
+    reminder_days_before: z.array(nonNegativeInt('days')).max(10, { error: 'at most 10 reminder days' }).default([3]),
+    /** Days after the due date an unpaid renewal invoice is reminded of. */
+    reminder_days_after: z.array(positiveInt('days')).max(10, { error: 'at most 10 reminder days' }).default([1, 5]),
+    /** Days past the due date an unpaid service is suspended (its instance suspended, or stopped). */
+    suspend_after_days: nonNegativeInt('days').default(3),
+    /** Days past the due date an unpaid service is terminated (its instance terminated, the order completed). */
+    terminate_after_days: positiveInt('days').default(14),
+    /** Whether catalog prices include tax (tax is then taken out of them) or tax is added on top. */
+    prices_include_tax: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .superRefine((billing, context) => {
+    const refusal = lifecycleSettingsRefusal(lifecycleSettingsOf(billing));
+    if (refusal !== null) context.addIssue({ code: 'custom', path: ['terminate_after_days'], message: refusal });
   })
   .prefault({});
+
+/** The lifecycle settings of a `[billing]` table (src/domain/billing/dunning.ts). */
+export function lifecycleSettingsOf(billing: {
+  renewal_invoice_days_before: number; reminder_days_before: number[]; reminder_days_after: number[]; suspend_after_days: number; terminate_after_days: number;
+}): LifecycleSettings {
+  return {
+    renewalInvoiceDaysBefore: billing.renewal_invoice_days_before, reminderDaysBefore: billing.reminder_days_before, reminderDaysAfter: billing.reminder_days_after,
+    suspendAfterDays: billing.suspend_after_days, terminateAfterDays: billing.terminate_after_days,
+  };
+}
 
 /** A money threshold: a decimal string >= 0 with at most two decimals. */
 const moneyThreshold = z.string().regex(/^(?:0|[1-9]\d{0,9})(?:\.\d{1,2})?$/, { error: 'must be an amount such as "5000.00" (>= 0, at most 2 decimals)' });

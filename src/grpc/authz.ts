@@ -52,10 +52,18 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     // A customer orders only for itself: admin_or_own refuses another customer_id.
     CreateOrder: 'admin_or_own', ListOrders: 'admin_or_own', GetOrder: 'admin_or_own',
     UpdateOrder: 'admin', DeleteOrder: 'admin', PayOrder: 'authenticated',
+    // Recurring billing (issue 11): a customer changes its own services; a refund on cancellation
+    // is for admins (the handler refuses it to customers).
+    CancelService: 'admin_or_own', ChangeServicePlan: 'admin_or_own',
   },
   'rustbill.billing.BillingService': {
     CreateInvoice: 'admin', ListInvoices: 'admin_or_own', GetInvoice: 'admin_or_own',
     UpdateInvoice: 'admin', DeleteInvoice: 'admin', GenerateInvoices: 'admin',
+    // Recurring billing (issue 11): promotions and the settings for admins and operators; tax
+    // rules and running the lifecycle change what every customer pays: admins only.
+    CreatePromotionCode: 'admin', ListPromotionCodes: 'admin', UpdatePromotionCode: 'admin', DeletePromotionCode: 'admin',
+    CreateTaxRule: 'admin_only', ListTaxRules: 'admin', UpdateTaxRule: 'admin_only', DeleteTaxRule: 'admin_only',
+    GetBillingSettings: 'admin', RunBillingLifecycle: 'admin_only',
   },
   'rustbill.payment.PaymentService': {
     CreatePayment: 'authenticated', ListPayments: 'admin_or_own', GetPayment: 'admin_or_own',

@@ -159,6 +159,9 @@ const ENTRIES: Record<string, Entry> = {
   'OrderService/DeleteOrder': { sideEffect: true, request: (t) => ({ id: t.orderId }) },
   // A's order is paid already: FailedPrecondition for its owners, NotFound for B.
   'OrderService/PayOrder': { owned: true, request: (t) => ({ orderId: t.orderId, gatewayInterfaceId: BALANCE }) },
+  // Recurring billing (issue 11): A's order named, unknown ids for callers that would change it.
+  'OrderService/CancelService': { owned: true, sideEffect: true, request: (t) => ({ orderId: t.orderId, atPeriodEnd: true }) },
+  'OrderService/ChangeServicePlan': { owned: true, request: (t) => ({ orderId: t.orderId, productId: t.productId, preview: true }) },
   // BillingService
   'BillingService/CreateInvoice': { request: (t) => invoiceDraft(t.customerId) },
   'BillingService/ListInvoices': { request: (t) => ({ pagination: page, customerId: t.customerId }) },
@@ -166,6 +169,17 @@ const ENTRIES: Record<string, Entry> = {
   'BillingService/UpdateInvoice': { sideEffect: true, request: (t) => ({ id: t.invoiceId, notes: 'authorization test' }) },
   'BillingService/DeleteInvoice': { sideEffect: true, request: (t) => ({ id: t.invoiceId }) },
   'BillingService/GenerateInvoices': { request: () => ({ billingPeriodStart: '2001-01-01', billingPeriodEnd: '2001-01-31' }) },
+  // Recurring billing (issue 11): refused as malformed, or naming unknown ids, after authorization.
+  'BillingService/CreatePromotionCode': { request: () => ({ terms: { code: '!', kind: 'percent', value: '10' } }) },
+  'BillingService/ListPromotionCodes': { request: () => ({ pagination: page }) },
+  'BillingService/UpdatePromotionCode': { request: () => ({ id: unknown(), terms: { code: 'NOPE', kind: 'percent', value: '10', recurrence: 'first_period' } }) },
+  'BillingService/DeletePromotionCode': { request: () => ({ id: unknown() }) },
+  'BillingService/CreateTaxRule': { request: () => ({ terms: { country: 'not a country', rate: '10', name: 'x' } }) },
+  'BillingService/ListTaxRules': { request: () => ({ pagination: page }) },
+  'BillingService/UpdateTaxRule': { request: () => ({ id: unknown(), terms: { country: 'DE', rate: '19.00', name: 'VAT' } }) },
+  'BillingService/DeleteTaxRule': { request: () => ({ id: unknown() }) },
+  'BillingService/GetBillingSettings': { request: () => ({}) },
+  'BillingService/RunBillingLifecycle': { request: () => ({}) },
   // PaymentService
   'PaymentService/CreatePayment': { owned: true, request: (t) => ({ orderId: t.orderId, gatewayInterfaceId: t.gatewayId, returnUrl: '' }) },
   'PaymentService/ListPayments': { request: (t) => ({ pagination: page, orderId: t.orderId }) },

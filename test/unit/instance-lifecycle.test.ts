@@ -103,6 +103,13 @@ describe('refreshing a status from a status check', () => {
     expect(refreshedStatus('running', 'pending')).toBe('running');
     expect(refreshedStatus('provisioning', 'pending')).toBe('provisioning');
   });
+
+  it('keeps a suspended instance suspended whatever the provider says, unless it is gone (billing resumes it)', () => {
+    expect(refreshedStatus('suspended', 'Stopped')).toBe('suspended');
+    expect(refreshedStatus('suspended', 'Running')).toBe('suspended');
+    expect(refreshedStatus('suspended', 'error')).toBe('suspended');
+    expect(refreshedStatus('suspended', 'deleted')).toBe('terminated');
+  });
 });
 
 describe('action ids of ExecuteInstanceAction', () => {

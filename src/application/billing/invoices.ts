@@ -24,6 +24,7 @@ import {
 import { DomainError, forbidden, notFound } from '../../domain/errors.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { Page } from '../../domain/pagination.ts';
+import { businessClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { Customer } from '../../persistence/entities/customers.ts';
 import { OutboxEvent } from '../../persistence/entities/event-queue.ts';
@@ -80,7 +81,7 @@ function auditSnapshot(invoice: Invoice): Record<(typeof AUDIT_FIELDS)[number], 
 }
 
 /** Raw SQL in the transaction of `tx` (MikroORM's `?` placeholders). */
-function sql<R>(tx: EntityManager, text: string, params: unknown[]): Promise<R[]> {
+export function sql<R>(tx: EntityManager, text: string, params: unknown[]): Promise<R[]> {
   return tx.getConnection().execute<R[]>(text, params, 'all', tx.getTransactionContext());
 }
 
@@ -100,7 +101,7 @@ export async function takeInvoiceNumber(tx: EntityManager, year: number): Promis
 }
 
 /** Adds an outbox event about `invoice` to `tx` (flushed with the transaction). */
-function addInvoiceEvent(tx: EntityManager, type: string, invoice: { id: string; customerId: string; invoiceNumber: string; totalAmount: string; dueDate: string | null }, email: string): void {
+export function addInvoiceEvent(tx: EntityManager, type: string, invoice: { id: string; customerId: string; invoiceNumber: string; totalAmount: string; dueDate: string | null }, email: string): void {
   const payload: InvoiceEventPayload = {
     invoice_id: invoice.id, invoice_number: invoice.invoiceNumber, total: invoice.totalAmount, due_date: invoice.dueDate, email,
   };
@@ -123,14 +124,14 @@ export class InvoiceBilling {
   private readonly invoicesChanged: (customerId: string) => Promise<void>;
 
   /**
-   * @param deps.now the clock (issue times, number years, overdue dates); default the system clock
+   * @param deps.now the clock (issue times, number years, overdue dates); default the business clock (src/lib/clock.ts)
    * @param deps.invoicesChanged told, after the commit, that a customer's unpaid invoices changed
    *   (issued or cancelled), so its actor refreshes its overdue standing (src/actors/standing-cache.ts);
    *   its failures are ignored (the copy expires anyway)
    */
   constructor(deps: { orm: MikroORM; now?: () => Date; invoicesChanged?: (customerId: string) => Promise<void> }) {
     this.orm = deps.orm;
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.now ?? (() => businessClock.now());
     this.invoicesChanged = deps.invoicesChanged ?? (async () => undefined);
   }
 

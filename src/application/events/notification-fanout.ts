@@ -42,6 +42,19 @@ const WORDING: Record<string, (p: Record<string, unknown>) => { title: string; b
   invoice_paid: (p) => ({ title: 'Invoice paid', body: `Invoice ${text(p.invoice_number)} was paid (${text(p.amount)})` }),
   invoice_issued: (p) => ({ title: `Invoice ${text(p.invoice_number)}`, body: `Invoice ${text(p.invoice_number)} of ${text(p.total ?? p.total_amount)} is due on ${text(p.due_date)}` }),
   invoice_overdue: (p) => ({ title: `Invoice ${text(p.invoice_number)} is overdue`, body: `Invoice ${text(p.invoice_number)} of ${text(p.total ?? p.total_amount)} was due on ${text(p.due_date)}` }),
+  invoice_reminder: (p) => {
+    const days = Number(text(p.days));
+    const when = days < 0 ? `is due in ${-days} day(s), on ${text(p.due_date)}` : days === 0 ? `is due today` : `was due on ${text(p.due_date)} (${days} day(s) ago)`;
+    return { title: `Reminder: invoice ${text(p.invoice_number)}`, body: `Invoice ${text(p.invoice_number)} of ${text(p.total)} for ${text(p.product_name) || 'your service'} ${when}` };
+  },
+  service_suspended: (p) => ({
+    title: `Service suspended: ${text(p.product_name)}`,
+    body: `${text(p.product_name) || 'Your service'} (order ${text(p.order_id)}) was suspended because invoice ${text(p.invoice_number)} of ${text(p.total)} is unpaid; paying it restores the service at once`,
+  }),
+  service_restored: (p) => ({ title: `Service restored: ${text(p.product_name)}`, body: `Invoice ${text(p.invoice_number)} was paid; ${text(p.product_name) || 'your service'} (order ${text(p.order_id)}) is running again` }),
+  service_terminated: (p) => ({ title: `Service ended: ${text(p.product_name)}`, body: `${text(p.product_name) || 'Your service'} (order ${text(p.order_id)}) has ended: ${text(p.why)}${p.credited ? `; ${text(p.credited)} was credited to the balance` : ''}` }),
+  service_cancellation_scheduled: (p) => ({ title: `Cancellation scheduled: ${text(p.product_name)}`, body: `${text(p.product_name) || 'Your service'} (order ${text(p.order_id)}) ends on ${text(p.period_end)} and will not renew` }),
+  service_plan_changed: (p) => ({ title: `Plan changed: ${text(p.product_name)}`, body: `Order ${text(p.order_id)} is now ${text(p.product_name)}: ${text(p.credit)} credited for the old plan, ${text(p.charge)} charged for the new one` }),
   ticket_assigned: (p) => ({ title: `Ticket assigned: ${text(p.title)}`, body: `Ticket ${text(p.ticket_id)} "${text(p.title)}" was assigned to ${text((p.new_assignee as Record<string, unknown> | null)?.username) || 'nobody'}` }),
   ticket_replied: (p) => ({ title: `New reply: ${text(p.title)}`, body: `Ticket ${text(p.ticket_id)} "${text(p.title)}" has a new reply` }),
 };
@@ -50,7 +63,7 @@ const WORDING: Record<string, (p: Record<string, unknown>) => { title: string; b
 export const SYSTEM_EVENTS = Object.keys(WORDING);
 
 /** Events an admin copy goes to `[server] notify_email` for. */
-const ADMIN_EVENTS = new Set(['order_paid', 'order_cancelled', 'payment_refunded', 'invoice_overdue']);
+const ADMIN_EVENTS = new Set(['order_paid', 'order_cancelled', 'payment_refunded', 'invoice_overdue', 'service_suspended', 'service_terminated']);
 
 function emailOf(value: unknown): string {
   return value !== null && typeof value === 'object' ? text((value as Record<string, unknown>).email) : '';

@@ -17,7 +17,10 @@ import { orderPrice } from '../../domain/orders/pricing.ts';
 import { BALANCE_METHOD_ID } from '../../domain/payments/balance-method.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
 import type { OrderedSpec } from '../../domain/provisioning/instances.ts';
+import type { TaxedLine } from '../../domain/billing/tax.ts';
+import { businessClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
+import { rfc3339 } from '../../lib/time.ts';
 import type { AccountCommands } from '../accounts/account-commands.ts';
 import { commandKey } from '../customers/customer-accounts.ts';
 import { startGatewayPayment, type StartedPayment } from '../payments/gateway-payments.ts';
@@ -34,6 +37,30 @@ export interface CreateOrderInput {
   gatewayInterfaceId: string;
   notes: string;
   billingCycle: string;
+  /** A promotion code ('' or absent: none). */
+  promotionCode?: string;
+}
+
+/**
+ * How CreateOrder prices beyond the catalog (issue 11): promotion codes (src/application/billing/
+ * promotions.ts) and tax rules (tax-rules.ts), with `[billing] prices_include_tax`.
+ */
+export interface OrderPricing {
+  quote(code: string, context: { customerId: string; productId: string; billingCycle: string; price: string; now: string }): Promise<{
+    promotion: { id: string; code: string; recurrence: 'first_period' | 'every_period' }; discount: string; amount: string;
+  }>;
+  taxFor(customerId: string, price: string, options: { pricesIncludeTax: boolean }): Promise<TaxedLine>;
+  pricesIncludeTax: boolean;
+}
+
+/** The price terms of a new order: its amount (tax included), tax, renewal price and promotion. */
+interface PricedOrder {
+  amount: string;
+  taxAmount: string;
+  renewalAmount: string;
+  discountAmount: string;
+  promotionCode: string | null;
+  promotion?: { id: string; code: string; discount: string };
 }
 
 /** A payment as PayOrder / CreateOrder answer it. */
@@ -63,17 +90,48 @@ export class Orders {
   private readonly accounts: AccountCommands;
   private readonly gateways: PaymentGateways;
   private readonly reads: MoneyReads;
+  private readonly pricing: OrderPricing | null;
 
-  constructor(deps: { pool: pg.Pool; accounts: AccountCommands; gateways: PaymentGateways; reads: MoneyReads }) {
+  /** @param deps.pricing promotions and tax (absent: catalog prices only, no promotion codes) */
+  constructor(deps: { pool: pg.Pool; accounts: AccountCommands; gateways: PaymentGateways; reads: MoneyReads; pricing?: OrderPricing }) {
     this.pool = deps.pool;
     this.accounts = deps.accounts;
     this.gateways = deps.gateways;
     this.reads = deps.reads;
+    this.pricing = deps.pricing ?? null;
+  }
+
+  /**
+   * The price terms of an order of `productId` at the catalog price `list` for `billingCycle`:
+   * the promotion's discount (first period; every renewal too for an every-period code), then the
+   * customer's tax on what is left (added to it, or taken out of it when prices include tax).
+   * @throws DomainError not_found (unknown code), failed_precondition (code not applicable), invalid_argument (malformed code)
+   */
+  private async priced(customerId: string, productId: string, billingCycle: string, list: string, code: string): Promise<PricedOrder> {
+    const pricing = this.pricing;
+    if (pricing === null) {
+      if (code !== '') throw refused('promotion codes are not available on this server');
+      return { amount: list, taxAmount: '0.00', renewalAmount: list, discountAmount: '0.00', promotionCode: null };
+    }
+    let price = list;
+    let renewalAmount = list;
+    let discountAmount = '0.00';
+    let promotion: PricedOrder['promotion'];
+    if (code.trim() !== '') {
+      const quote = await pricing.quote(code, { customerId, productId, billingCycle, price: list, now: rfc3339(businessClock.now()) });
+      price = quote.amount;
+      discountAmount = quote.discount;
+      if (quote.promotion.recurrence === 'every_period') renewalAmount = quote.amount;
+      promotion = { id: quote.promotion.id, code: quote.promotion.code, discount: quote.discount };
+    }
+    const taxed = await pricing.taxFor(customerId, price, { pricesIncludeTax: pricing.pricesIncludeTax });
+    return { amount: taxed.gross, taxAmount: taxed.tax, renewalAmount, discountAmount, promotionCode: promotion?.code ?? null, ...(promotion ? { promotion } : {}) };
   }
 
   /**
    * CreateOrder: the price is the product's for the billing cycle (`billing_cycles`, else
-   * price_per_month × months). With the balance method the order is paid at once (one command);
+   * price_per_month × months), less a promotion code's discount, with the customer's tax (issue
+   * 11; the code's use is counted once, in the order's commit). With the balance method the order is paid at once (one command);
    * with a gateway a payment is started after the order exists.
    * @throws DomainError invalid_argument (cycle, currency, notes, product not of this provider),
    *   not_found (product, provider, gateway, customer), failed_precondition (inactive product or
@@ -85,7 +143,7 @@ export class Orders {
     const currency = input.currency === '' ? 'CNY' : input.currency.trim().toUpperCase();
     if (!CURRENCY.test(currency)) throw invalid(`currency "${clip(input.currency, 20)}" must be a currency code such as "CNY"`);
     if (input.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${input.notes.length}`);
-    const product = await this.productOf(input.productId, input.providerInterfaceId);
+    const product = await productOnSale(this.pool, input.productId, input.providerInterfaceId);
     if (product.interfaceId !== null && product.interfaceId !== input.providerInterfaceId) {
       throw invalid(`product ${product.id} is sold through provider interface ${product.interfaceId}, not ${input.providerInterfaceId}`);
     }
@@ -93,13 +151,16 @@ export class Orders {
     if (input.gatewayInterfaceId !== '' && !payFromBalance && !(await this.gateways.isGateway(input.gatewayInterfaceId))) {
       throw notFound(`gateway interface ${input.gatewayInterfaceId} does not exist or is disabled; ListGateways lists the ways to pay`);
     }
+    const terms = await this.priced(input.customerId, product.id, billingCycle, orderPrice(product, billingCycle), input.promotionCode ?? '');
     const order: NewOrder = {
       id: newId(), customerId: input.customerId, productId: product.id, productName: product.name, providerInterfaceId: input.providerInterfaceId,
-      serverSpec: input.serverSpec, amount: orderPrice(product, billingCycle), currency, billingCycle,
+      serverSpec: input.serverSpec, amount: terms.amount, currency, billingCycle,
       gatewayInterfaceId: input.gatewayInterfaceId === '' ? null : input.gatewayInterfaceId, notes: input.notes,
+      taxAmount: terms.taxAmount, renewalAmount: terms.renewalAmount, discountAmount: terms.discountAmount, promotionCode: terms.promotionCode,
     };
     const key = commandKey(clientKey);
-    const outcome = await this.accounts.run(input.customerId, { type: 'create_order', order, payFromBalance }, { origin, key });
+    const command = { type: 'create_order' as const, order, payFromBalance, ...(terms.promotion ? { promotion: terms.promotion } : {}) };
+    const outcome = await this.accounts.run(input.customerId, command, { origin, key });
     const created = outcome.result.order;
     if (!created) throw new DomainError('unavailable', 'the order was not recorded; try again');
     if (payFromBalance && outcome.result.payment) {
@@ -173,25 +234,25 @@ export class Orders {
     const customerId = await orderCustomer(this.pool, orderId);
     await this.accounts.run(customerId, { type: 'delete_order', orderId }, { origin, key: commandKey(clientKey) });
   }
+}
 
-  /** The product on sale and the provider it is ordered from, in one query. @throws DomainError not_found, failed_precondition */
-  private async productOf(productId: string, providerInterfaceId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
-    const { rows } = await this.pool.query<{
-      id: string | null; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean;
-      provider_type: string | null; provider_enabled: boolean | null;
-    }>(
-      `select p.id, p.name, p.price_per_month::text as price_per_month, p.billing_cycles, p.interface_id, p.is_active,
-         i.plugin_type as provider_type, i.enabled as provider_enabled
-       from (select 1) one
-       left join products p on p.id = $1
-       left join plugin_interfaces i on i.id = $2`,
-      [productId, providerInterfaceId],
-    );
-    const row = rows[0];
-    if (!row?.id) throw notFound(`product ${productId} does not exist`);
-    if (!row.is_active) throw refused(`product "${row.name}" is not on sale`);
-    if (!row.provider_type || !PROVIDER_TYPES.includes(row.provider_type)) throw notFound(`provider interface ${providerInterfaceId} does not exist`);
-    if (!row.provider_enabled) throw refused(`provider interface ${providerInterfaceId} is disabled`);
-    return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, interfaceId: row.interface_id };
-  }
+/** The product on sale and the provider it is ordered from, in one query. @throws DomainError not_found, failed_precondition */
+export async function productOnSale(pool: pg.Pool, productId: string, providerInterfaceId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
+  const { rows } = await pool.query<{
+    id: string | null; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean;
+    provider_type: string | null; provider_enabled: boolean | null;
+  }>(
+    `select p.id, p.name, p.price_per_month::text as price_per_month, p.billing_cycles, p.interface_id, p.is_active,
+       i.plugin_type as provider_type, i.enabled as provider_enabled
+     from (select 1) one
+     left join products p on p.id = $1
+     left join plugin_interfaces i on i.id = $2`,
+    [productId, providerInterfaceId],
+  );
+  const row = rows[0];
+  if (!row?.id) throw notFound(`product ${productId} does not exist`);
+  if (!row.is_active) throw refused(`product "${row.name}" is not on sale`);
+  if (!row.provider_type || !PROVIDER_TYPES.includes(row.provider_type)) throw notFound(`provider interface ${providerInterfaceId} does not exist`);
+  if (!row.provider_enabled) throw refused(`provider interface ${providerInterfaceId} is disabled`);
+  return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, interfaceId: row.interface_id };
 }

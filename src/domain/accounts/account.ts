@@ -117,7 +117,9 @@ export type AccountCommand =
    * The service ends (order `completed`, `service_terminated`): `unpaid` (the lifecycle job, renewal
    * invoice `invoiceId` unpaid `terminate_after_days` past due — refused silently once it is paid),
    * `period_end` (cancelled at the period end), `cancelled` (CancelService now; with `refund`, the
-   * unused days of the period are credited to the balance). An unpaid renewal invoice is cancelled.
+   * unused days of the period are credited to the balance). `invoiceId` names the renewal of the
+   * next period, if one was issued: unpaid it is cancelled; paid (not for `unpaid`) its money is
+   * credited back in full, since that period will never start.
    */
   | { type: 'end_service'; orderId: string; reason: ServiceEndReason; invoiceId: string | null; refund: boolean }
   /** CancelService at the end of the period: no further renewal; an unpaid renewal invoice `invoiceId` is cancelled. */

@@ -526,7 +526,7 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
     case 'end_service': {
       const order = requireOrder(view, command.orderId);
       if (order.status !== 'active' && order.status !== 'suspended') {
-        if (command.reason === 'cancelled' && order.status !== 'completed') throw refused(`order ${order.id} is ${order.status}; only an active or suspended service can be cancelled`);
+        if (command.reason === 'cancelled') throw refused(`order ${order.id} is ${order.status}; only an active or suspended service can be cancelled`);
         return noChange(view, { order, alreadyDone: true });
       }
       // Terminating for non-payment needs the invoice still unpaid: once it is paid, never.
@@ -535,20 +535,28 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       }
       const draft = new Draft(view, at, { action: `service.end_${command.reason}`, targetType: 'order', targetId: order.id, details: { reason: command.reason, refund: command.refund } });
       const cancelledInvoice = cancelRenewalInvoice(draft, view, command.invoiceId, order.id);
-      let entry: LedgerEntry | undefined;
+      const entries: LedgerEntry[] = [];
       if (command.refund) {
         const credit = new Decimal(prorate(order.periodPrice ?? order.amount, currentPeriod(order), at.now));
-        if (credit.greaterThan(0)) entry = draft.post('refund', credit, order.id, `unused part of ${order.productName || 'the service'} (order ${order.id}) credited on cancellation`);
+        if (credit.greaterThan(0)) entries.push(draft.post('refund', credit, order.id, `unused part of ${order.productName || 'the service'} (order ${order.id}) credited on cancellation`));
         draft.decision.audit.details.credit = formatMoney(credit);
       }
+      // A renewal already paid for a period that will now never start is given back in full.
+      const next = view.invoice;
+      if (command.reason !== 'unpaid' && next && next.id === command.invoiceId && next.status === 'paid' && next.renewal?.orderId === order.id
+        && order.periodEnd !== null && Date.parse(next.renewal.periodStart) >= Date.parse(order.periodEnd) && new Decimal(next.paidAmount).greaterThan(0)) {
+        entries.push(draft.post('refund', new Decimal(next.paidAmount), next.id, `renewal ${next.invoiceNumber} was paid for a period of ${order.productName || 'the service'} that will not start`));
+        draft.decision.audit.details.renewal_refunded = next.invoiceNumber;
+      }
+      const entry = entries.length === 1 ? entries[0] : undefined;
       const ended = transition(order, 'completed', at.now);
       draft.decision.orders.push({ op: 'update', row: ended });
       draft.event('service_terminated', order.id, {
         order_id: order.id, reason: command.reason, why: END_WORDS[command.reason], product_name: order.productName,
         ...(cancelledInvoice ? { cancelled_invoice_id: cancelledInvoice.id, cancelled_invoice_number: cancelledInvoice.invoiceNumber } : {}),
-        ...(entry ? { credited: entry.amount } : {}),
+        ...(entries.length > 0 ? { credited: formatMoney(entries.reduce((sum, credit) => sum.plus(credit.amount), new Decimal(0))) } : {}),
       });
-      draft.decision.result = { order: ended, ...(entry ? { entry } : {}) };
+      draft.decision.result = { order: ended, entries, ...(entry ? { entry } : {}) };
       return draft.finish();
     }
     case 'cancel_at_period_end': {

@@ -135,13 +135,15 @@ export function statusAfterAction(current: InstanceStatus, action: LifecycleActi
  * The status of an instance after its provider reported `reportedWord` in a status check
  * (get_instance_status): terminated stays terminated (final); an unknown word changes nothing; a
  * transitional word ("pending", "starting" → provisioning) changes nothing unless the instance is
- * still provisioning (a running instance that is stopping is not being provisioned again);
- * anything else is taken.
+ * still provisioning (a running instance that is stopping is not being provisioned again); a
+ * suspended instance stays suspended (billing suspended it — the provider sees it stopped — and
+ * only billing resumes it) unless the provider reports it gone; anything else is taken.
  */
 export function refreshedStatus(current: InstanceStatus, reportedWord: string): InstanceStatus {
   if (current === 'terminated') return current;
   const reported = providerStatus(reportedWord);
   if (reported === null || reported === 'provisioning') return current;
+  if (current === 'suspended' && reported !== 'terminated') return current;
   return reported;
 }
 

@@ -28,6 +28,9 @@ export function invoiceInfo(view: InvoiceView): MessageInitShape<typeof InvoiceI
     notes: invoice.notes,
     createdAt: rfc3339(invoice.createdAt),
     updatedAt: rfc3339(invoice.updatedAt),
+    source: invoice.source,
+    // A renewal invoice's one line names the order it renews.
+    renewalOrderId: invoice.source === 'renewal' ? (view.items[0]?.orderId ?? '') : '',
     items: view.items.map((item) => ({
       id: item.id, description: item.description, quantity: item.quantity, unitPrice: moneyOf(item.unitPrice), amount: moneyOf(item.amount),
     })),

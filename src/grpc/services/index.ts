@@ -23,6 +23,7 @@ import type { HandlerRegistry } from '../handlers.ts';
 import { apiKeyHandlers } from './api-key.ts';
 import { balanceHandlers } from './balance.ts';
 import { billingHandlers } from './billing.ts';
+import { billingTermsHandlers } from './billing-terms.ts';
 import { customerHandlers } from './customer.ts';
 import { customerCrmHandlers } from './customer-crm.ts';
 import { identityHandlers } from './identity.ts';
@@ -30,6 +31,7 @@ import { instanceHandlers } from './instance.ts';
 import { integrationHandlers } from './integration.ts';
 import { notificationHandlers } from './notification.ts';
 import { orderHandlers } from './order.ts';
+import { lifecycleHandlers, serviceChangeHandlers } from './service-lifecycle.ts';
 import { paymentHandlers } from './payment.ts';
 import { productHandlers } from './product.ts';
 import { productCategoryHandlers } from './product-category.ts';
@@ -60,14 +62,18 @@ export interface ServiceDeps {
 export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): void {
   registry.register(IdentityService, identityHandlers({ ...deps.app, adminPath: deps.config.server.admin_path }));
   registry.register(BalanceService, balanceHandlers(deps.router, deps.app.money));
-  registry.register(OrderService, orderHandlers(deps.app.money));
+  registry.register(OrderService, { ...orderHandlers(deps.app.money), ...serviceChangeHandlers(deps.app.serviceChanges) });
   registry.register(PaymentService, paymentHandlers(deps.app.money));
   registry.register(CustomerService, { ...customerHandlers(deps.app.crm.customers), ...customerCrmHandlers(deps.app.crm) });
   registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
   registry.register(ApiKeyService, apiKeyHandlers(deps.app.apiKeys));
-  registry.register(BillingService, billingHandlers(deps.app.billing, { dueDays: deps.config.billing.due_days }));
+  registry.register(BillingService, {
+    ...billingHandlers(deps.app.billing, { dueDays: deps.config.billing.due_days }),
+    ...billingTermsHandlers({ promotions: deps.app.billingTerms.promotions, taxRules: deps.app.billingTerms.taxRules, settings: deps.config.billing }),
+    ...lifecycleHandlers(deps.app.lifecycle),
+  });
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));
   registry.register(ProductCategoryService, productCategoryHandlers(catalog.categories));

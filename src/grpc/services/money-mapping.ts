@@ -37,7 +37,17 @@ export function orderInfo(order: OrderState): MessageInitShape<typeof OrderInfoS
     providerInstanceId: order.providerInstanceId ?? '', serverSpec: serverSpecInfo(order.serverSpec), status: order.status, amount: order.amount,
     currency: order.currency, gatewayInterfaceId: order.gatewayInterfaceId ?? '', gatewayPaymentId: order.gatewayPaymentId ?? '', notes: order.notes,
     createdAt: order.createdAt, updatedAt: order.updatedAt, productName: order.productName, billingCycle: order.billingCycle,
+    // Recurring billing (issue 11): the service's period and price terms.
+    periodStart: order.periodStart ?? '', periodEnd: order.periodEnd ?? '',
+    nextRenewalOn: renews(order) && order.periodEnd !== null ? order.periodEnd.slice(0, 10) : '',
+    cancelAtPeriodEnd: order.cancelAtPeriodEnd ? 'true' : 'false', renewalAmount: order.renewalAmount ?? order.amount,
+    promotionCode: order.promotionCode ?? '', discountAmount: order.discountAmount, taxAmount: order.taxAmount, periodPrice: order.periodPrice ?? '',
   };
+}
+
+/** Whether the service will renew at the end of its period (active, not cancelled at its end). */
+function renews(order: OrderState): boolean {
+  return order.status === 'active' && !order.cancelAtPeriodEnd;
 }
 
 /** PaymentInfo (OrderService's short form) of a started or made payment. */

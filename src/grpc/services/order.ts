@@ -32,7 +32,7 @@ export function orderHandlers(money: MoneyPath): ServiceHandlers<typeof OrderSer
       const created = await money.orders.create(call, {
         customerId, productId: uuidField('product_id', request.productId), providerInterfaceId: uuidField('provider_interface_id', request.providerInterfaceId),
         serverSpec: orderedSpecOf(request.serverSpec), currency: request.currency, gatewayInterfaceId: gatewayField('gateway_interface_id', request.gatewayInterfaceId),
-        notes: request.notes, billingCycle: request.billingCycle,
+        notes: request.notes, billingCycle: request.billingCycle, promotionCode: request.promotionCode ?? '',
       }, call.requestHeaders.get(IDEMPOTENCY_HEADER));
       return { order: orderInfo(created.order), ...(created.payment ? { payment: paymentInfo(created.payment) } : {}) };
     },
