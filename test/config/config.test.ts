@@ -91,7 +91,10 @@ describe('loadConfig: defaults', () => {
       },
       cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
       orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
-      billing: { due_days: 14, run_check_interval_secs: 3600, overdue_check_interval_secs: 3600 },
+      billing: {
+        due_days: 14, run_check_interval_secs: 3600, overdue_check_interval_secs: 3600, lifecycle_interval_secs: 3600, renewal_invoice_days_before: 7,
+        reminder_days_before: [3], reminder_days_after: [1, 5], suspend_after_days: 3, terminate_after_days: 14, prices_include_tax: false,
+      },
       crm: {
         scores_interval_secs: 600, rfm_recency_high_max_days: 30, rfm_recency_medium_max_days: 90, rfm_frequency_high_min_orders: 10,
         rfm_frequency_medium_min_orders: 3, rfm_monetary_high_min: '5000.00', rfm_monetary_medium_min: '1000.00', frequent_late_payments: 3,
@@ -200,6 +203,17 @@ expiry_hours = 2
     expect(err.message).not.toContain('rfm_monetary_high_min');
     write('config.toml', '[crm]\nrfm_monetary_medium_min = "1.234"\n');
     expect(configError().message).toContain('[crm] rfm_monetary_medium_min = "1.234"');
+  });
+
+  it('takes the [billing] lifecycle settings and refuses a termination before the suspension or a reminder after it, naming the key', () => {
+    write('config.toml', '[billing]\nsuspend_after_days = 5\nterminate_after_days = 20\nreminder_days_after = [2, 10]\nprices_include_tax = true\n');
+    expect(loadConfig({ env: {}, cwd: dir }).billing).toMatchObject({ suspend_after_days: 5, terminate_after_days: 20, reminder_days_after: [2, 10], prices_include_tax: true });
+    write('config.toml', '[billing]\nsuspend_after_days = 7\nterminate_after_days = 7\n');
+    expect(configError().message).toMatch(/terminate_after_days.*must be greater than suspend_after_days \(7\)/);
+    write('config.toml', '[billing]\nterminate_after_days = 10\nreminder_days_after = [1, 12]\n');
+    expect(configError().message).toContain('reminder_days_after has day 12');
+    write('config.toml', '[billing]\nrenewal_invoice_days_before = 2\nreminder_days_before = [3]\n');
+    expect(configError().message).toContain('reminder_days_before has day 3');
   });
 
   it('fails naming the variable when CONFIG_FILE points nowhere', () => {
