@@ -120,7 +120,7 @@ with c as (
     gateway_payment_id = r.gateway_payment_id, notes = r.notes, paid_at = r.paid_at, version = r.version, updated_at = r.updated_at,
     period_start = r.period_start, period_end = r.period_end, anchor_day = r.anchor_day, cancel_at_period_end = r.cancel_at_period_end,
     product_id = r.product_id, product_name = r.product_name, server_spec = r.server_spec, amount = r.amount, renewal_amount = r.renewal_amount, period_price = r.period_price,
-    tax_amount = r.tax_amount
+    tax_amount = r.tax_amount, promotion_code = r.promotion_code, discount_amount = r.discount_amount
   from ou_in r where o.id = r.id and o.customer_id = r.customer_id and o.version = r.version - 1 returning 1
 ), od_in as (
   select r.* from jsonb_populate_recordset(null::orders, $4::jsonb) r join c on c.id = r.customer_id

@@ -173,11 +173,17 @@ export class ServiceChanges {
     return orderCustomer(this.deps.pool, orderId);
   }
 
-  /** The renewal invoice of the order's next period, if one was issued (unpaid or paid). */
+  /**
+   * The renewal a cancellation settles: the current period's when it is unpaid (it is cancelled,
+   * and there are no paid days to credit), else the next period's if one was issued (unpaid: it
+   * is cancelled; paid: it is credited back).
+   */
   private async openRenewalInvoice(orderId: string): Promise<string | null> {
     const { rows } = await this.deps.pool.query<{ invoice_id: string }>(
       `select r.invoice_id from service_renewals r join invoices i on i.id = r.invoice_id join orders o on o.id = r.order_id
-        where r.order_id = $1 and r.period_start = o.period_end and i.status in ('issued', 'overdue', 'paid')`, [orderId],
+        where r.order_id = $1 and ((r.period_start = o.period_start and i.status in ('issued', 'overdue'))
+                                or (r.period_start = o.period_end and i.status in ('issued', 'overdue', 'paid')))
+        order by r.period_start limit 1`, [orderId],
     );
     return rows[0]?.invoice_id ?? null;
   }

@@ -152,12 +152,23 @@ function unpaid(invoice: InvoiceDue | null): invoice is InvoiceDue {
   return invoice !== null && (invoice.status === 'issued' || invoice.status === 'overdue');
 }
 
-/** Cancels the unpaid renewal invoice `invoiceId` of `order` in `draft` (fenced by its status). */
+/**
+ * Cancels the unpaid renewal invoice `invoiceId` of `order` in `draft` (fenced by its status); what
+ * was already paid on it (a part payment) is credited back to the balance, never kept.
+ */
 function cancelRenewalInvoice(draft: Draft, view: AccountView, invoiceId: string | null, orderId: string): InvoiceDue | null {
   const invoice = view.invoice;
   if (invoiceId === null || !invoice || invoice.id !== invoiceId || invoice.renewal?.orderId !== orderId || !unpaid(invoice)) return null;
   draft.decision.invoices.push({ row: { ...invoice, status: 'cancelled', paidAt: null }, expectedStatus: invoice.status });
+  const paid = new Decimal(invoice.paidAmount);
+  if (paid.greaterThan(0)) draft.post('refund', paid, invoice.id, `part payment of cancelled invoice ${invoice.invoiceNumber} credited back`);
   return invoice;
+}
+
+/** True when `invoice` is the unpaid renewal of `order`'s current period (the period is not paid for). */
+function currentPeriodUnpaid(invoice: InvoiceDue | null, order: OrderState): boolean {
+  return unpaid(invoice) && invoice.renewal?.orderId === order.id && order.periodStart !== null
+    && Date.parse(invoice.renewal.periodStart) === Date.parse(order.periodStart);
 }
 
 const END_WORDS: Record<ServiceEndReason, string> = {
@@ -534,9 +545,14 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
         return noChange(view, { order, alreadyDone: true });
       }
       const draft = new Draft(view, at, { action: `service.end_${command.reason}`, targetType: 'order', targetId: order.id, details: { reason: command.reason, refund: command.refund } });
-      const cancelledInvoice = cancelRenewalInvoice(draft, view, command.invoiceId, order.id);
+      // A period whose renewal is unpaid was never paid for: it has no unused days to credit.
+      const periodUnpaid = currentPeriodUnpaid(view.invoice, order);
       const entries: LedgerEntry[] = [];
-      if (command.refund) {
+      const before = draft.decision.ledger.length;
+      const cancelledInvoice = cancelRenewalInvoice(draft, view, command.invoiceId, order.id);
+      entries.push(...draft.decision.ledger.slice(before));
+      if (command.refund && periodUnpaid) draft.decision.audit.details.credit = '0.00';
+      if (command.refund && !periodUnpaid) {
         const credit = new Decimal(prorate(order.periodPrice ?? order.amount, currentPeriod(order), at.now));
         if (credit.greaterThan(0)) entries.push(draft.post('refund', credit, order.id, `unused part of ${order.productName || 'the service'} (order ${order.id}) credited on cancellation`));
         draft.decision.audit.details.credit = formatMoney(credit);
@@ -594,6 +610,8 @@ export function decideAccount(view: AccountView, command: AccountCommand, at: De
       if (new Decimal(amounts.charge).greaterThan(0)) entries.push(draft.post('payment', new Decimal(amounts.charge).negated(), order.id, `${days} of ${command.productName || 'the new plan'} (order ${order.id})`));
       const next: OrderState = {
         ...order, productId: command.productId, productName: command.productName, serverSpec: command.serverSpec, renewalAmount: command.renewalAmount,
+        // The new plan renews at its catalog price: an every-period promotion ends with the old plan.
+        promotionCode: null, discountAmount: '0.00',
         periodPrice: formatMoney(command.newPeriodPrice), version: order.version + 1, updatedAt: at.now,
       };
       draft.decision.orders.push({ op: 'update', row: next });
