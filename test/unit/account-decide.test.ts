@@ -240,11 +240,16 @@ describe('create_order', () => {
     expect(refusal(() => decide(short, { type: 'create_order', order: newOrder, payFromBalance: true })).reason).toBe('insufficient_funds');
   });
 
-  it('refuses to pay a zero-priced order from the balance (no zero ledger entry)', () => {
-    // A zero-priced order (amount >= 0 is allowed) cannot be paid from the balance: post refuses a zero amount.
-    const error = refusal(() => decide(view(), { type: 'create_order', order: { ...newOrder, amount: '0.00' }, payFromBalance: true }));
-    expect(error.kind).toBe('invalid_argument');
-    expect(error.message).toMatch(/non-zero amount/);
+  it('pays a free order (a promotion took its whole price) from the balance with a 0.00 payment and no ledger entry', () => {
+    const state = view();
+    const decision = decide(state, { type: 'create_order', order: { ...newOrder, amount: '0.00' }, payFromBalance: true });
+    expect(decision.ledger).toEqual([]);
+    expect(decision.payments.map((write) => [write.op, write.row.amount, write.row.status, write.row.gatewayTxId])).toEqual([['insert', '0.00', 'success', null]]);
+    expect(onlyOrder(decision, 'insert').status).toBe('paid');
+    expect(decision.events.map((event) => event.eventType)).toEqual(['order_paid']);
+    expect(decision.customer?.balance).toBe('50.00');
+    expect(decision.result.entry).toBeUndefined();
+    expectMoneyInvariants(state, decision);
   });
 });
 

@@ -61,6 +61,12 @@ export interface PlanChange {
   preview: boolean;
 }
 
+/** Whether two specs order the same server (key order aside: a spec read back from jsonb has its own). */
+function sameSpec(a: OrderedSpec, b: OrderedSpec): boolean {
+  const sorted = (spec: OrderedSpec): string => JSON.stringify(Object.entries(instanceSpec(spec)).sort(([x], [y]) => x.localeCompare(y)));
+  return sorted(a) === sorted(b);
+}
+
 /** See the file comment. Methods throw DomainError for refused requests (nothing changed then). */
 export class ServiceChanges {
   private readonly deps: {
@@ -113,7 +119,7 @@ export class ServiceChanges {
       throw invalid(`product_id: product ${product.id} is sold through provider interface ${product.interfaceId}, not the service's ${order.providerInterfaceId}`);
     }
     const serverSpec = change.serverSpec ?? order.serverSpec;
-    if (product.id === order.productId && JSON.stringify(instanceSpec(serverSpec)) === JSON.stringify(instanceSpec(order.serverSpec))) {
+    if (product.id === order.productId && sameSpec(serverSpec, order.serverSpec)) {
       throw invalid('the new plan is the same as the current one: name another product_id or another server_spec');
     }
     const catalogPrice = orderPrice(product, order.billingCycle);

@@ -231,16 +231,17 @@ function payable(order: OrderState): void {
 function payFromBalance(draft: Draft, order: OrderState, at: DecisionContext): OrderState {
   payable(order);
   const paymentId = at.newId();
-  const entry = draft.post('payment', new Decimal(order.amount).negated(), order.id, `payment for order ${order.id} (${order.productName})`);
+  // A free order (a promotion took its whole price) is paid with no ledger entry: the ledger holds no zero amounts.
+  const entry = new Decimal(order.amount).isZero() ? undefined : draft.post('payment', new Decimal(order.amount).negated(), order.id, `payment for order ${order.id} (${order.productName})`);
   const payment: PaymentState = {
     id: paymentId, customerId: order.customerId, kind: 'order', orderId: order.id, invoiceId: null, amount: order.amount, refundedAmount: '0.00',
-    currency: order.currency, gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId, gatewayTxId: entry.id, status: 'success',
+    currency: order.currency, gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId, gatewayTxId: entry?.id ?? null, status: 'success',
     paymentUrl: null, qrCode: null, instructions: null, returnUrl: null, paidAt: at.now, createdAt: at.now, updatedAt: at.now,
   };
   draft.decision.payments.push({ op: 'insert', row: payment });
   const paid = { ...transition(order, 'paid', at.now), paidAt: at.now, gatewayInterfaceId: BALANCE_METHOD_ID, gatewayPaymentId: paymentId };
   draft.event('order_paid', order.id, { order_id: order.id, payment_id: paymentId, amount: order.amount });
-  draft.decision.result = { order: paid, payment, entry };
+  draft.decision.result = { order: paid, payment, ...(entry ? { entry } : {}) };
   return paid;
 }
 
