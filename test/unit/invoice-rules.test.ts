@@ -121,6 +121,15 @@ describe('amounts', () => {
       { description: 'Order (yearly) — order o2', quantity: 1, unitPrice: '0.20', amount: '0.20' },
     ]);
   });
+
+  it('shows the tax included in taxed orders: lines without it, tax_amount its sum, total what the orders cost', () => {
+    const amounts = generatedInvoiceAmounts([
+      { id: 'o1', productName: 'VPS', billingCycle: 'monthly', amount: '23.80', taxAmount: '3.80' },
+      { id: 'o2', productName: 'VPS', billingCycle: 'monthly', amount: '20.00', taxAmount: '0.00' },
+    ]);
+    expect(amounts).toMatchObject({ amount: '40.00', taxAmount: '3.80', totalAmount: '43.80' });
+    expect(amounts.lines.map((line) => line.amount)).toEqual(['20.00', '20.00']);
+  });
 });
 
 describe('numbers', () => {

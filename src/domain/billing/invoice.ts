@@ -232,25 +232,30 @@ export interface BillableOrder {
   id: string;
   productName: string;
   billingCycle: string;
-  /** Decimal string (NUMERIC(12,2)), ≥ 0. */
+  /** Decimal string (NUMERIC(12,2)), ≥ 0: what the order cost, tax included. */
   amount: string;
+  /** The tax included in `amount` (issue 11; decimal string, default "0.00"). */
+  taxAmount?: string;
 }
 
 /**
  * The invoice a billing run makes of one customer's orders: one line per order (quantity 1, unit
- * price = the order's amount), `amount` their sum, no tax (`0.00`: NodeBill has no tax rates;
- * the spec names none), `totalAmount = amount`. Orders in the given order.
+ * price = the order's amount without its tax), `amount` their sum, `taxAmount` the orders' tax
+ * (taken when each was priced, by the customer's tax rule), `totalAmount = amount + taxAmount`
+ * (what the orders cost). Orders in the given order.
  * @throws DomainError failed_precondition when the sum exceeds NUMERIC(12,2)
  */
 export function generatedInvoiceAmounts(orders: readonly BillableOrder[]): InvoiceAmounts {
-  let sum = new Decimal(0);
+  let net = new Decimal(0);
+  let tax = new Decimal(0);
   const lines = orders.map((order): InvoiceLine => {
-    const amount = new Decimal(order.amount);
-    sum = sum.plus(amount);
+    const orderTax = new Decimal(order.taxAmount ?? '0');
+    const amount = new Decimal(order.amount).minus(orderTax);
+    net = net.plus(amount);
+    tax = tax.plus(orderTax);
     const name = order.productName.trim() === '' ? 'Order' : order.productName.trim();
     return { description: `${name} (${order.billingCycle}) — order ${order.id}`, quantity: 1, unitPrice: formatMoney(amount), amount: formatMoney(amount) };
   });
-  if (sum.greaterThan(MAX_AMOUNT)) throw new DomainError('failed_precondition', `the orders sum to more than ${MAX_AMOUNT.toFixed(2)}`);
-  const amount = formatMoney(sum);
-  return { lines, amount, taxAmount: '0.00', totalAmount: amount };
+  if (net.plus(tax).greaterThan(MAX_AMOUNT)) throw new DomainError('failed_precondition', `the orders sum to more than ${MAX_AMOUNT.toFixed(2)}`);
+  return { lines, amount: formatMoney(net), taxAmount: formatMoney(tax), totalAmount: formatMoney(net.plus(tax)) };
 }
