@@ -19,6 +19,7 @@ import { createMoneyPath, type MoneyPath } from './money-path.ts';
 import { UpstreamPurchases } from './provisioning/upstream-purchases.ts';
 import type { PaymentGateways } from './payments/gateway-port.ts';
 import type { Identity } from '../identity/module.ts';
+import type { Invalidation } from '../identity/principal-cache.ts';
 import type { PluginRegistry } from '../plugins/registry/registry.ts';
 import { ProductCategories } from './catalog/product-categories.ts';
 import { ProductGroups } from './catalog/product-groups.ts';
@@ -85,10 +86,16 @@ export function createApplication(deps: {
   log: Logger;
   /** Wakes the event processing after a service wrote outbox events outside the money path. */
   nudgeEvents?: () => void;
+  /** Spreads a cache invalidation to the other workers of this node (and waits for them). */
+  broadcastInvalidation?: (event: Invalidation) => Promise<void>;
 }): Application {
   const { orm, identity, actors } = deps;
   const customers = new CustomerAccounts({ orm, actors });
-  const billingTerms = { promotions: new Promotions({ orm }), taxRules: new TaxRules({ orm }) };
+  const broadcast = deps.broadcastInvalidation;
+  const billingTerms = {
+    promotions: new Promotions({ orm }),
+    taxRules: new TaxRules({ orm, ...(broadcast ? { changed: () => broadcast({ kind: 'tax_rules' }) } : {}) }),
+  };
   const pricesIncludeTax = deps.config.billing.prices_include_tax;
   const money = createMoneyPath({
     pool: deps.pool, actors, gateways: deps.gateways,

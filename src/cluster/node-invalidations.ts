@@ -17,7 +17,7 @@ import type { Invalidation } from '../identity/principal-cache.ts';
 /** The NOTIFY channel of the invalidation triggers. */
 export const INVALIDATION_CHANNEL = 'nodebill_invalidation';
 
-const KINDS: ReadonlySet<string> = new Set(['sessions', 'admin_user', 'customer_user', 'token_families', 'api_key']);
+const KINDS: ReadonlySet<string> = new Set(['sessions', 'admin_user', 'customer_user', 'token_families', 'api_key', 'tax_rules']);
 
 /**
  * The event of a notification payload (`{"event": {...}}`), or null when it is not one. Pure.

@@ -101,11 +101,16 @@ export async function runWorker(): Promise<void> {
   const host = new ActorHost({ store: new PgCustomerSnapshotStore(customerPool), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
+  // Set once the application exists: the tax rules' copy is dropped when any worker or node changes them.
+  let forgetTaxRules: () => void = () => undefined;
   const ipc = new WorkerIpc({
     timeoutMs: ACTOR_ASK_TIMEOUT_MS + 2_000,
     onDeliver: (customerId, request) => router.receive(customerId, request),
     onDrain: () => drain(),
-    onInvalidate: (event) => principalCache.apply(event),
+    onInvalidate: (event) => {
+      principalCache.apply(event);
+      if (event.kind === 'tax_rules') forgetTaxRules();
+    },
   });
   const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
 
@@ -130,7 +135,9 @@ export async function runWorker(): Promise<void> {
   const clusterControl = { restartServer: (requestedBy: string) => ipc.requestRollingRestart(requestedBy) };
   const registry = new HandlerRegistry();
   const gateways = pluginGateways({ calls: pluginRegistry.gateways, pool: moneyPool, publicUrl: config.server.public_url });
-  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways, config, log, nudgeEvents: () => nudgeEvents() });
+  const app = createApplication({ orm, identity, actors: router, plugins: pluginRegistry, cluster: clusterControl, pool: moneyPool, gateways, config, log, nudgeEvents: () => nudgeEvents(),
+    broadcastInvalidation: (event) => ipc.broadcastInvalidation(event, INVALIDATION_WAIT_MS) });
+  forgetTaxRules = () => app.billingTerms.taxRules.forget();
   registerServices(registry, {
     orm,
     app,

@@ -28,7 +28,9 @@ export type Invalidation =
   /** Customer token families revoked (logout, password change, refresh-token reuse). */
   | { kind: 'token_families'; familyIds: string[] }
   /** An API key revoked, disabled or deleted (by its SHA-256). */
-  | { kind: 'api_key'; keyHash: string };
+  | { kind: 'api_key'; keyHash: string }
+  /** The tax rules changed (issue 11): not the principal cache's; the billing terms drop their copy. */
+  | { kind: 'tax_rules' };
 
 /** An admin session as stored (the `sessions` row without the client details). */
 export interface SessionRecord {
@@ -247,6 +249,8 @@ export class PrincipalCache {
         break;
       case 'api_key':
         this.apiKeys.delete(event.keyHash);
+        break;
+      case 'tax_rules':
         break;
     }
   }

@@ -82,4 +82,10 @@ describe('cache invalidation triggers', () => {
     expect(await announced('update api_keys set enabled = false where key_hash = $1', [keyHash])).toEqual([{ kind: 'api_key', keyHash }]);
     expect(await announced('delete from api_keys where key_hash = $1', [keyHash])).toEqual([{ kind: 'api_key', keyHash }]);
   });
+  it('announce a tax rule created, changed or deleted, once per statement', async () => {
+    const id = newId();
+    expect(await announced("insert into tax_rules (id, country, region, rate, name) values ($1, 'DE', '', 19, 'MwSt')", [id])).toEqual([{ kind: 'tax_rules' }]);
+    expect(await announced("update tax_rules set rate = 7 where id = $1", [id])).toEqual([{ kind: 'tax_rules' }]);
+    expect(await announced("delete from tax_rules where id = $1", [id])).toEqual([{ kind: 'tax_rules' }]);
+  });
 });

@@ -333,6 +333,9 @@ describe('thirteen months of recurring billing', () => {
     expect(suspensions).toEqual({ n: '13', distinct_invoices: '13' });
     expect(totals.servicesSuspended).toBe(13);
     expect(totals.servicesEnded).toBe(2);
+    // Each admin's run is audited with what it did (two a day).
+    const [audited] = await sql<{ n: string }>(`select count(*)::text as n from operation_logs where action = 'billing.lifecycle_run'`);
+    expect(audited?.n).toBe(String(2 * LAST_DAY));
   });
 
   it('keeps the ledger invariant for every customer', async () => {

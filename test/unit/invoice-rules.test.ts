@@ -125,10 +125,11 @@ describe('amounts', () => {
   it('shows the tax included in taxed orders: lines without it, tax_amount its sum, total what the orders cost', () => {
     const amounts = generatedInvoiceAmounts([
       { id: 'o1', productName: 'VPS', billingCycle: 'monthly', amount: '23.80', taxAmount: '3.80' },
-      { id: 'o2', productName: 'VPS', billingCycle: 'monthly', amount: '20.00', taxAmount: '0.00' },
+      { id: 'o2', productName: 'VPS', billingCycle: 'monthly', amount: '18.00', taxAmount: '0.00', promotion: { code: 'WELCOME10', discount: '2.00' } },
     ]);
-    expect(amounts).toMatchObject({ amount: '40.00', taxAmount: '3.80', totalAmount: '43.80' });
-    expect(amounts.lines.map((line) => line.amount)).toEqual(['20.00', '20.00']);
+    expect(amounts).toMatchObject({ amount: '38.00', taxAmount: '3.80', totalAmount: '41.80' });
+    expect(amounts.lines.map((line) => line.amount)).toEqual(['20.00', '18.00']);
+    expect(amounts.lines.map((line) => line.description)).toEqual(['VPS (monthly) — order o1', 'VPS (monthly) — order o2 · promotion WELCOME10 −2.00']);
   });
 });
 

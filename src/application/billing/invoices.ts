@@ -22,6 +22,7 @@ import {
   MAX_INVOICE_SEQUENCE, utcDate, type BillableOrder, type BillingPeriod, type InvoiceAmounts, type InvoiceItemText, type InvoiceStatus,
 } from '../../domain/billing/invoice.ts';
 import { DomainError, forbidden, notFound } from '../../domain/errors.ts';
+import { moneyOf } from '../../domain/money.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { Page } from '../../domain/pagination.ts';
 import { businessClock } from '../../lib/clock.ts';
@@ -271,8 +272,9 @@ export class InvoiceBilling {
   async generate(origin: Origin, period: BillingPeriod, options: { dueDays: number }): Promise<{ generatedCount: number; invoiceIds: string[] }> {
     if (origin.caller.kind !== 'admin' && origin.caller.kind !== 'anonymous') throw forbidden('only administrators may generate invoices');
     const em = this.orm.em.fork();
-    const rows = await em.getConnection().execute<Array<{ customer_id: string; id: string; product_name: string; billing_cycle: string; amount: string; tax_amount: string; payment_terms_days: number | null }>>(`
-      select o.customer_id, o.id, o.product_name, o.billing_cycle, o.amount::text as amount, o.tax_amount::text as tax_amount, c.payment_terms_days
+    const rows = await em.getConnection().execute<Array<{ customer_id: string; id: string; product_name: string; billing_cycle: string; amount: string; tax_amount: string; promotion_code: string | null; discount_amount: string; payment_terms_days: number | null }>>(`
+      select o.customer_id, o.id, o.product_name, o.billing_cycle, o.amount::text as amount, o.tax_amount::text as tax_amount,
+             o.promotion_code, o.discount_amount::text as discount_amount, c.payment_terms_days
         from orders o join customers c on c.id = o.customer_id
        where o.status in ('active', 'completed')
          and o.created_at >= (?::date)::timestamp at time zone 'UTC'
@@ -287,7 +289,10 @@ export class InvoiceBilling {
     for (const row of rows) {
       termsOf.set(row.customer_id, row.payment_terms_days ?? options.dueDays);
       const orders = byCustomer.get(row.customer_id) ?? [];
-      orders.push({ id: row.id, productName: row.product_name, billingCycle: row.billing_cycle, amount: row.amount, taxAmount: row.tax_amount });
+      orders.push({
+        id: row.id, productName: row.product_name, billingCycle: row.billing_cycle, amount: row.amount, taxAmount: row.tax_amount,
+        promotion: row.promotion_code ? { code: row.promotion_code, discount: moneyOf(row.discount_amount) } : null,
+      });
       byCustomer.set(row.customer_id, orders);
     }
     const invoiceIds: string[] = [];

@@ -38,7 +38,9 @@ import { moneyOf } from '../../domain/money.ts';
 import { businessClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { rfc3339 } from '../../lib/time.ts';
+import type { Origin } from '../../domain/origin.ts';
 import type { AccountCommands } from '../accounts/account-commands.ts';
+import { recordAudit } from '../audit.ts';
 import { RenewalInvoices, type TaxQuotes } from './renewals.ts';
 
 /** What one run did (RunBillingLifecycle's answer). */
@@ -63,6 +65,7 @@ export const REMINDER_EVENT = 'invoice_reminder';
 /** See the file comment. */
 export class ServiceLifecycle {
   private readonly deps: {
+    orm: MikroORM;
     pool: pg.Pool;
     accounts: AccountCommands;
     renewals: RenewalInvoices;
@@ -84,14 +87,28 @@ export class ServiceLifecycle {
     now?: () => Date; nudge?: () => void; invoicesChanged?: (customerId: string) => Promise<void>; log: Pick<Logger, 'info' | 'warn'>;
   }) {
     this.deps = {
-      pool: deps.pool, accounts: deps.accounts, settings: deps.settings, log: deps.log, invoicesChanged: deps.invoicesChanged ?? (async () => undefined),
+      orm: deps.orm, pool: deps.pool, accounts: deps.accounts, settings: deps.settings, log: deps.log, invoicesChanged: deps.invoicesChanged ?? (async () => undefined),
       renewals: new RenewalInvoices({ orm: deps.orm, taxes: deps.taxes, pricesIncludeTax: deps.pricesIncludeTax }),
       now: deps.now ?? (() => businessClock.now()), nudge: deps.nudge ?? (() => undefined),
     };
   }
 
-  /** Runs every step once at the clock's time (see the file comment). Never throws for one service's failure. */
-  async run(): Promise<LifecycleReport> {
+  /**
+   * Runs every step once at the clock's time (see the file comment). Never throws for one
+   * service's failure. A run an administrator asked for (RunBillingLifecycle) is audited with
+   * what it did.
+   */
+  async run(origin?: Origin): Promise<LifecycleReport> {
+    const report = await this.runSteps();
+    if (origin?.caller.kind === 'admin') {
+      await this.deps.orm.em.fork().transactional(async (tx) => {
+        recordAudit(tx, origin, { action: 'billing.lifecycle_run', targetType: 'billing', targetId: 'lifecycle', details: { ...report } });
+      });
+    }
+    return report;
+  }
+
+  private async runSteps(): Promise<LifecycleReport> {
     const now = this.deps.now();
     const report: LifecycleReport = {
       periodsStarted: 0, renewalsIssued: 0, renewalsAutoPaid: 0, periodsRolled: 0, remindersSent: 0, servicesSuspended: 0, servicesEnded: 0, runAt: rfc3339(now),

@@ -67,12 +67,46 @@ function isPlaceTaken(error: unknown): boolean {
   return error instanceof UniqueConstraintViolationException && (error as { constraint?: unknown }).constraint === PLACE_UNIQUE;
 }
 
+/** How long the active rules are reused (ms): a rule changed on another worker applies within it. */
+export const ACTIVE_RULES_TTL_MS = 5_000;
+
 /** See the file comment. Methods throw DomainError for refused requests (nothing changed then). */
 export class TaxRules {
   private readonly orm: MikroORM;
+  /** The active rules, kept for {@link ACTIVE_RULES_TTL_MS} (CreateOrder asks for every order). */
+  private active: { until: number; rules: Promise<StoredTaxRule[]> } | null = null;
 
-  constructor(deps: { orm: MikroORM }) {
+  private readonly changed: () => Promise<void>;
+
+  /**
+   * @param deps.changed told after a rule was created, changed or deleted, to make every worker
+   *   drop its copy (the worker IPC broadcast; other nodes hear the `tax_rules` trigger's NOTIFY)
+   */
+  constructor(deps: { orm: MikroORM; changed?: () => Promise<void> }) {
     this.orm = deps.orm;
+    this.changed = deps.changed ?? (async () => undefined);
+  }
+
+  /** Drops this process's copy of the active rules (a change here, on another worker or node). */
+  forget(): void {
+    this.active = null;
+  }
+
+  /** After a committed change: this process forgets at once, the others through `changed`. */
+  private async announce(): Promise<void> {
+    this.forget();
+    await this.changed().catch(() => undefined);
+  }
+
+  /** The active rules of every country, from a copy at most {@link ACTIVE_RULES_TTL_MS} old (this process's changes drop it). */
+  private activeRules(): Promise<StoredTaxRule[]> {
+    const now = Date.now();
+    if (this.active === null || this.active.until <= now) {
+      const rules = this.orm.em.fork().find(TaxRuleRow, { isActive: true }, { orderBy: { id: 'asc' } }).then((rows) => rows.map(taxRuleOf));
+      this.active = { until: now + ACTIVE_RULES_TTL_MS, rules };
+      rules.catch(() => { this.active = null; });
+    }
+    return this.active.rules;
   }
 
   /**
@@ -98,13 +132,15 @@ export class TaxRules {
     requireTaxAdmin(origin);
     const terms = parseTaxRuleInput(input);
     try {
-      return await this.orm.em.fork().transactional(async (tx) => {
+      const result = await this.orm.em.fork().transactional(async (tx) => {
         await this.refuseTakenPlace(tx, terms, null);
         const row = tx.create(TaxRuleRow, { ...terms });
         recordAudit(tx, origin, { action: 'tax_rule.create', targetType: 'tax_rule', targetId: row.id, details: { after: snapshot(terms) } });
         await tx.flush();
         return taxRuleOf(row);
       });
+      await this.announce();
+      return result;
     } catch (error) {
       if (isPlaceTaken(error)) throw duplicate(terms);
       throw error;
@@ -120,7 +156,7 @@ export class TaxRules {
     requireTaxAdmin(origin);
     const terms = parseTaxRuleInput(input);
     try {
-      return await this.orm.em.fork().transactional(async (tx) => {
+      const result = await this.orm.em.fork().transactional(async (tx) => {
         const row = await this.lock(tx, id);
         await this.refuseTakenPlace(tx, terms, row.id);
         const before = snapshot(taxRuleOf(row));
@@ -133,6 +169,8 @@ export class TaxRules {
         await tx.flush();
         return taxRuleOf(row);
       });
+      await this.announce();
+      return result;
     } catch (error) {
       if (isPlaceTaken(error)) throw duplicate(terms);
       throw error;
@@ -152,6 +190,7 @@ export class TaxRules {
       tx.remove(row);
       await tx.flush();
     });
+    await this.announce();
   }
 
   /**
@@ -162,12 +201,13 @@ export class TaxRules {
    * @throws DomainError not_found for an unknown customer; invalid_argument naming `price`
    */
   async taxFor(customerId: string, price: string, options: { pricesIncludeTax: boolean }): Promise<CustomerTaxedLine> {
-    const em = this.orm.em.fork();
-    const customer = await em.findOne(Customer, { id: customerId }, { fields: ['id', 'country', 'region', 'taxNumber'] });
+    const active = await this.activeRules();
+    // No rule anywhere (the common case of a reseller without tax): nothing to look up.
+    if (active.length === 0) return { ...taxLine(price, null, { pricesIncludeTax: options.pricesIncludeTax, customerTaxNumber: '' }), ruleName: null };
+    const customer = await this.orm.em.fork().findOne(Customer, { id: customerId }, { fields: ['id', 'country', 'region', 'taxNumber'] });
     if (!customer) throw notFound(`customer ${customerId} does not exist`);
-    const rules = customer.country === ''
-      ? []
-      : (await em.find(TaxRuleRow, { country: customer.country.toUpperCase(), isActive: true }, { orderBy: { id: 'asc' } })).map(taxRuleOf);
+    const country = customer.country.toUpperCase();
+    const rules = country === '' ? [] : active.filter((candidate) => candidate.country === country);
     const rule = taxRuleFor(rules, { country: customer.country, region: customer.region });
     return {
       ...taxLine(price, rule, { pricesIncludeTax: options.pricesIncludeTax, customerTaxNumber: customer.taxNumber }),

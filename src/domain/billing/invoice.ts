@@ -7,6 +7,7 @@
 import { Decimal } from 'decimal.js';
 import { DomainError, invalid } from '../errors.ts';
 import { formatMoney, MAX_AMOUNT, parseMoney } from '../money.ts';
+import { promotionLineText } from './promotion.ts';
 
 /** Invoice states: draft → issued → paid / overdue → cancelled (spec: 发票状态流转). */
 export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'overdue', 'cancelled'] as const;
@@ -236,6 +237,8 @@ export interface BillableOrder {
   amount: string;
   /** The tax included in `amount` (issue 11; decimal string, default "0.00"). */
   taxAmount?: string;
+  /** The promotion code applied to the order and what it took off (shown on the line), if any. */
+  promotion?: { code: string; discount: string } | null;
 }
 
 /**
@@ -254,7 +257,8 @@ export function generatedInvoiceAmounts(orders: readonly BillableOrder[]): Invoi
     net = net.plus(amount);
     tax = tax.plus(orderTax);
     const name = order.productName.trim() === '' ? 'Order' : order.productName.trim();
-    return { description: `${name} (${order.billingCycle}) — order ${order.id}`, quantity: 1, unitPrice: formatMoney(amount), amount: formatMoney(amount) };
+    const promotion = order.promotion ? ` · ${promotionLineText(order.promotion.code, order.promotion.discount)}` : '';
+    return { description: `${name} (${order.billingCycle}) — order ${order.id}${promotion}`, quantity: 1, unitPrice: formatMoney(amount), amount: formatMoney(amount) };
   });
   if (net.plus(tax).greaterThan(MAX_AMOUNT)) throw new DomainError('failed_precondition', `the orders sum to more than ${MAX_AMOUNT.toFixed(2)}`);
   return { lines, amount: formatMoney(net), taxAmount: formatMoney(tax), totalAmount: formatMoney(net.plus(tax)) };

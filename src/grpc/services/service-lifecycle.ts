@@ -37,8 +37,8 @@ export function serviceChangeHandlers(changes: ServiceChanges): ServiceHandlers<
 /** BillingService's RunBillingLifecycle (admin only): one run of the service lifecycle now, and what it did. */
 export function lifecycleHandlers(lifecycle: ServiceLifecycle): ServiceHandlers<typeof BillingService> {
   return {
-    async runBillingLifecycle() {
-      const report = await lifecycle.run();
+    async runBillingLifecycle(_request, call) {
+      const report = await lifecycle.run(call);
       return { ...report };
     },
   };

@@ -18,7 +18,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   orders count one by one) and refuses past the total limit (CHECK `uses <= max_uses`) and the
  *   per-customer limit (`promotion_redemptions_per_customer_limit`), failing the whole commit.
  * - `tax_rules`: a rate by country and optionally region; `reverse_charge` exempts customers with
- *   a valid tax number.
+ *   a valid tax number. A statement trigger NOTIFYs `nodebill_invalidation` (`tax_rules`), so every
+ *   node drops its copy of the active rules (src/application/billing/tax-rules.ts).
  * - `invoices.source` gains `renewal`.
  */
 export class Migration0012RecurringBilling extends Migration {
@@ -127,10 +128,19 @@ export class Migration0012RecurringBilling extends Migration {
         updated_at     timestamptz   not null default now()
       )`);
     this.addSql(`create unique index tax_rules_country_region_unique on tax_rules (country, lower(region))`);
+    // Every node's copy of the active rules is dropped when they change, whoever changes them.
+    this.addSql(`
+      create function tax_rules_invalidate() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('nodebill_invalidation', jsonb_build_object('event', jsonb_build_object('kind', 'tax_rules'))::text);
+        return null;
+      end $$`);
+    this.addSql(`create trigger tax_rules_invalidate after insert or update or delete on tax_rules for each statement execute function tax_rules_invalidate()`);
   }
 
   override down(): void {
     this.addSql(`drop table if exists tax_rules`);
+    this.addSql(`drop function if exists tax_rules_invalidate()`);
     this.addSql(`drop trigger if exists promotion_redemptions_count_use on promotion_redemptions`);
     this.addSql(`drop function if exists promotion_redemptions_count_use()`);
     this.addSql(`drop table if exists promotion_redemptions`);
