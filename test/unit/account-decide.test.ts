@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal } from 'decimal.js';
+import { expectMoneyInvariants as expectInvariants, expectNoChange } from '../support/decide-expectations.ts';
 import { refusal } from '../support/refusal.ts';
 import { accountNeeds, decideAccount, followUpOrderId, type DecisionContext } from '../../src/domain/accounts/decide.ts';
 import { firstPeriod } from '../../src/domain/billing/service-period.ts';
@@ -63,47 +63,16 @@ const newOrder: NewOrder = {
   amount: '29.97', currency: 'USD', billingCycle: 'quarterly', gatewayInterfaceId: null, notes: 'first order',
 };
 
+/** The money invariants of `decision` (test/support/decide-expectations.ts) at this file's time. */
+function expectMoneyInvariants(state: AccountView, decision: AccountDecision, now: string = NOW): void {
+  expectInvariants(state, decision, now);
+}
+
 function decide(state: AccountView, command: AccountCommand): AccountDecision {
   return decideAccount(state, command, context());
 }
 
-/**
- * The money invariants of a decision that writes the customer: the ledger adds up to the balance
- * change, each entry's balance_after is its balance_before plus its amount (and the next entry
- * starts where the previous ended), no entry is zero, the version goes up by exactly one and the
- * customer's time moves only with its balance.
- */
-function expectMoneyInvariants(state: AccountView, decision: AccountDecision): void {
-  const after = decision.customer;
-  expect(after).not.toBeNull();
-  if (!after) return;
-  const before = new Decimal(state.customer.balance);
-  const total = decision.ledger.reduce((sum, entry) => sum.plus(entry.amount), new Decimal(0));
-  expect(total.toFixed(2)).toBe(new Decimal(after.balance).minus(before).toFixed(2));
-  let running = before;
-  for (const entry of decision.ledger) {
-    expect(new Decimal(entry.amount).isZero()).toBe(false);
-    expect(entry.balanceBefore).toBe(running.toFixed(2));
-    running = running.plus(entry.amount);
-    expect(entry.balanceAfter).toBe(running.toFixed(2));
-  }
-  expect(after.balance).toBe(running.toFixed(2));
-  expect(new Decimal(after.balance).greaterThanOrEqualTo(new Decimal(state.customer.creditLimit).negated()) || decision.ledger.every((entry) => new Decimal(entry.amount).isPositive())).toBe(true);
-  expect(after.version).toBe(state.customer.version + 1);
-  expect(after.updatedAt).toBe(decision.ledger.length > 0 ? NOW : state.customer.updatedAt);
-  expect({ ...after, balance: state.customer.balance, version: state.customer.version, updatedAt: state.customer.updatedAt }).toEqual(state.customer);
-}
 
-/** A decision that writes nothing. */
-function expectNoChange(state: AccountView, decision: AccountDecision): void {
-  expect(decision.customer).toBeNull();
-  expect(decision.orders).toEqual([]);
-  expect(decision.payments).toEqual([]);
-  expect(decision.ledger).toEqual([]);
-  expect(decision.instances).toEqual([]);
-  expect(decision.events).toEqual([]);
-  expect(decision.audit).toEqual({ action: 'none', targetType: 'customer', targetId: state.customer.id, details: {} });
-}
 
 /** The order in a decision's single order write. */
 function onlyOrder(decision: AccountDecision, op: 'insert' | 'update' | 'delete'): OrderState {
