@@ -14,7 +14,11 @@ export type WorkerToPrimary =
   /** A worker changed something cached elsewhere: apply `event` in every other worker, then answer `invalidate.done`. */
   | { kind: 'nodebill.invalidate'; id: string; event: Invalidation }
   /** This worker applied the `invalidate.apply` with `id`. */
-  | { kind: 'nodebill.invalidate.applied'; id: string };
+  | { kind: 'nodebill.invalidate.applied'; id: string }
+  /** The ops dashboard (issue 12): every worker's sample, answered with `ops.result`. */
+  | { kind: 'nodebill.ops.request'; id: string }
+  /** This worker's answer to `ops.collect`. */
+  | { kind: 'nodebill.ops.sample'; id: string; sample: WorkerSample };
 
 export type PrimaryToWorker =
   | { kind: 'nodebill.actor.deliver'; id: string; customerId: string; request: CustomerRequest }
@@ -25,7 +29,24 @@ export type PrimaryToWorker =
   /** Apply `event` to this worker's caches, then answer `invalidate.applied` (an `id` of '' wants no answer). */
   | { kind: 'nodebill.invalidate.apply'; id: string; event: Invalidation }
   /** Every other worker applied the invalidation `id` (or did not answer in time). */
-  | { kind: 'nodebill.invalidate.done'; id: string };
+  | { kind: 'nodebill.invalidate.done'; id: string }
+  /** Send this worker's sample for `id`. */
+  | { kind: 'nodebill.ops.collect'; id: string }
+  /** The samples of every worker that answered in time. */
+  | { kind: 'nodebill.ops.result'; id: string; workers: WorkerSample[]; primary: { pid: number; uptimeSecs: number } };
+
+/**
+ * One worker's figures for the ops dashboard: who it is, and its prom-client registry as JSON
+ * (`register.getMetricsAsJSON()`: the same metrics `/metrics` aggregates).
+ */
+export interface WorkerSample {
+  slot: number;
+  pid: number;
+  uptimeSecs: number;
+  /** The shards whose actors this worker runs. */
+  shards: number[];
+  metrics: unknown[];
+}
 
 /** True when `value` is one of our IPC messages (prom-client and others share the channel). */
 export function isNodebillMessage<T extends { kind: string }>(value: unknown): value is T {

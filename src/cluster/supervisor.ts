@@ -4,6 +4,7 @@ import { isReadOnly } from '../actors/messages.ts';
 import type { Invalidation } from '../identity/principal-cache.ts';
 import { newId } from '../lib/ids.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
+import type { WorkerSample } from './ipc-messages.ts';
 
 type Forward = Extract<WorkerToPrimary, { kind: 'nodebill.actor.forward' }>;
 
@@ -23,6 +24,7 @@ export class WorkerSupervisor {
   private readonly planned = new WeakSet<Worker>();
   /** Invalidations relayed to other workers: who published it and whose answers are missing. */
   private readonly invalidations = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
+  private readonly opsCollections = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; samples: WorkerSample[]; timer: NodeJS.Timeout }>();
   private stopping = false;
   private restarting = false;
   private readonly options: {
@@ -138,6 +140,24 @@ export class WorkerSupervisor {
     for (const target of targets) this.send(target, { kind: 'nodebill.invalidate.apply', id, event });
   }
 
+  /** Asks every live worker for its ops sample; answers `origin` when all did, or after the invalidation wait. */
+  private collectOps(origin: Worker, originId: string): void {
+    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead() && worker.isConnected());
+    const id = newId();
+    const timer = setTimeout(() => this.finishOps(id), this.options.invalidationWaitMs ?? 1_000);
+    this.opsCollections.set(id, { origin, originId, waiting: new Set(targets), samples: [], timer });
+    for (const target of targets) this.send(target, { kind: 'nodebill.ops.collect', id });
+  }
+
+  private finishOps(id: string): void {
+    const collection = this.opsCollections.get(id);
+    if (!collection) return;
+    this.opsCollections.delete(id);
+    clearTimeout(collection.timer);
+    const workers = [...collection.samples].sort((a, b) => a.slot - b.slot);
+    this.send(collection.origin, { kind: 'nodebill.ops.result', id: collection.originId, workers, primary: { pid: process.pid, uptimeSecs: Math.round(process.uptime()) } });
+  }
+
   private finishInvalidation(id: string): void {
     const relay = this.invalidations.get(id);
     if (!relay) return;
@@ -213,6 +233,17 @@ export class WorkerSupervisor {
         if (!relay) return;
         relay.waiting.delete(worker);
         if (relay.waiting.size === 0) this.finishInvalidation(message.id);
+        return;
+      }
+      case 'nodebill.ops.request':
+        this.collectOps(worker, message.id);
+        return;
+      case 'nodebill.ops.sample': {
+        const collection = this.opsCollections.get(message.id);
+        if (!collection) return;
+        collection.samples.push(message.sample);
+        collection.waiting.delete(worker);
+        if (collection.waiting.size === 0) this.finishOps(message.id);
         return;
       }
       case 'nodebill.metrics.request':

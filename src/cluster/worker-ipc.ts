@@ -2,7 +2,13 @@ import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
 import type { ShardForwarder } from '../actors/router.ts';
 import type { Invalidation } from '../identity/principal-cache.ts';
 import { newId } from '../lib/ids.ts';
-import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
+import { isNodebillMessage, type PrimaryToWorker, type WorkerSample, type WorkerToPrimary } from './ipc-messages.ts';
+
+/** What the ops dashboard gets: every worker's sample, and the primary's process. */
+export interface OpsFigures {
+  workers: WorkerSample[];
+  primary: { pid: number; uptimeSecs: number };
+}
 
 type Pending<T> = { resolve: (value: T) => void; timer: NodeJS.Timeout };
 
@@ -16,12 +22,15 @@ export class WorkerIpc implements ShardForwarder {
   private readonly pendingMetrics = new Map<string, Pending<{ contentType: string; body: string } | Error>>();
   private readonly pendingRestarts = new Map<string, Pending<{ alreadyRunning: boolean } | Error>>();
   private readonly pendingInvalidations = new Map<string, Pending<void>>();
+  private readonly pendingOps = new Map<string, Pending<OpsFigures | Error>>();
   private readonly options: {
     timeoutMs: number;
     onDeliver: (customerId: string, request: CustomerRequest) => Promise<CustomerReply>;
     onDrain: () => void;
     /** Applies an invalidation another worker (or node) published to this worker's caches. */
     onInvalidate: (event: Invalidation) => void;
+    /** This worker's ops sample (issue 12); absent: it answers none. */
+    sample?: () => Promise<WorkerSample>;
   };
 
   constructor(options: WorkerIpc['options']) {
@@ -50,6 +59,24 @@ export class WorkerIpc implements ShardForwarder {
   }
 
   /** Prometheus text aggregated by the primary from every worker. @throws Error when the primary does not answer. */
+  /**
+   * Every worker's ops sample, collected by the primary (the ops dashboard, issue 12).
+   * @throws Error when the primary does not answer in time
+   */
+  async opsFigures(): Promise<OpsFigures> {
+    const id = newId();
+    const result = await new Promise<OpsFigures | Error>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingOps.delete(id);
+        resolve(new Error('primary did not return the ops figures in time'));
+      }, this.options.timeoutMs);
+      this.pendingOps.set(id, { resolve, timer });
+      this.send({ kind: 'nodebill.ops.request', id });
+    });
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
   async clusterMetrics(): Promise<{ contentType: string; body: string }> {
     const id = newId();
     const result = await new Promise<{ contentType: string; body: string } | Error>((resolve) => {
@@ -149,6 +176,17 @@ export class WorkerIpc implements ShardForwarder {
       case 'nodebill.drain':
         this.options.onDrain();
         return;
+      case 'nodebill.ops.collect':
+        this.options.sample?.().then((sample) => this.send({ kind: 'nodebill.ops.sample', id: message.id, sample }), () => undefined);
+        return;
+      case 'nodebill.ops.result': {
+        const pending = this.pendingOps.get(message.id);
+        if (!pending) return;
+        this.pendingOps.delete(message.id);
+        clearTimeout(pending.timer);
+        pending.resolve({ workers: message.workers, primary: message.primary });
+        return;
+      }
     }
   }
 

@@ -8,7 +8,8 @@ import { AppConfigSchema, type AppConfig } from '../../cluster.config.ts';
 import { createLogger } from '../config/logger.ts';
 import { parseAddressRange, type AddressRange } from '../domain/address-ranges.ts';
 import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
-import { metrics, metricsRegistry } from '../metrics/metrics.ts';
+import { metrics, metricsRegistry, trackPools } from '../metrics/metrics.ts';
+import { adminAppRoute } from '../grpc/admin-app-route.ts';
 import { Dispatcher } from '../grpc/dispatcher.ts';
 import { HandlerRegistry } from '../grpc/handlers.ts';
 import { createHttpHandler } from '../grpc/http.ts';
@@ -111,6 +112,11 @@ export async function runWorker(): Promise<void> {
       principalCache.apply(event);
       if (event.kind === 'tax_rules') forgetTaxRules();
     },
+    // The ops dashboard's sample of this worker (issue 12): the same registry /metrics aggregates.
+    sample: async () => ({
+      slot, pid: process.pid, uptimeSecs: Math.round(process.uptime()), shards: shardMap.flatMap((owner, shard) => (owner === slot ? [shard] : [])),
+      metrics: await metricsRegistry.getMetricsAsJSON(),
+    }),
   });
   const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
 
@@ -153,6 +159,7 @@ export async function runWorker(): Promise<void> {
   const jobsLog = log.child({ component: 'jobs' });
   const jobsPool = new pg.Pool({ connectionString: config.db.url, max: JOBS_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   jobsPool.on('error', (error) => jobsLog.warn({ err: error }, 'jobs pool connection failed'));
+  trackPools({ money: moneyPool, customers: customerPool, jobs: jobsPool });
   const provisioning = new Provisioning({
     accounts: app.money.accounts, reads: app.money.reads, providers: pluginRegistry.providers, gateways, maxAttempts: config.jobs.max_attempts, log: jobsLog,
   });
@@ -233,6 +240,14 @@ export async function runWorker(): Promise<void> {
     paymentCallbacks: { receive: (interfaceId, payload) => app.money.payments.callbackRoute(SYSTEM_ORIGIN, interfaceId, payload) },
     // Invoice PDFs for their customer and admins (`GET /invoices/{id}.pdf`).
     invoicePdfs: { authenticate: (headers) => identity.authenticator.authenticate(headers), pdf: (id, customerId) => app.billing.pdf(id, customerId) },
+    // The admin console and its ops feed (issue 12) at `[server] admin_path`.
+    adminApp: adminAppRoute({
+      adminPath: config.server.admin_path,
+      authenticate: (headers) => identity.authenticator.authenticate(headers),
+      ops: () => ipc.opsFigures(),
+      onError: (route, error) => log.warn({ route, err: error }, `${route} failed`),
+    }),
+    adminPath: config.server.admin_path,
     // The CRM's customer files for admins (`/crm/customers/export.xlsx`, `…/import`, …).
     customerFiles: {
       authenticate: (headers) => identity.authenticator.authenticate(headers),

@@ -4,6 +4,7 @@ import { newId } from '../lib/ids.ts';
 import { isInvoicePdfPath, serveInvoicePdf, type InvoicePdfs } from './invoice-pdf-route.ts';
 import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
 import { isCrmFilesPath, serveCrmFiles, type CustomerFiles } from './crm-files-route.ts';
+import { isAdminAppPath } from './admin-app-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
 export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
@@ -32,6 +33,10 @@ export interface HttpRoutesOptions {
    * imports), authenticated like gRPC; without it those paths go to `next` like any other.
    */
   customerFiles?: CustomerFiles;
+  /** The admin console at `adminPath` (admin-app-route.ts); without it those paths go to `next`. */
+  adminApp?: (request: IncomingMessage, response: ServerResponse, urlPath: string) => void;
+  /** `[server] admin_path`, e.g. `/admin`. */
+  adminPath?: string;
   /** Called with failures of the routes above (logged by the caller; never sent to the client). */
   onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
@@ -82,6 +87,10 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
     }
     if (options.invoicePdfs && isInvoicePdfPath(path)) {
       serveInvoicePdf(request, response, options.invoicePdfs, options.onError);
+      return;
+    }
+    if (options.adminApp && options.adminPath && isAdminAppPath(path, options.adminPath)) {
+      options.adminApp(request, response, path);
       return;
     }
     if (options.customerFiles && isCrmFilesPath(path)) {

@@ -90,3 +90,30 @@ export const metricsRegistry = register;
 // prom-client answers the primary's aggregation requests only once an AggregatorRegistry exists in
 // the worker (it installs the IPC listener then).
 if (cluster.isWorker) new AggregatorRegistry();
+
+/** A pg pool's counters (pg.Pool has them; only these are read). */
+export interface PoolCounters {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * `nodebill_db_pool_connections{pool, state}` (issue 12, the ops dashboard): for each named pool,
+ * its connections in use and idle and the callers waiting for one, read when metrics are collected.
+ * Call once per process, with every pool it opens.
+ */
+export function trackPools(pools: Readonly<Record<string, PoolCounters>>): void {
+  new Gauge({
+    name: 'nodebill_db_pool_connections',
+    help: 'Database pool connections by pool and state (in_use, idle, waiting callers)',
+    labelNames: ['pool', 'state'] as const,
+    collect() {
+      for (const [pool, counters] of Object.entries(pools)) {
+        this.set({ pool, state: 'in_use' }, counters.totalCount - counters.idleCount);
+        this.set({ pool, state: 'idle' }, counters.idleCount);
+        this.set({ pool, state: 'waiting' }, counters.waitingCount);
+      }
+    },
+  });
+}

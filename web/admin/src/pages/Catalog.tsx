@@ -1,0 +1,6 @@
+import { NotYet } from './placeholder.tsx';
+
+/** The Catalog screen (not built yet). */
+export default function CatalogPage() {
+  return <NotYet title="catalog" />;
+}

@@ -1,0 +1,6 @@
+import { NotYet } from './placeholder.tsx';
+
+/** The Instances screen (not built yet). */
+export default function InstancesPage() {
+  return <NotYet title="instances" />;
+}

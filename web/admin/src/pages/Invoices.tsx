@@ -1,0 +1,6 @@
+import { NotYet } from './placeholder.tsx';
+
+/** The Invoices screen (not built yet). */
+export default function InvoicesPage() {
+  return <NotYet title="invoices" />;
+}

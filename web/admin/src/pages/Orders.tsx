@@ -1,0 +1,6 @@
+import { NotYet } from './placeholder.tsx';
+
+/** The Orders screen (not built yet). */
+export default function OrdersPage() {
+  return <NotYet title="orders" />;
+}

@@ -1,0 +1,6 @@
+import { NotYet } from './placeholder.tsx';
+
+/** The Tickets screen (not built yet). */
+export default function TicketsPage() {
+  return <NotYet title="tickets" />;
+}

@@ -1,0 +1,21 @@
+/** Form pieces: a labelled field that shows the server's message when the message names it. */
+import type { ReactNode } from 'react';
+import type { ApiProblem } from '../api.ts';
+
+/** A label, its input and, when `problem` names `name`, the server's message under it. */
+export function Field({ label, name, problem, children }: { label: ReactNode; name: string; problem: ApiProblem | null; children: ReactNode }) {
+  const mine = problem !== null && problem.field === name;
+  return (
+    <label className={mine ? 'field invalid' : 'field'}>
+      <span>{label}</span>
+      {children}
+      {mine && <span className="field-error" role="alert" data-field={name}>{problem.message}</span>}
+    </label>
+  );
+}
+
+/** A refusal that names no field of the form: shown above it. */
+export function FormProblem({ problem, fields }: { problem: ApiProblem | null; fields: readonly string[] }) {
+  if (problem === null || (problem.field !== null && fields.includes(problem.field))) return null;
+  return <div className="error" role="alert">{problem.message}</div>;
+}
