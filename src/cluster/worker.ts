@@ -79,6 +79,8 @@ export async function runWorker(): Promise<void> {
   // Every series of this worker carries its slot, so the primary's aggregate keeps them apart
   // (actors alive, mailbox depth… per worker; sum them in queries for the whole server).
   metricsRegistry.setDefaultLabels({ worker: String(slot) });
+  metrics.workerStart.set(Math.round(Date.now() / 1000 - process.uptime()));
+  metrics.workerShards.set(shardMap.filter((owner) => owner === slot).length);
 
   const orm = await createOrm({
     url: config.db.url,

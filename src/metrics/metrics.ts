@@ -19,6 +19,8 @@ export const metrics = {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   }),
   inFlight: new Gauge({ name: 'nodebill_grpc_in_flight', help: 'RPCs running now (within max_concurrency)' }),
+  workerShards: new Gauge({ name: 'nodebill_worker_shards', help: 'Shards whose actors this worker runs' }),
+  workerStart: new Gauge({ name: 'nodebill_worker_start_time_seconds', help: 'When this worker started (Unix seconds)' }),
   queued: new Gauge({ name: 'nodebill_grpc_queued', help: 'RPCs waiting for a max_concurrency slot' }),
   actorsAlive: new Gauge({ name: 'nodebill_actors_alive', help: 'Customer actors alive in this worker', labelNames: ['kind'] as const }),
   mailboxDepth: new Gauge({
