@@ -82,11 +82,13 @@ export class ServiceChanges {
    * CancelService (see the file comment).
    * @returns the order after the cancellation and what was credited ("0.00" without a refund)
    * @throws DomainError not_found (another customer's order too), permission_denied (a refund by a
-   *   customer), invalid_argument (a refund at the period end), failed_precondition (not an active
+   *   customer or an operator), invalid_argument (a refund at the period end), failed_precondition (not an active
    *   or suspended service)
    */
   async cancel(origin: Origin, orderId: string, options: { atPeriodEnd: boolean; refund: boolean }, clientKey?: string | null): Promise<{ order: OrderState; credited: string }> {
-    if (options.refund && origin.caller.kind !== 'admin') throw forbidden('only an administrator can credit the unused days of a cancelled service');
+    if (options.refund && (origin.caller.kind !== 'admin' || origin.caller.role !== 'admin')) {
+      throw forbidden('only an administrator (role admin, not operator) can credit the unused days of a cancelled service');
+    }
     if (options.refund && options.atPeriodEnd) throw invalid('refund applies to a cancellation now (at_period_end = false): a service cancelled at its period end has no unused days');
     const customerId = await this.customerOf(origin, orderId);
     const invoiceId = await this.openRenewalInvoice(orderId);
@@ -148,7 +150,10 @@ export class ServiceChanges {
       });
       throw error;
     }
-    await this.deps.pool.query('update instances set server_spec = $2, updated_at = now() where order_id = $1 and status <> \'terminated\'', [orderId, instanceSpec(serverSpec)]);
+    await this.deps.pool.query(
+      `update instances set server_spec = $2, product_id = $3, product_name = $4, updated_at = now() where order_id = $1 and status <> 'terminated'`,
+      [orderId, instanceSpec(serverSpec), product.id, product.name],
+    );
     return { order: changed ?? await this.deps.reads.order(orderId, customerId), amounts, newPeriodPrice: taxed.gross, preview: false };
   }
 

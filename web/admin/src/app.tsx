@@ -33,7 +33,7 @@ const SCREENS = [
   { path: 'orders/*', link: 'orders', title: 'orders', element: <OrdersPage /> },
   { path: 'payments', title: 'payments', element: <PaymentsPage /> },
   { path: 'invoices', title: 'invoices', element: <InvoicesPage /> },
-  { path: 'instances', title: 'instances', element: <InstancesPage /> },
+  { path: 'instances/*', link: 'instances', title: 'instances', element: <InstancesPage /> },
   { path: 'promotions', title: 'promotions', element: <PromotionsPage /> },
   { path: 'tax-rules', title: 'taxRules', element: <TaxRulesPage /> },
   { path: 'billing-settings', title: 'billingSettings', element: <BillingSettingsPage /> },
