@@ -84,6 +84,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     // 已认证 as the spec says: a customer or API key is charged through the money path (issue 8).
     CreateUpstreamInstance: 'authenticated', GetInstanceStatus: 'admin', SyncUpstreamInstances: 'admin',
     ImportUpstreamInstance: 'admin', GetUpstreamBalance: 'admin',
+    // The audit-log reader (issue 12, a NodeBill extension): for admins and operators.
+    ListOperationLogs: 'admin',
   },
   'rustbill.notification.NotificationService': { ListNotifiers: 'admin', SendNotification: 'admin' },
   'rustbill.ticket.TicketService': {

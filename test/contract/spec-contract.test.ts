@@ -88,8 +88,9 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * NodeBill's recurring-billing RPCs (issue 11; README "Recurring billing") by service: unary RPCs
- * the spec does not have, with messages of their own (derived below like the CRM's).
+ * NodeBill's recurring-billing RPCs (issue 11; README "Recurring billing") and the admin console's
+ * audit-log reader (issue 12) by service: unary RPCs the spec does not have, with messages of their
+ * own (derived below like the CRM's).
  */
 const RECURRING_EXTENSION_RPCS: Readonly<Record<string, readonly string[]>> = {
   'rustbill.billing.BillingService': [
@@ -97,6 +98,8 @@ const RECURRING_EXTENSION_RPCS: Readonly<Record<string, readonly string[]>> = {
     'DeleteTaxRule', 'GetBillingSettings', 'RunBillingLifecycle',
   ],
   'rustbill.order.OrderService': ['CancelService', 'ChangeServicePlan'],
+  // The audit-log reader of the admin console (issue 12).
+  'rustbill.integration.IntegrationService': ['ListOperationLogs'],
 };
 
 /** Whether `method` of `service` is a declared extension RPC (CRM or recurring billing). */

@@ -211,6 +211,7 @@ const ENTRIES: Record<string, Entry> = {
   'IntegrationService/SyncUpstreamInstances': { request: () => ({ interfaceId: unknown() }) },
   'IntegrationService/ImportUpstreamInstance': { request: () => ({ interfaceId: unknown(), instanceId: 'nothing' }) },
   'IntegrationService/GetUpstreamBalance': { request: () => ({ interfaceId: unknown() }) },
+  'IntegrationService/ListOperationLogs': { request: () => ({ targetType: 'ticket' }) },
   // NotificationService
   'NotificationService/ListNotifiers': { request: () => ({}) },
   'NotificationService/SendNotification': { request: () => ({ eventType: 'test', title: 'Test', body: 'Test', recipient: 'nobody@example.com', channelIds: [unknown()] }) },

@@ -29,6 +29,8 @@ import { customerCrmHandlers } from './customer-crm.ts';
 import { identityHandlers } from './identity.ts';
 import { instanceHandlers } from './instance.ts';
 import { integrationHandlers } from './integration.ts';
+import { operationLogHandlers } from './operation-logs.ts';
+import { OperationLogs } from '../../application/system/operation-logs.ts';
 import { notificationHandlers } from './notification.ts';
 import { orderHandlers } from './order.ts';
 import { lifecycleHandlers, serviceChangeHandlers } from './service-lifecycle.ts';
@@ -65,7 +67,11 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(OrderService, { ...orderHandlers(deps.app.money), ...serviceChangeHandlers(deps.app.serviceChanges) });
   registry.register(PaymentService, paymentHandlers(deps.app.money));
   registry.register(CustomerService, { ...customerHandlers(deps.app.crm.customers), ...customerCrmHandlers(deps.app.crm) });
-  registry.register(IntegrationService, integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }));
+  registry.register(IntegrationService, {
+    ...integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }),
+    // The audit-log reader (issue 12, a NodeBill extension).
+    ...operationLogHandlers(new OperationLogs({ orm: deps.orm })),
+  });
   registry.register(NotificationService, notificationHandlers(deps.plugins.notifications));
   registry.register(InstanceService, instanceHandlers(deps.app.instances));
   registry.register(ApiKeyService, apiKeyHandlers(deps.app.apiKeys));
