@@ -12,6 +12,7 @@ import { InvoiceBilling } from './billing/invoices.ts';
 import { Promotions } from './billing/promotions.ts';
 import { TaxRules } from './billing/tax-rules.ts';
 import { ServiceLifecycle } from './billing/service-lifecycle.ts';
+import { RevenueReports } from './billing/revenue.ts';
 import { ServiceChanges } from './orders/service-changes.ts';
 import { ServiceInstances } from './provisioning/service-instances.ts';
 import { lifecycleSettingsOf } from '../config/schema.ts';
@@ -64,6 +65,8 @@ export interface Application {
   serviceChanges: ServiceChanges;
   /** The provider side of the lifecycle: instances follow their orders (service_* events). */
   serviceInstances: ServiceInstances;
+  /** Revenue for the admin console's dashboard (issue 12). */
+  revenue: RevenueReports;
   /** CustomerService with the CRM extension: ratings, risk, RFM, statistics, imports and exports. */
   crm: CrmApplication;
 }
@@ -129,6 +132,7 @@ export function createApplication(deps: {
       pool: deps.pool, accounts: money.accounts, reads: money.reads, resizer: deps.plugins.providers, taxes: billingTerms.taxRules, pricesIncludeTax, log: lifecycleLog,
     }),
     serviceInstances: new ServiceInstances({ pool: deps.pool, provider: deps.plugins.providers, log: lifecycleLog }),
+    revenue: new RevenueReports({ pool: deps.pool }),
   };
 }
 

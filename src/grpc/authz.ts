@@ -64,6 +64,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreatePromotionCode: 'admin', ListPromotionCodes: 'admin', UpdatePromotionCode: 'admin', DeletePromotionCode: 'admin',
     CreateTaxRule: 'admin_only', ListTaxRules: 'admin', UpdateTaxRule: 'admin_only', DeleteTaxRule: 'admin_only',
     GetBillingSettings: 'admin', RunBillingLifecycle: 'admin_only',
+    // The admin console's dashboard (issue 12).
+    GetRevenueSummary: 'admin',
   },
   'rustbill.payment.PaymentService': {
     CreatePayment: 'authenticated', ListPayments: 'admin_or_own', GetPayment: 'admin_or_own',

@@ -74,6 +74,9 @@ describe('the admin console', () => {
     expect(session).toBeDefined();
     const [counts] = await queryRows<{ customers: string }>(bed.db.url, 'select count(*)::text as customers from customers where deleted_at is null');
     await expect.poll(() => page.getByTestId('dash-customers').textContent()).toBe(counts?.customers);
+    // The buyer's 20.00 order, paid today: today's and this month's revenue.
+    await expect.poll(() => page.getByTestId('dash-revenue-today').textContent()).toBe('20.00');
+    await expect.poll(() => page.getByTestId('dash-revenue-month').textContent()).toBe('20.00');
     await page.waitForTimeout(300);
     await screenshot(page, 'admin', '02-dashboard');
     // Chinese UI text, remembered.
@@ -102,13 +105,15 @@ describe('the admin console', () => {
     await context.close();
   });
 
-  it('hides admin-only screens from an operator, whom the server refuses them anyway', async () => {
+  it('hides admin-only actions from an operator, whom the server refuses them anyway', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signIn(page, 'consoleoperator', 'Operator-Pass1');
     await expect.poll(() => page.getByTestId('signed-in').textContent()).toContain('operator');
-    expect(await page.getByRole('link', { name: 'System' }).count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'Customers' }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Edit' }).first().waitFor();
+    // Resetting a password is admin-only (AdminResetPassword): no button for the operator.
+    expect(await page.getByRole('button', { name: 'Reset password' }).count()).toBe(0);
     await context.close();
   });
 });

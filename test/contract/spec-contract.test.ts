@@ -82,6 +82,7 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'rustbill.order.CreateOrderRequest.promotion_code',
   ...['period_start', 'period_end', 'next_renewal_on', 'cancel_at_period_end', 'renewal_amount', 'promotion_code', 'discount_amount', 'tax_amount', 'period_price']
     .map((field) => `rustbill.order.OrderInfo.${field}`),
+  'rustbill.payment.PaymentRecord.refunded_amount',
   'rustbill.billing.InvoiceInfo.source',
   'rustbill.billing.InvoiceInfo.renewal_order_id',
   ...['CreateCustomerRequest', 'UpdateCustomerRequest', 'CustomerInfo'].flatMap((message) => [`rustbill.customer.${message}.country`, `rustbill.customer.${message}.region`]),
@@ -96,6 +97,8 @@ const RECURRING_EXTENSION_RPCS: Readonly<Record<string, readonly string[]>> = {
   'rustbill.billing.BillingService': [
     'CreatePromotionCode', 'ListPromotionCodes', 'UpdatePromotionCode', 'DeletePromotionCode', 'CreateTaxRule', 'ListTaxRules', 'UpdateTaxRule',
     'DeleteTaxRule', 'GetBillingSettings', 'RunBillingLifecycle',
+    // The admin console's dashboard (issue 12).
+    'GetRevenueSummary',
   ],
   'rustbill.order.OrderService': ['CancelService', 'ChangeServicePlan'],
   // The audit-log reader of the admin console (issue 12).

@@ -180,6 +180,7 @@ const ENTRIES: Record<string, Entry> = {
   'BillingService/DeleteTaxRule': { request: () => ({ id: unknown() }) },
   'BillingService/GetBillingSettings': { request: () => ({}) },
   'BillingService/RunBillingLifecycle': { request: () => ({}) },
+  'BillingService/GetRevenueSummary': { request: () => ({ days: 7, timeZone: 'UTC' }) },
   // PaymentService
   'PaymentService/CreatePayment': { owned: true, request: (t) => ({ orderId: t.orderId, gatewayInterfaceId: t.gatewayId, returnUrl: '' }) },
   'PaymentService/ListPayments': { request: (t) => ({ pagination: page, orderId: t.orderId }) },

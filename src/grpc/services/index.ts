@@ -33,6 +33,7 @@ import { operationLogHandlers } from './operation-logs.ts';
 import { OperationLogs } from '../../application/system/operation-logs.ts';
 import { notificationHandlers } from './notification.ts';
 import { orderHandlers } from './order.ts';
+import { revenueHandlers } from './revenue.ts';
 import { lifecycleHandlers, serviceChangeHandlers } from './service-lifecycle.ts';
 import { paymentHandlers } from './payment.ts';
 import { productHandlers } from './product.ts';
@@ -79,6 +80,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
     ...billingHandlers(deps.app.billing, { dueDays: deps.config.billing.due_days }),
     ...billingTermsHandlers({ promotions: deps.app.billingTerms.promotions, taxRules: deps.app.billingTerms.taxRules, settings: deps.config.billing }),
     ...lifecycleHandlers(deps.app.lifecycle),
+    ...revenueHandlers(deps.app.revenue),
   });
   const { catalog } = deps.app;
   registry.register(ProductService, productHandlers(catalog));

@@ -64,6 +64,7 @@ export function paymentRecord(payment: PaymentState): MessageInitShape<typeof Pa
     id: payment.id, orderId: payment.orderId ?? '', invoiceId: payment.invoiceId ?? '', amount: payment.amount, currency: payment.currency,
     gatewayInterfaceId: payment.gatewayInterfaceId, gatewayPaymentId: payment.gatewayPaymentId ?? '', gatewayTxId: payment.gatewayTxId ?? '',
     status: payment.status, paidAt: payment.paidAt ?? '', createdAt: payment.createdAt, updatedAt: payment.updatedAt,
+    refundedAmount: payment.refundedAmount,
   };
 }
 

@@ -17,11 +17,13 @@ registerStrings('dashboard', {
     title: 'Dashboard', customers: 'Customers', newThisMonth: 'New this month', revenue: 'Revenue (all time)', owed: 'Owed by customers',
     openTickets: 'Open tickets', overdueInvoices: 'Overdue invoices', unhealthyPlugins: 'Unhealthy plugin interfaces', deadLetters: 'Dead-letter events',
     ordersByStatus: 'Orders by status', risk: 'Customers by credit risk', segments: 'Customers by RFM segment',
+    revenueToday: 'Revenue today', revenueMonth: 'Revenue this month', revenueDays: 'Revenue per day, last 30 days',
   },
   zh: {
     title: '概览', customers: '客户数', newThisMonth: '本月新增', revenue: '累计收入', owed: '客户欠款',
     openTickets: '待处理工单', overdueInvoices: '逾期账单', unhealthyPlugins: '异常插件接口', deadLetters: '死信事件',
     ordersByStatus: '订单状态分布', risk: '客户信用风险', segments: '客户 RFM 分群',
+    revenueToday: '今日收入', revenueMonth: '本月收入', revenueDays: '近 30 天每日收入',
   },
 });
 
@@ -39,11 +41,16 @@ interface Figures {
   ordersByStatus: number[];
   risk: Array<{ label: string; count: number }>;
   segments: Array<{ label: string; count: number }>;
+  revenueToday: string;
+  revenueMonth: string;
+  revenueDays: Array<{ date: string; amount: string }>;
 }
 
 async function loadFigures(): Promise<Figures> {
   const page = { page: 1, pageSize: 1 };
-  const [stats, pendingTickets, processingTickets, overdue, interfaces, ops, ...orders] = await Promise.all([
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const [revenue, stats, pendingTickets, processingTickets, overdue, interfaces, ops, ...orders] = await Promise.all([
+    api.billing.getRevenueSummary({ days: 30, timeZone }),
     api.customers.getOverallStatistics({}),
     api.tickets.listTickets({ pagination: page, status: 'pending' }),
     api.tickets.listTickets({ pagination: page, status: 'processing' }),
@@ -64,6 +71,9 @@ async function loadFigures(): Promise<Figures> {
     ordersByStatus: orders.map((answer) => Number(answer.meta?.total ?? 0)),
     risk: stats.riskDistribution.map((entry) => ({ label: entry.key, count: entry.count })),
     segments: stats.segmentDistribution.map((entry) => ({ label: entry.key, count: entry.count })),
+    revenueToday: revenue.today,
+    revenueMonth: revenue.thisMonth,
+    revenueDays: revenue.days.map((day) => ({ date: day.date, amount: day.amount })),
   };
 }
 
@@ -78,6 +88,12 @@ export default function DashboardPage() {
     type: 'bar',
     data: { labels: [...ORDER_STATUSES], datasets: [{ label: t('ordersByStatus'), data: figures.ordersByStatus, backgroundColor: '#2a5bd7' }] },
     options: { plugins: { legend: { display: false }, title: { display: true, text: t('ordersByStatus') } } },
+  }, [figures, t]);
+  // Chart.js plots numbers: the decimal strings become numbers for drawing only, never for money sums.
+  const revenueChart = useMemo<ChartConfiguration | null>(() => figures && {
+    type: 'line',
+    data: { labels: figures.revenueDays.map((day) => day.date.slice(5)), datasets: [{ label: t('revenueDays'), data: figures.revenueDays.map((day) => Number(day.amount)), borderColor: '#12b76a', backgroundColor: '#12b76a' }] },
+    options: { plugins: { legend: { display: false }, title: { display: true, text: t('revenueDays') } } },
   }, [figures, t]);
   const riskChart = useMemo<ChartConfiguration | null>(() => figures && {
     type: 'doughnut',
@@ -94,6 +110,8 @@ export default function DashboardPage() {
   const cards: Array<[string, React.ReactNode, string]> = [
     [t('customers'), figures.totalCustomers, 'dash-customers'],
     [t('newThisMonth'), figures.newThisMonth, 'dash-new'],
+    [t('revenueToday'), <Money value={figures.revenueToday} />, 'dash-revenue-today'],
+    [t('revenueMonth'), <Money value={figures.revenueMonth} />, 'dash-revenue-month'],
     [t('revenue'), <Money value={figures.revenue} />, 'dash-revenue'],
     [t('owed'), <Money value={figures.owed} />, 'dash-owed'],
     [t('openTickets'), figures.openTickets, 'dash-tickets'],
@@ -108,6 +126,7 @@ export default function DashboardPage() {
         {cards.map(([label, value, id]) => <div className="card" key={id}><div className="label">{label}</div><div className="value" data-testid={id}>{value}</div></div>)}
       </div>
       <div className="charts">
+        {revenueChart && <ChartView config={revenueChart} label={t('revenueDays')} />}
         {ordersChart && <ChartView config={ordersChart} label={t('ordersByStatus')} />}
         {riskChart && <ChartView config={riskChart} label={t('risk')} />}
         {segmentChart && <ChartView config={segmentChart} label={t('segments')} />}
