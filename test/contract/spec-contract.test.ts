@@ -83,6 +83,9 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
   ...['period_start', 'period_end', 'next_renewal_on', 'cancel_at_period_end', 'renewal_amount', 'promotion_code', 'discount_amount', 'tax_amount', 'period_price']
     .map((field) => `rustbill.order.OrderInfo.${field}`),
   'rustbill.payment.PaymentRecord.refunded_amount',
+  // The admin console's plugin screens (issue 12).
+  'rustbill.integration.PluginDef.config_schema',
+  'rustbill.integration.PluginDef.functions',
   'rustbill.billing.InvoiceInfo.source',
   'rustbill.billing.InvoiceInfo.renewal_order_id',
   ...['CreateCustomerRequest', 'UpdateCustomerRequest', 'CustomerInfo'].flatMap((message) => [`rustbill.customer.${message}.country`, `rustbill.customer.${message}.region`]),

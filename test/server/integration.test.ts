@@ -56,6 +56,9 @@ describe('IntegrationService over the wire', () => {
     const warning = await server.waitForLog((line) => line.file === 'gateway-broken.js');
     expect(String(warning.msg)).toMatch(/gateway-broken\.js skipped: syntax/);
     expect((await integration.getPlugin({ id: plugins[0]?.id ?? '' })).plugin?.pluginId).toBe('e2e');
+    // NodeBill extension: the definition's config schema and functions (the console's first config form).
+    expect(JSON.parse(plugins[0]?.configSchema ?? '{}')).toMatchObject({ required: ['api_url'] });
+    expect(plugins[0]?.functions?.split(',')).toEqual(expect.arrayContaining(['config_schema', 'admin_page']));
   });
 
   it('creates, toggles, checks, lists for customers without secrets, and deletes an interface', async () => {

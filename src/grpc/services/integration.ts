@@ -48,6 +48,19 @@ export function pluginDef(row: Plugin): MessageInitShape<typeof PluginDefSchema>
 }
 
 /**
+ * A definition's config schema and functions (NodeBill extension fields of PluginDef), from its
+ * script's inspection (cached by script hash); empty when the script no longer loads.
+ */
+async function definitionMetadata(registry: PluginRegistry, row: Plugin): Promise<{ configSchema: string; functions: string }> {
+  try {
+    const metadata = await registry.scripts.inspectStored(row.pluginType, row.pluginId, row.scriptSource);
+    return { configSchema: JSON.stringify(metadata.configSchema), functions: metadata.functions.join(',') };
+  } catch {
+    return { configSchema: '', functions: '' };
+  }
+}
+
+/**
  * `PluginInterfaceInfo` of a plugin_interfaces row. Secret config fields are `""` unless
  * `secrets`; `script_source` only with `withSource`.
  */
@@ -128,11 +141,13 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
     },
 
     async listPlugins(request) {
-      return { plugins: (await registry.definitions.list(oneOf('plugin_type', request.pluginType, PLUGIN_TYPES))).map(pluginDef) };
+      const rows = await registry.definitions.list(oneOf('plugin_type', request.pluginType, PLUGIN_TYPES));
+      return { plugins: await Promise.all(rows.map(async (row) => ({ ...pluginDef(row), ...(await definitionMetadata(registry, row)) }))) };
     },
 
     async getPlugin(request) {
-      return { plugin: pluginDef(await registry.definitions.get(uuidField('id', request.id))) };
+      const row = await registry.definitions.get(uuidField('id', request.id));
+      return { plugin: { ...pluginDef(row), ...(await definitionMetadata(registry, row)) } };
     },
 
     async listPluginInterfaces(request, call) {
