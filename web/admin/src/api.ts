@@ -60,7 +60,7 @@ export interface ApiProblem {
 export function problemOf(error: unknown): ApiProblem {
   const connect = ConnectError.from(error);
   const message = connect.rawMessage;
-  const match = /^([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z0-9_]+)*)(?::| must| is | may | cannot| has | "| should)/.exec(message);
+  const match = /^([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z0-9_]+)*)(?::| must| is | may | cannot| has | "| should| -?\d+\.\d{2} disagrees| \()/.exec(message);
   return { code: connect.code, message, field: match?.[1] ?? null };
 }
 

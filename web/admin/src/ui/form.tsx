@@ -5,12 +5,15 @@ import type { ApiProblem } from '../api.ts';
 /** A label, its input and, when `problem` names `name`, the server's message under it. */
 export function Field({ label, name, problem, children }: { label: ReactNode; name: string; problem: ApiProblem | null; children: ReactNode }) {
   const mine = problem !== null && problem.field === name;
+  // The message stays outside the <label>, so the field's accessible name is its label alone.
   return (
-    <label className={mine ? 'field invalid' : 'field'}>
-      <span>{label}</span>
-      {children}
+    <div className={mine ? 'field invalid' : 'field'}>
+      <label>
+        <span>{label}</span>
+        {children}
+      </label>
       {mine && <span className="field-error" role="alert" data-field={name}>{problem.message}</span>}
-    </label>
+    </div>
   );
 }
 
