@@ -3,14 +3,17 @@
  * shipped plugins and the local Incus provider: categories and groups, a product made through the
  * form with the spec editor of the provider's template (a refused price first: the server's words
  * beside the price field, nothing stored), batch deactivation and markup pricing on chosen rows,
- * and a sync of the provider's products into the group. Screenshots go to
+ * a sync of the provider's products into the group, an import of a provider's items into the group
+ * (ImportUpstreamProducts — the bed has no upstream provider, so the first-party Incus interface's,
+ * which the server takes as well; a refused import first, nothing stored), and a product deleted from
+ * its form (its order kept; a refusal — the product already gone — shown). Screenshots go to
  * docs/screenshots/admin-catalog/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
 import { queryRows } from '../support/db.ts';
-import { startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let bed: MoneyBed;
@@ -201,6 +204,113 @@ describe('the Catalog screens', () => {
     await screenshot(page, 'admin-catalog', '05-product-list-zh');
     await page.getByLabel('语言').selectOption('en');
     expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('imports a provider\'s items into a group (inactive, at their cost price); a refused import stores nothing', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await signIn(page);
+    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('button', { name: 'Import upstream products' }).click();
+    const form = page.getByTestId('import-form');
+    await form.getByLabel('Provider').selectOption(bed.providerId);
+    expect(await form.getByLabel('Provider').locator('option:checked').textContent()).toBe('Local Incus (first-party)');
+    await form.getByLabel('Into group').selectOption({ label: 'Cloud servers / Hong Kong' });
+    const first = page.getByTestId('import-item-0');
+    await first.getByLabel('Name').fill('VPS-2C4G');
+    await first.getByLabel('Cost price').fill('30.00');
+    await first.getByLabel('Upstream product id').fill('up-2c4g');
+    await first.getByLabel('Description').fill('2 vCPU, 4 GB');
+    await first.getByLabel(/^Other spec values/).fill('cpu=2\nmemory=4');
+    await form.getByRole('button', { name: 'Add an item' }).click();
+    const second = page.getByTestId('import-item-1');
+    await second.getByLabel('Name').fill('VPS-4C8G');
+    await second.getByLabel('Cost price').fill('55.005');
+    await second.getByLabel('Upstream product id').fill('up-4c8g');
+    // Refused by the server: the second item's cost has three decimals. Its words beside that field; nothing stored.
+    const before = await queryRows<{ count: string }>(bed.db.url, 'select count(*)::text as count from products');
+    await form.getByRole('button', { name: 'Import', exact: true }).click();
+    const costError = second.locator('[data-field="items[1].cost_price"]');
+    await expect.poll(() => costError.textContent()).toMatch(/^items\[1\]\.cost_price /);
+    expect(await first.locator('.field-error').count()).toBe(0);
+    expect(await queryRows<{ count: string }>(bed.db.url, 'select count(*)::text as count from products')).toEqual(before);
+    expect(await productsNamed('VPS-2C4G')).toEqual([]);
+    await screenshot(page, 'admin-catalog', '06-import-refused');
+    // Accepted: both created inactive, priced at their cost, in the group; the list shows that group.
+    await second.getByLabel('Cost price').fill('55.00');
+    await form.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.getByTestId('list-notice').textContent().catch(() => ''))
+      .toBe('Imported 2 products from Local Incus into Cloud servers / Hong Kong (new ones inactive, priced at cost).');
+    for (const [name, cost] of [['VPS-2C4G', '30.00'], ['VPS-4C8G', '55.00']] as const) {
+      const row = productRow(page, name);
+      await expect.poll(() => row.getByTestId('price-monthly').textContent()).toBe(cost);
+      expect(await row.getByTestId('price-cost').textContent()).toBe(cost);
+      expect(await row.getByTestId('product-state').textContent()).toBe('Inactive');
+      expect(await row.textContent()).toContain('Cloud servers / Hong Kong');
+    }
+    expect(await page.getByRole('row').filter({ hasText: 'VPS Small' }).count()).toBe(0);
+    const [group] = await queryRows<{ id: string }>(bed.db.url, "select id from product_groups where name = 'Hong Kong'");
+    const [imported] = await productsNamed('VPS-2C4G');
+    expect(imported).toMatchObject({ is_active: false, price_per_month: '30.00', cost_price: '30.00', group_id: group?.id });
+    expect(imported?.billing_cycles).toEqual({ monthly: '30.00' });
+    expect(imported?.specs).toEqual({ cpu: '2', memory: '4', upstream_product_id: 'up-2c4g' });
+    expect((await productsNamed('VPS-4C8G'))[0]).toMatchObject({ is_active: false, price_per_month: '55.00', cost_price: '55.00' });
+    expect((await queryRows<{ external_id: string }>(bed.db.url, "select external_id from products where name like 'VPS-%' order by name")).map((row) => row.external_id)).toEqual(['up-2c4g', 'up-4c8g']);
+    await screenshot(page, 'admin-catalog', '07-imported-products');
+    // The import screen in Chinese.
+    await page.getByLabel('Language').selectOption('zh');
+    await page.getByRole('button', { name: '导入上游产品' }).click();
+    await expect.poll(() => page.getByTestId('import-form').getByRole('heading').textContent()).toBe('导入上游产品');
+    await screenshot(page, 'admin-catalog', '08-import-zh');
+    await page.getByLabel('语言').selectOption('en');
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('deletes a product from its form after a confirmation, keeping its order; a refusal shows the server\'s words', async () => {
+    const { product } = await bed.admin.products.createProduct({ name: 'Doomed VPS', description: '', pricePerMonth: '9.00', billingCycles: {}, interfaceId: bed.providerId, costPrice: '5.00' });
+    const doomedId = product?.id ?? '';
+    const buyer = await bed.customer('100.00');
+    const ordered = await buyer.api.orders.createOrder({
+      customerId: buyer.customerId, productId: doomedId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: BALANCE, notes: '', billingCycle: 'monthly',
+    });
+    const orderId = ordered.order?.id ?? '';
+    expect(orderId).not.toBe('');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${bed.server.url}/admin/catalog/products/${doomedId}`);
+    const form = page.getByTestId('product-form');
+    await expect.poll(() => form.getByRole('heading', { level: 2 }).textContent()).toBe('Edit product: Doomed VPS');
+    // The first click asks; Cancel leaves it.
+    await form.getByRole('button', { name: 'Delete product' }).click();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    expect(await productsNamed('Doomed VPS')).toHaveLength(1);
+    await form.getByRole('button', { name: 'Delete product' }).click();
+    await screenshot(page, 'admin-catalog', '09-delete-confirm');
+    await form.getByRole('button', { name: 'Really delete?' }).click();
+    await expect.poll(() => page.getByTestId('list-notice').textContent().catch(() => '')).toBe('Deleted “Doomed VPS”.');
+    await page.getByTestId('product-table').waitFor();
+    expect(await productRow(page, 'Doomed VPS').count()).toBe(0);
+    expect(await productsNamed('Doomed VPS')).toEqual([]);
+    // Its order stays, unlinked, with the product's name.
+    const orders = await queryRows<{ product_id: string | null; product_name: string }>(bed.db.url, 'select product_id::text, product_name from orders where id = $1', [orderId]);
+    expect(orders).toEqual([{ product_id: null, product_name: 'Doomed VPS' }]);
+
+    // Refused: the product was deleted meanwhile (by another admin). The server's words; the form stays.
+    const [victim] = await queryRows<{ id: string }>(bed.db.url, "select id::text from products where name = 'VPS-4C8G'");
+    await page.goto(`${bed.server.url}/admin/catalog/products/${victim?.id ?? ''}`);
+    await expect.poll(() => form.getByRole('heading', { level: 2 }).textContent()).toBe('Edit product: VPS-4C8G');
+    await bed.admin.products.deleteProduct({ id: victim?.id ?? '' });
+    await form.getByRole('button', { name: 'Delete product' }).click();
+    await form.getByRole('button', { name: 'Really delete?' }).click();
+    await expect.poll(() => form.getByRole('alert').first().textContent()).toBe(`product ${victim?.id ?? ''} does not exist`);
+    expect(await form.getByRole('heading', { level: 2 }).textContent()).toBe('Edit product: VPS-4C8G');
+    expect(await page.getByTestId('list-notice').count()).toBe(0);
+    await screenshot(page, 'admin-catalog', '10-delete-refused');
     await context.close();
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The admin console's Plugins screen in a real browser (issue 12), against a cluster with the
  * shipped plugins, an Incus provider and an EPay gateway interface (money fixture) and a local
- * webhook receiver. Through the UI an admin sees the definitions and the interfaces (type filter),
- * creates a webhook notifier with the form generated from its config_schema (refusals shown beside
- * their field, nothing changed), enables it, checks its health, edits it leaving the secret empty
+ * webhook receiver. Through the UI an admin sees the definitions (with their scripts' functions) and
+ * the interfaces (type filter), creates the first webhook notifier with the form generated from the
+ * definition's own config_schema (refusals shown beside their field, nothing created), enables it, checks its health, edits it leaving the secret empty
  * (kept) and changes its script; sees the EPay key masked; opens the bank-transfer plugin's admin
  * page in a sandboxed iframe; deletes an interface. An operator sees no script. Screenshots go to
  * docs/screenshots/admin-plugins/.
@@ -84,6 +84,12 @@ describe('the Plugins screen', () => {
     expect(await webhookRow.textContent()).toContain(webhook?.version ?? 'missing');
     expect(await webhookRow.textContent()).toContain('Notifier');
     expect(await definitions.locator('tr[data-plugin="banktransfer"]').textContent()).toContain('yes');
+    // Each definition's functions, as the server lists them.
+    const shownFunctions = await webhookRow.getByTestId('plugin-functions').locator('code').allTextContents();
+    expect(shownFunctions).toEqual((webhook?.functions ?? '').split(','));
+    expect(shownFunctions).toEqual(expect.arrayContaining(['config_schema', 'health_check', 'send']));
+    const incus = plugins.find((plugin) => plugin.pluginId === 'incus');
+    expect(await definitions.locator('tr[data-plugin="incus"]').getByTestId('plugin-functions').locator('code').allTextContents()).toEqual((incus?.functions ?? 'missing').split(','));
     const interfaces = page.getByTestId('plugin-interfaces');
     await expect.poll(() => interfaces.locator('tbody tr').count()).toBe(2);
     expect(await interfaces.locator('tr[data-name="Local EPay"]').textContent()).toContain('Enabled');
@@ -96,46 +102,52 @@ describe('the Plugins screen', () => {
     await expect.poll(() => interfaces.locator('tbody tr').count()).toBe(2);
   });
 
-  it('creates a webhook notifier with the form generated from its config_schema; a refused config shows the server\'s words beside the field and changes nothing', async () => {
+  it('creates the first webhook notifier with the form generated from the definition\'s config_schema; a refused create shows the server\'s words beside the field and creates nothing', async () => {
+    expect(await webhookInterfaces()).toEqual([]);
+    const before = (await bed.admin.integration.listPluginInterfaces({})).interfaces.length;
     await openPlugins(page);
     await page.getByTestId('plugin-definitions').locator('tr[data-plugin="webhook"]').getByRole('link', { name: 'New interface' }).click();
-    // No webhook interface yet: its schema is known only from a draft.
-    await page.getByTestId('draft-first').waitFor();
-    await page.locator('input[name="display_name"]').fill('Ops webhook');
-    await page.getByRole('button', { name: 'Create' }).click();
+    // No webhook interface exists: the whole form comes from the definition's schema at once.
     await page.locator('input[name="config.url"]').waitFor();
-    const drafts = await webhookInterfaces();
-    expect(drafts.map((row) => row.displayName)).toEqual(['Ops webhook']);
-    webhookId = drafts[0]?.id ?? '';
-    expect((await stored(webhookId)).config).toEqual({});
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('New notifier/webhook interface');
     // The generated inputs: url (required, text), secret (password), supported_events (list).
     expect(await page.locator('input[name="config.secret"]').getAttribute('type')).toBe('password');
     expect(await page.locator('textarea[name="config.supported_events"]').count()).toBe(1);
     expect(await page.getByTestId('config-fields').textContent()).toContain('url *');
-    // Refused: a secret but no url.
+    // Refused: a secret but no url. Nothing is created.
+    await page.locator('input[name="display_name"]').fill('Ops webhook');
     await page.locator('input[name="config.secret"]').fill(SECRET);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
     const urlError = page.locator('.field-error[data-field="config.url"]');
     await urlError.waitFor();
     expect(await urlError.textContent()).toContain('config field "url" is required');
-    expect((await stored(webhookId)).config).toEqual({});
+    expect(await webhookInterfaces()).toEqual([]);
+    expect((await bed.admin.integration.listPluginInterfaces({})).interfaces.length).toBe(before);
+    expect(await page.getByTestId('interface-form').count()).toBe(1);
     await screenshot(page, SHOTS, '03-config-form-refused');
-    // Accepted.
+    // Accepted: created at once with its configuration, disabled.
     await page.locator('input[name="config.url"]').fill(receiver.url);
     await page.locator('textarea[name="config.supported_events"]').fill('order.paid\ninvoice.created');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
     await page.getByTestId('interface-detail').waitFor();
-    expect(await page.getByTestId('notice').textContent()).toBe('Saved.');
+    expect(await page.getByTestId('notice').textContent()).toBe('Created (disabled: enable it when the configuration is complete).');
+    const created = await webhookInterfaces();
+    expect(created.map((row) => row.displayName)).toEqual(['Ops webhook']);
+    webhookId = created[0]?.id ?? '';
+    expect(await page.getByTestId('interface-detail').getAttribute('data-interface')).toBe(webhookId);
     const saved = await stored(webhookId);
     expect(saved.config).toEqual({ url: receiver.url, secret: SECRET, supported_events: ['order.paid', 'invoice.created'] });
     expect(saved.enabled).toBe(false);
+    expect((await bed.admin.integration.listPluginInterfaces({})).interfaces.length).toBe(before + 1);
     // Shown masked, never the secret itself.
     expect(await page.getByTestId('config-secret').textContent()).toBe('••••••••');
     expect(await page.getByTestId('interface-detail').textContent()).not.toContain(SECRET);
 
-    // A second webhook interface: now the schema is known, so the whole form comes at once; a
-    // refused one creates nothing.
+    // The list shows the one interface created, no row of the refused attempt.
     await openPlugins(page);
+    await expect.poll(() => page.getByTestId('plugin-interfaces').locator('tbody tr').count()).toBe(before + 1);
+    expect(await page.getByTestId('plugin-interfaces').locator('tr[data-name="Ops webhook"]').count()).toBe(1);
+    // A second webhook interface: a refused one creates nothing.
     await page.getByTestId('plugin-definitions').locator('tr[data-plugin="webhook"]').getByRole('link', { name: 'New interface' }).click();
     await page.locator('input[name="config.url"]').waitFor();
     await page.locator('input[name="display_name"]').fill('Backup webhook');

@@ -1,7 +1,8 @@
 /**
  * The Catalog screens (README "Catalog"): products (list, filters, batch actions, sync from a
- * provider, the form with its spec editor) and categories with their groups, as tabs with nested
- * routes: catalog/products, catalog/products/new, catalog/products/<id>, catalog/categories.
+ * provider, the form with its spec editor and its delete) and categories with their groups, as tabs
+ * with nested routes: catalog/products, catalog/products/new, catalog/products/import (importing a
+ * provider's items, ImportUpstreamProducts), catalog/products/<id>, catalog/categories.
  * Catalog changes are for admins and operators alike (src/grpc/authz.ts: `admin`), so nothing here
  * is hidden from operators.
  */
@@ -9,6 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { NavLink, Navigate, Route, Routes, useParams } from 'react-router-dom';
 import CategoriesScreen from './catalog/Categories.tsx';
 import { useCatalogRefs, type CatalogRefs } from './catalog/data.ts';
+import { ImportUpstream } from './catalog/ImportUpstream.tsx';
 import { ProductForm } from './catalog/ProductForm.tsx';
 import { ProductList } from './catalog/Products.tsx';
 import './catalog/strings.ts';
@@ -37,6 +39,7 @@ export default function CatalogPage() {
         <Route index element={<Navigate to="/catalog/products" replace />} />
         <Route path="products" element={<ProductList refs={refs} />} />
         <Route path="products/new" element={<ProductForm productId={null} refs={refs} />} />
+        <Route path="products/import" element={<ImportUpstream refs={refs} />} />
         <Route path="products/:id" element={<EditProduct refs={refs} />} />
         <Route path="categories" element={<CategoriesScreen onChanged={refs.reload} />} />
         <Route path="*" element={<Navigate to="/catalog/products" replace />} />

@@ -3,7 +3,9 @@
  * once created), group, the monthly price, the quarterly and yearly prices (`billing_cycles`, empty
  * = not offered), the cost price, whether it is active, and the spec editor of the provider's
  * template. Money stays the decimal strings typed; the server checks them and its refusal shows
- * next to the field it names, nothing saved.
+ * next to the field it names, nothing saved. An existing product can be deleted (DeleteProduct, after
+ * a second click to confirm); its orders and instances stay (the server unlinks them, keeping the
+ * product's name), and a refusal — e.g. the product already gone — shows the server's words.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +14,7 @@ import type { ProductInfo } from '../../../../../src/gen/rustbill/product_pb.ts'
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { Field, FormProblem } from '../../ui/form.tsx';
 import { groupLabel, type CatalogRefs } from './data.ts';
+import { ConfirmButton } from './ConfirmButton.tsx';
 import { SpecEditor, withDefaults } from './SpecEditor.tsx';
 import './strings.ts';
 
@@ -115,6 +118,16 @@ export function ProductForm({ productId, refs }: { productId: string | null; ref
     ).finally(() => setBusy(false));
   };
 
+  const remove = () => {
+    if (original === null) return;
+    setBusy(true);
+    setProblem(null);
+    api.products.deleteProduct({ id: original.id }).then(
+      () => { refs.reload(); void navigate('/catalog/products', { state: { notice: t('deleted', { name: original.name }) } }); },
+      (failure: unknown) => { setProblem(problemOf(failure)); setBusy(false); },
+    );
+  };
+
   if (loading) return <p className="muted">{t('loadingForm')}</p>;
   if (productId !== null && original === null) return <><FormProblem problem={problem} fields={[]} /><Link to="/catalog/products">{t('back')}</Link></>;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => ({ ...v, [key]: value }));
@@ -173,7 +186,13 @@ export function ProductForm({ productId, refs }: { productId: string | null; ref
       <div className="toolbar">
         <button type="submit" className="primary" disabled={busy}>{original ? t('save', { ns: 'common' }) : t('createProduct')}</button>
         <Link to="/catalog/products">{t('back')}</Link>
+        {original !== null && (
+          <span style={{ marginLeft: 'auto' }} data-testid="product-delete">
+            <ConfirmButton disabled={busy} onConfirm={remove}>{t('deleteProduct')}</ConfirmButton>
+          </span>
+        )}
       </div>
+      {original !== null && <p className="muted" style={{ fontSize: '0.85rem' }}>{t('deleteHint')}</p>}
     </form>
   );
 }

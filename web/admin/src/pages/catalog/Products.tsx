@@ -3,11 +3,13 @@
  * name filters are the server's), with batch actions on the rows chosen — activate / deactivate
  * (BatchSetActive), move to a group (BatchSetGroup), price at cost × a markup ratio
  * (BatchUpdatePrice), delete (BatchDelete) — and a sync of a provider's own products into a group
- * (SyncProducts), showing that it is working and then how many products it brought.
+ * (SyncProducts), showing that it is working and then how many products it brought. Another screen
+ * (an import, a product's delete) may leave a notice and the group and provider to show in the router
+ * state (`{ notice, groupId, interfaceId }`).
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
 import type { ProductInfo } from '../../../../../src/gen/rustbill/product_pb.ts';
 import { api, problemOf } from '../../api.ts';
 import { Money, Time } from '../../ui/format.tsx';
@@ -91,11 +93,25 @@ function SyncPanel({ refs, onSynced }: { refs: CatalogRefs; onSynced(groupId: st
   );
 }
 
+/** What another screen left in the router state for the list: a notice, the group and provider to show. */
+function arrivalOf(state: unknown): { notice: string | null; filters: Filters } {
+  if (typeof state !== 'object' || state === null) return { notice: null, filters: NO_FILTERS };
+  const record: Record<string, unknown> = { ...state };
+  const text = (key: string): string => {
+    const value = record[key];
+    return typeof value === 'string' ? value : '';
+  };
+  return { notice: text('notice') || null, filters: { ...NO_FILTERS, groupId: text('groupId'), interfaceId: text('interfaceId') } };
+}
+
 /** The product list with its filters, batch actions and sync panel. */
 export function ProductList({ refs }: { refs: CatalogRefs }) {
   const { t } = useTranslation('catalog');
   const navigate = useNavigate();
-  const list = useServerList(loadProducts, NO_FILTERS);
+  const location = useLocation();
+  const [arrival] = useState(() => arrivalOf(location.state));
+  const [arrivalNotice, setArrivalNotice] = useState(arrival.notice);
+  const list = useServerList(loadProducts, arrival.filters);
   const [draft, setDraft] = useState(NO_FILTERS.search);
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
   const [targetGroup, setTargetGroup] = useState('');
@@ -115,6 +131,7 @@ export function ProductList({ refs }: { refs: CatalogRefs }) {
   const ids = [...chosen.keys()];
 
   const batch = (work: () => Promise<number>, message: (count: number) => string, clear = false) => {
+    setArrivalNotice(null);
     setBusy(true);
     setNotice(null);
     setError(null);
@@ -156,8 +173,10 @@ export function ProductList({ refs }: { refs: CatalogRefs }) {
     <div data-testid="catalog-products">
       <div className="toolbar">
         <button type="button" className="primary" onClick={() => void navigate('/catalog/products/new')}>{t('newProduct')}</button>
+        <button type="button" onClick={() => void navigate('/catalog/products/import')}>{t('importTitle')}</button>
       </div>
-      <SyncPanel refs={refs} onSynced={(groupId) => { setNotice(null); setError(null); list.setFilters({ ...NO_FILTERS, groupId }); setDraft(''); refs.reload(); }} />
+      {arrivalNotice && <div className="ok" role="status" data-testid="list-notice">{arrivalNotice}</div>}
+      <SyncPanel refs={refs} onSynced={(groupId) => { setArrivalNotice(null); setNotice(null); setError(null); list.setFilters({ ...NO_FILTERS, groupId }); setDraft(''); refs.reload(); }} />
       <form className="toolbar" aria-label={t('filter', { ns: 'common' })} onSubmit={(event) => { event.preventDefault(); setFilter('search', draft); }}>
         <label className="field"><span>{t('search')}</span><input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} /></label>
         <div className="field"><button type="submit">{t('search', { ns: 'common' })}</button></div>

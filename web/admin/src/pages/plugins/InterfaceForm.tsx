@@ -3,10 +3,10 @@
  * plugin's `config_schema` (schema-form.tsx); for admins also the interface's script
  * (`script_source`, hidden from operators, whom the server refuses it).
  *
- * PluginDef carries no `config_schema` (the server reads it from the script when an interface is
- * created), so a new interface's form uses the schema of an existing interface of the same
- * definition; for a definition with none yet, "Create" makes a disabled draft (`{}` config, which
- * the server accepts) and opens its edit form, whose fields come from the draft's schema.
+ * A new interface's form comes from the definition's own `config_schema` (PluginDef, read by the
+ * server from the definition script), so even a definition's first interface is created in one
+ * step with its whole configuration; a refused create stores nothing and shows the server's words
+ * beside the field they name.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,29 +17,24 @@ import { useSession } from '../../session.tsx';
 import { Field, FormProblem } from '../../ui/form.tsx';
 import { buildConfig, ConfigFields, configFieldNames, fieldsOf, formProblem, initialValues, parseObject, type FormValues, type JsonObject } from './schema-form.tsx';
 
-/** The form of a new interface of the definition `:defId`. */
+/** The form of a new interface of the definition `:defId`, its fields from the definition's `config_schema`. */
 export function CreateInterface() {
   const { t } = useTranslation('plugins');
   const { defId = '' } = useParams();
   const [plugin, setPlugin] = useState<PluginDef | null>(null);
-  const [schema, setSchema] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    api.integration.getPlugin({ id: defId }).then(async (answer) => {
-      const found = answer.plugin ?? null;
-      if (!found) throw new Error(t('notFoundDef', { id: defId }));
-      const siblings = await api.integration.listPluginInterfaces({ pluginType: found.pluginType });
-      const sibling = siblings.interfaces.find((row) => row.pluginDefId === found.id && row.configSchema !== '' && row.configSchema !== '{}');
+    api.integration.getPlugin({ id: defId }).then((answer) => {
       if (!live) return;
-      setPlugin(found);
-      setSchema(sibling?.configSchema ?? '');
-    }).catch((failure: unknown) => { if (live) setError(problemOf(failure).message); });
+      if (answer.plugin) setPlugin(answer.plugin);
+      else setError(t('notFoundDef', { id: defId }));
+    }, (failure: unknown) => { if (live) setError(problemOf(failure).message); });
     return () => { live = false; };
   }, [defId, t]);
   if (error) return <section><div className="error" role="alert">{error}</div><Link to="/plugins">{t('back')}</Link></section>;
-  if (!plugin || schema === null) return <p className="muted">…</p>;
-  return <InterfaceEditor key={plugin.id} mode={{ kind: 'create', plugin, schema }} />;
+  if (!plugin) return <p className="muted">…</p>;
+  return <InterfaceEditor key={plugin.id} mode={{ kind: 'create', plugin }} />;
 }
 
 /** The edit form of the interface `:id`. */
@@ -56,14 +51,14 @@ export function EditInterface() {
   return <InterfaceEditor key={row.id} mode={{ kind: 'edit', row }} />;
 }
 
-type Mode = { kind: 'create'; plugin: PluginDef; schema: string } | { kind: 'edit'; row: PluginInterfaceInfo };
+type Mode = { kind: 'create'; plugin: PluginDef } | { kind: 'edit'; row: PluginInterfaceInfo };
 
 function InterfaceEditor({ mode }: { mode: Mode }) {
   const { t } = useTranslation('plugins');
   const { t: common } = useTranslation();
   const session = useSession();
   const navigate = useNavigate();
-  const schemaText = mode.kind === 'create' ? mode.schema : mode.row.configSchema;
+  const schemaText = mode.kind === 'create' ? mode.plugin.configSchema ?? '' : mode.row.configSchema;
   const fields = useMemo(() => fieldsOf(schemaText), [schemaText]);
   const stored: JsonObject | null = mode.kind === 'edit' ? parseObject(mode.row.configJson) : null;
   const [displayName, setDisplayName] = useState(mode.kind === 'edit' ? mode.row.displayName : '');
@@ -71,14 +66,12 @@ function InterfaceEditor({ mode }: { mode: Mode }) {
   const [script, setScript] = useState(mode.kind === 'edit' ? mode.row.scriptSource ?? '' : '');
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState(false);
-  /** Without a known schema a new interface is created as a draft first (see the file comment). */
-  const draftFirst = mode.kind === 'create' && fields.length === 0;
   const pluginName = mode.kind === 'create' ? `${mode.plugin.pluginType}/${mode.plugin.pluginId}` : `${mode.row.pluginType}/${mode.row.pluginId}`;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setProblem(null);
-    const built = draftFirst ? { config: {} } : buildConfig(fields, values, stored, (field, message) => t('invalidJson', { field, message }));
+    const built = buildConfig(fields, values, stored, (field, message) => t('invalidJson', { field, message }));
     if ('problem' in built) {
       setProblem({ code: 3, message: built.problem.message, field: `config.${built.problem.field}` });
       return;
@@ -88,7 +81,7 @@ function InterfaceEditor({ mode }: { mode: Mode }) {
     const call = mode.kind === 'create'
       ? api.integration.createPluginInterface({ pluginDefId: mode.plugin.id, displayName, configJson }).then((answer) => {
           const id = answer.interface?.id ?? '';
-          void navigate(draftFirst ? `/plugins/interfaces/${id}/edit` : `/plugins/interfaces/${id}`, { state: { notice: t('created') } });
+          void navigate(`/plugins/interfaces/${id}`, { state: { notice: t('created') } });
         })
       : api.integration.updatePluginInterface({
           interfaceId: mode.row.id,
@@ -108,14 +101,11 @@ function InterfaceEditor({ mode }: { mode: Mode }) {
         <Field label={t('displayName')} name="display_name" problem={problem}>
           <input name="display_name" value={displayName} onChange={(event) => setDisplayName(event.target.value)} />
         </Field>
-        {!draftFirst && (
-          <fieldset>
-            <legend>{t('config')}</legend>
-            <ConfigFields fields={fields} values={values} stored={stored} problem={problem}
-              onChange={(name, value) => setValues((current) => ({ ...current, [name]: value }))} />
-          </fieldset>
-        )}
-        {draftFirst && <p className="muted" data-testid="draft-first">{t('draftFirst')}</p>}
+        <fieldset>
+          <legend>{t('config')}</legend>
+          <ConfigFields fields={fields} values={values} stored={stored} problem={problem}
+            onChange={(name, value) => setValues((current) => ({ ...current, [name]: value }))} />
+        </fieldset>
         {mode.kind === 'edit' && (session.isAdmin ? (
           <Field label={t('script')} name="script_source" problem={problem}>
             <textarea name="script_source" className="code" rows={16} spellCheck={false} value={script} onChange={(event) => setScript(event.target.value)} />

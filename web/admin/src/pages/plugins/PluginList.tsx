@@ -1,6 +1,6 @@
 /**
- * The Plugins overview: the plugin definitions the scanner found (type, plugin, version, admin
- * page; "New interface" for each) and the plugin interfaces (filtered by type on the server) with
+ * The Plugins overview: the plugin definitions the scanner found (type, plugin, version, the
+ * functions its script defines, admin page; "New interface" for each) and the plugin interfaces (filtered by type on the server) with
  * their state and health — last check time and error — and the quick actions enable/disable and
  * "Check health", whose answer is shown above the list.
  */
@@ -11,6 +11,14 @@ import type { CheckPluginHealthResponse, PluginDef, PluginInterfaceInfo } from '
 import { api, problemOf } from '../../api.ts';
 import { Time } from '../../ui/format.tsx';
 import { EnabledBadge, HealthBadge, HealthResult, LastCheck, PLUGIN_TYPES } from './common.tsx';
+
+/** A definition's functions (PluginDef `functions`, comma-separated), each as code; "—" when none. */
+function FunctionList({ functions }: { functions: string }) {
+  const { t } = useTranslation('plugins');
+  const names = functions.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0) return <span className="muted">{t('none')}</span>;
+  return <span className="function-list">{names.map((name) => <code key={name} data-function={name}>{name}</code>)}</span>;
+}
 
 export default function PluginList() {
   const { t } = useTranslation('plugins');
@@ -67,7 +75,7 @@ export default function PluginList() {
       <div className="table-wrap">
         <table data-testid="plugin-definitions">
           <thead>
-            <tr><th>{t('type')}</th><th>{t('pluginId')}</th><th>{t('version')}</th><th>{t('adminPage')}</th><th>{t('updated')}</th><th>{t('actions')}</th></tr>
+            <tr><th>{t('type')}</th><th>{t('pluginId')}</th><th>{t('version')}</th><th>{t('functions')}</th><th>{t('adminPage')}</th><th>{t('updated')}</th><th>{t('actions')}</th></tr>
           </thead>
           <tbody>
             {(definitions ?? []).map((plugin) => (
@@ -75,12 +83,13 @@ export default function PluginList() {
                 <td>{t(plugin.pluginType)}</td>
                 <td><code>{plugin.pluginId}</code></td>
                 <td>{plugin.version}</td>
+                <td data-testid="plugin-functions"><FunctionList functions={plugin.functions ?? ''} /></td>
                 <td>{plugin.hasAdminPage ? t('yes') : t('no')}</td>
                 <td><Time value={plugin.updatedAt} /></td>
                 <td><Link to={`/plugins/new/${plugin.id}`}>{t('createInterface')}</Link></td>
               </tr>
             ))}
-            {definitions?.length === 0 && <tr><td colSpan={6} className="muted">{t('none')}</td></tr>}
+            {definitions?.length === 0 && <tr><td colSpan={7} className="muted">{t('none')}</td></tr>}
           </tbody>
         </table>
       </div>

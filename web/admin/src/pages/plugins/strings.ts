@@ -20,8 +20,7 @@ registerStrings('plugins', {
     scriptOperator: 'Only administrators may see and change plugin scripts.', noConfig: 'No configuration yet.', none: '—',
     adminPageTitle: 'Admin page: {{title}}', adminPageNote: 'The plugin\'s own page, shown in a sandbox (scripts only; no access to this console).',
     noAdminPage: 'This plugin has no admin page.', definitionOf: 'Definition', noSchema: 'This plugin declares no configuration fields.',
-    notFoundDef: 'There is no plugin definition {{id}}.',
-    draftFirst: 'This plugin has no interface yet, so its configuration form is not known: Create makes a disabled draft and opens its configuration form (fields from the plugin\'s config_schema).',
+    notFoundDef: 'There is no plugin definition {{id}}.', functions: 'Functions',
   },
   zh: {
     title: '插件', definitions: '插件定义', interfaces: '插件接口', type: '类型', pluginId: '插件', version: '版本',
@@ -41,7 +40,6 @@ registerStrings('plugins', {
     scriptOperator: '只有管理员可以查看和修改插件脚本。', noConfig: '尚未配置。', none: '—',
     adminPageTitle: '管理页面：{{title}}', adminPageNote: '插件自带的页面，在沙箱中显示（仅允许脚本，无法访问本后台）。',
     noAdminPage: '此插件没有管理页面。', definitionOf: '插件定义', noSchema: '此插件没有声明任何配置项。',
-    notFoundDef: '插件定义 {{id}} 不存在。',
-    draftFirst: '此插件尚无接口，配置表单未知：点击“创建”会先生成一个停用的草稿，然后打开其配置表单（字段来自插件的 config_schema）。',
+    notFoundDef: '插件定义 {{id}} 不存在。', functions: '函数',
   },
 });
