@@ -4,8 +4,11 @@
  * server's message beside the field, nothing created), finds it with the search and the filters
  * (the server's), opens its page, adjusts the balance (the ledger row, the new balance, and the
  * ledger in the database), sets the credit limit, edits the profile, creates and revokes an API
- * key, imports a small .xlsx (the per-row results) and exports the filtered list. Screenshots go to
- * docs/screenshots/admin-customers/.
+ * key, imports a small .xlsx (the per-row results) and exports the filtered list; filters by risk
+ * level, RFM segment and rating (each against the database's scores); shows the statistics and
+ * the paged purchase history; sets and clears the manual rating with notes; deletes customers (a
+ * refusal in the server's words, a removal, a soft deletion seen with "include deleted").
+ * Screenshots go to docs/screenshots/admin-customers/.
  */
 import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
@@ -22,6 +25,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let buyerId: string;
+let buyer: Awaited<ReturnType<MoneyBed['customer']>>;
 const SHOTS = 'admin-customers';
 const NAME = 'Browser Trading 有限公司';
 const CODE = 'BT-0001';
@@ -30,7 +34,7 @@ beforeAll(async () => {
   bed = await startMoneyBed({ workers: 1 });
   browser = await launchBrowser();
   // Others in the list, so the search and filters have something to leave out.
-  const buyer = await bed.customer('100.00');
+  buyer = await bed.customer('100.00');
   buyerId = buyer.customerId;
   await buyer.api.orders.createOrder({
     customerId: buyer.customerId, productId: bed.productId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: BALANCE, notes: '', billingCycle: 'monthly',
@@ -281,5 +285,197 @@ describe('the Customers screens', () => {
     const [ledger] = await queryRows<{ n: number }>(bed.db.url, 'select count(*)::int as n from balance_transactions where customer_id = $1', [buyerId]);
     expect(ledger?.n).toBeGreaterThanOrEqual(2);
     await expect.poll(() => page.getByTestId('ledger').locator('tbody tr').count()).toBe(ledger?.n);
+  });
+  it('filters the list by risk level, RFM segment and rating, as the server scored them (the database\'s customer_scores)', async () => {
+    // Customers the scores tell apart: 80 % of the credit used (orange), 1 star by hand (orange), 5 stars by hand.
+    const orange = await bed.admin.customers.createCustomer({ name: 'Owing Eighty', customerCode: 'RISK-ORANGE', creditLimit: '100.00', email: '', contactPerson: '', phone: '', company: '', notes: '' });
+    await bed.admin.customers.updateCustomerBalance({ id: orange.customer?.id ?? '', balance: '-80.00', description: 'debt carried over' });
+    await bed.admin.customers.createCustomer({ name: 'One Star Trading', customerCode: 'RATE-ONE', rating: 1, email: '', contactPerson: '', phone: '', company: '', notes: '' });
+    await bed.admin.customers.createCustomer({ name: 'Five Star Trading', customerCode: 'RATE-FIVE', rating: 5, email: '', contactPerson: '', phone: '', company: '', notes: '' });
+    await bed.admin.customers.recomputeCustomerScores({});
+    const levels = await queryRows<{ risk_level: string }>(bed.db.url, 'select distinct s.risk_level from customer_scores s join customers c on c.id = s.customer_id where c.deleted_at is null');
+    expect(levels.length).toBeGreaterThanOrEqual(2);
+    await page.goto(`${bed.server.url}/admin/customers`);
+    const filters = page.getByRole('form', { name: 'Filter' });
+    const list = page.getByTestId('customer-list');
+    const scored = async (where: string, value: string | number): Promise<string[]> => (await queryRows<{ customer_code: string }>(bed.db.url,
+      `select c.customer_code from customers c left join customer_scores s on s.customer_id = c.id where c.deleted_at is null and ${where} = $1`, [value])).map((row) => row.customer_code).sort();
+    const sortedCodes = async () => (await listedCodes()).sort();
+
+    for (const level of ['green', 'yellow', 'orange', 'red']) {
+      await filters.getByLabel('Risk level').selectOption(level);
+      const expected = await scored('s.risk_level', level);
+      await expect.poll(sortedCodes).toEqual(expected);
+      // What the rows show is that level.
+      expect(new Set(await list.locator('tbody tr [data-risk]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-risk'))))).toEqual(new Set(expected.length > 0 ? [level] : []));
+    }
+    expect(await scored('s.risk_level', 'orange')).toEqual(expect.arrayContaining(['RATE-ONE', 'RISK-ORANGE']));
+    await filters.getByLabel('Risk level').selectOption('');
+
+    for (const segment of ['important_value', 'important_retain', 'important_develop', 'general', 'churn_warning']) {
+      await filters.getByLabel('RFM segment').selectOption(segment);
+      await expect.poll(sortedCodes).toEqual(await scored('s.rfm_segment', segment));
+    }
+    await filters.getByLabel('RFM segment').selectOption('');
+
+    for (const stars of [1, 2, 3, 4, 5]) {
+      await filters.getByLabel('Rating').selectOption(String(stars));
+      const expected = await scored('coalesce(c.rating, s.computed_rating, 3)', stars);
+      await expect.poll(sortedCodes).toEqual(expected);
+      expect(new Set(await list.locator('tbody tr [data-rating]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-rating'))))).toEqual(new Set(expected.length > 0 ? [String(stars)] : []));
+    }
+    expect(await scored('coalesce(c.rating, s.computed_rating, 3)', 5)).toContain('RATE-FIVE');
+    await filters.getByRole('button', { name: 'Clear' }).click();
+  });
+
+  it('shows a customer\'s statistics and its purchase history in the server\'s pages', async () => {
+    // Eleven unpaid orders more: the history has two pages of ten.
+    for (let n = 0; n < 11; n += 1) {
+      await buyer.api.orders.createOrder({
+        customerId: buyerId, productId: bed.productId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: '', notes: '', billingCycle: 'monthly',
+      });
+    }
+    const stats = await bed.admin.customers.getCustomerStatistics({ id: buyerId });
+    const [orders] = await queryRows<{ n: number; paid: number }>(bed.db.url,
+      "select count(*)::int as n, count(*) filter (where status in ('paid', 'provisioning', 'active', 'suspended', 'completed', 'refunded'))::int as paid from orders where customer_id = $1", [buyerId]);
+    expect(orders?.n).toBe(12);
+    expect(stats.totalOrders).toBe(12);
+    expect(stats.paidOrders).toBe(orders?.paid);
+    await page.goto(`${bed.server.url}/admin/customers/${buyerId}?tab=statistics`);
+    const section = page.getByTestId('statistics-section');
+    await expect.poll(() => section.getByTestId('stat-total-orders').textContent()).toBe('12');
+    expect(await section.getByTestId('stat-paid-orders').textContent()).toBe(String(orders?.paid));
+    expect(await section.getByTestId('stat-revenue').textContent()).toBe(stats.totalRevenue);
+    expect(stats.totalRevenue).toBe('20.00');
+    expect(await section.getByTestId('stat-avg-order').textContent()).toBe(stats.avgOrderAmount);
+    expect(await section.getByTestId('stat-balance').textContent()).toBe('80.00');
+    expect(await section.getByTestId('stat-products').textContent()).toBe(String(stats.totalProducts));
+    const top = await section.getByTestId('stat-top-products').locator('tbody tr').first().locator('td').allTextContents();
+    expect(top).toEqual(['VPS Small', '1', '20.00']);
+    expect(await section.getByTestId('stat-payments-count').textContent()).toBe(String(stats.paymentStats?.payments));
+    expect(await section.getByTestId('stat-risk').locator('[data-risk]').getAttribute('data-risk')).toBe(stats.creditRisk?.level);
+    expect(await section.getByTestId('stat-risk-factors').locator('tbody tr').count()).toBe(stats.creditRisk?.factors.length);
+    expect(stats.creditRisk?.factors.length).toBeGreaterThan(0);
+    expect(await section.getByTestId('stat-segment').textContent()).toBe({
+      important_value: 'Important value', important_retain: 'Important to retain', important_develop: 'Important to develop', general: 'General', churn_warning: 'Churn warning',
+    }[stats.rfm?.segment ?? ''] ?? 'not a segment');
+    await page.waitForTimeout(200);
+    await screenshot(page, SHOTS, '06-customer-statistics');
+
+    // The purchase history: newest first, ten a page, the paid order last.
+    await page.getByTestId('customer-page').getByRole('navigation').getByRole('link', { name: 'Purchase history' }).click();
+    const history = page.getByTestId('purchase-history');
+    const ids = async () => history.locator('tbody tr td:first-child a').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('title')));
+    await expect.poll(() => history.locator('tbody tr').count()).toBe(10);
+    expect(await history.locator('.pager').textContent()).toContain('Page 1 of 2 · 12 in all');
+    const first = await ids();
+    expect(await history.locator('tbody tr [data-payment]').evaluateAll((nodes) => nodes.map((node) => node.textContent))).toEqual(Array(10).fill('Unpaid'));
+    await history.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => history.locator('tbody tr').count()).toBe(2);
+    const second = await ids();
+    const all = await queryRows<{ id: string }>(bed.db.url, 'select id from orders where customer_id = $1', [buyerId]);
+    expect([...first, ...second].sort()).toEqual(all.map((row) => row.id).sort());
+    const [paid] = await queryRows<{ id: string }>(bed.db.url, "select id from orders where customer_id = $1 and status <> 'pending'", [buyerId]);
+    expect(second.at(-1)).toBe(paid?.id);
+    expect(await history.locator('tbody tr').last().locator('[data-payment]').textContent()).toBe('Paid');
+    await screenshot(page, SHOTS, '07-purchase-history');
+  });
+
+  it('sets the manual rating with notes, shows a refusal beside the notes (nothing changes), and clears it', async () => {
+    const id = (await customerRow(CODE))?.id ?? '';
+    await page.goto(`${bed.server.url}/admin/customers/${id}?tab=statistics`);
+    const form = page.getByTestId('rating-form');
+    await form.locator('select[name="rating"]').selectOption('2');
+    await form.getByLabel('Rating notes').fill('Paid late twice; watch the limit');
+    await form.getByRole('button', { name: 'Save the rating' }).click();
+    await expect.poll(() => page.getByTestId('rating-note').textContent()).toBe('Rated 2 stars by hand.');
+    expect(await page.getByTestId('customer-rating').locator('[data-rating]').getAttribute('data-rating')).toBe('2');
+    await expect.poll(() => page.getByTestId('stat-rating-notes').textContent()).toBe('Paid late twice; watch the limit');
+    expect(await page.getByTestId('stat-rating-source').textContent()).toBe('set by hand');
+    const rated = async () => (await queryRows<{ rating: number | null; rating_notes: string }>(bed.db.url, 'select rating, rating_notes from customers where id = $1', [id]))[0];
+    expect(await rated()).toEqual({ rating: 2, rating_notes: 'Paid late twice; watch the limit' });
+    // Notes too long: the server's words beside them, nothing changed.
+    await form.locator('select[name="rating"]').selectOption('4');
+    await form.getByLabel('Rating notes').fill('x'.repeat(1001));
+    await form.getByRole('button', { name: 'Save the rating' }).click();
+    await expect.poll(() => form.locator('[data-field="rating_notes"]').textContent()).toContain('rating_notes must be at most 1000 characters');
+    expect(await rated()).toEqual({ rating: 2, rating_notes: 'Paid late twice; watch the limit' });
+    expect(await page.getByTestId('customer-rating').locator('[data-rating]').getAttribute('data-rating')).toBe('2');
+    await page.waitForTimeout(200);
+    await screenshot(page, SHOTS, '08-rating-refused');
+    // Cleared (0): the computed or default rating applies again.
+    await form.locator('select[name="rating"]').selectOption('0');
+    await form.getByLabel('Rating notes').fill('');
+    await form.getByRole('button', { name: 'Save the rating' }).click();
+    await expect.poll(() => page.getByTestId('rating-note').textContent()).toMatch(/^Manual rating cleared: \d stars apply\.$/);
+    expect(await rated()).toEqual({ rating: null, rating_notes: '' });
+    const live = (await bed.admin.customers.getCustomer({ id })).customer;
+    expect(live?.ratingSource).not.toBe('manual');
+    expect(await page.getByTestId('customer-rating').locator('[data-rating]').getAttribute('data-rating')).toBe(String(live?.rating));
+    await expect.poll(() => page.getByTestId('stat-rating-source').textContent()).not.toBe('set by hand');
+  });
+
+  it('deletes customers: refused in the server\'s words while orders are open; removed without history; kept as deleted with history', async () => {
+    // Refused: the buyer's orders and instance are still going on (its balance settled first).
+    await bed.admin.customers.updateCustomerBalance({ id: buyerId, balance: '0.00', description: 'settled before closing' });
+    await page.goto(`${bed.server.url}/admin/customers/${buyerId}`);
+    const del = page.getByTestId('delete-customer');
+    await del.getByRole('button', { name: 'Delete customer' }).click();
+    await del.getByTestId('delete-confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    const [open] = await queryRows<{ orders: number }>(bed.db.url,
+      "select count(*)::int as orders from orders where customer_id = $1 and status in ('pending', 'paid', 'provisioning', 'active', 'suspended')", [buyerId]);
+    await expect.poll(() => del.getByTestId('delete-refused').textContent()).toContain(`the customer still has ${open?.orders} unfinished orders, 1 instance not terminated`);
+    expect(await page.getByTestId('customer-deleted').count()).toBe(0);
+    expect((await queryRows<{ deleted: boolean }>(bed.db.url, 'select deleted_at is not null as deleted from customers where id = $1', [buyerId]))[0]?.deleted).toBe(false);
+    await page.waitForTimeout(200);
+    await screenshot(page, SHOTS, '09-delete-refused');
+
+    // No history: removed, and the list says so.
+    const spare = await bed.admin.customers.createCustomer({ name: 'Disposable Ltd', customerCode: 'DEL-0001', email: '', contactPerson: '', phone: '', company: '', notes: '' });
+    await page.goto(`${bed.server.url}/admin/customers/${spare.customer?.id ?? ''}`);
+    await del.getByRole('button', { name: 'Delete customer' }).click();
+    await del.getByTestId('delete-confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => page.getByTestId('customer-removed').textContent()).toBe('Customer DEL-0001 (Disposable Ltd) was deleted. It had no history, so it was removed.');
+    expect(await customerRow('DEL-0001')).toBeUndefined();
+    expect(await listedCodes()).not.toContain('DEL-0001');
+
+    // With history (a ledger): the balance brought to 0.00 on its page, then deleted — kept, shown deleted.
+    const id = (await customerRow(CODE))?.id ?? '';
+    await page.goto(`${bed.server.url}/admin/customers/${id}?tab=money`);
+    const adjust = page.getByTestId('adjust-form');
+    await adjust.getByLabel('Amount').fill('-50.00');
+    await adjust.getByLabel('Description').fill('Closing the account');
+    await adjust.getByRole('button', { name: 'Adjust' }).click();
+    await expect.poll(() => page.getByTestId('customer-balance').textContent()).toBe('0.00');
+    await del.getByRole('button', { name: 'Delete customer' }).click();
+    // Cancel first: nothing happens.
+    await del.getByTestId('delete-confirm').getByRole('button', { name: 'Cancel' }).click();
+    expect(await customerRow(CODE)).toBeDefined();
+    await del.getByRole('button', { name: 'Delete customer' }).click();
+    await del.getByTestId('delete-confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => del.getByTestId('delete-kept').textContent()).toContain('it is kept, marked deleted');
+    expect(await page.getByTestId('customer-deleted').textContent()).toContain('Deleted');
+    expect(await del.getByRole('button', { name: 'Delete customer' }).count()).toBe(0);
+    expect(await page.getByTestId('adjust-form').getByRole('button', { name: 'Adjust' }).isDisabled()).toBe(true);
+    const [kept] = await queryRows<{ deleted: boolean; is_active: boolean }>(bed.db.url, 'select deleted_at is not null as deleted, is_active from customers where id = $1', [id]);
+    expect(kept).toEqual({ deleted: true, is_active: false });
+    await page.waitForTimeout(200);
+    await screenshot(page, SHOTS, '10-customer-deleted');
+
+    // The list leaves it out, unless "include deleted" is ticked; then it shows it deleted.
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
+    const live = (await queryRows<{ customer_code: string }>(bed.db.url, 'select customer_code from customers where deleted_at is null')).map((row) => row.customer_code).sort();
+    const every = (await queryRows<{ customer_code: string }>(bed.db.url, 'select customer_code from customers')).map((row) => row.customer_code).sort();
+    await expect.poll(async () => (await listedCodes()).sort()).toEqual(live);
+    expect(live).not.toContain(CODE);
+    const filters = page.getByRole('form', { name: 'Filter' });
+    await filters.getByLabel('Include deleted').check();
+    await expect.poll(async () => (await listedCodes()).sort()).toEqual(every);
+    expect(every).toContain(CODE);
+    const row = page.getByTestId('customer-list').locator('tbody tr', { has: page.getByRole('link', { name: CODE }) });
+    expect(await row.locator('.badge.red').textContent()).toBe('Deleted');
+    expect(await page.getByTestId('customer-list').locator('tbody tr .badge.red').count()).toBe(every.length - live.length);
+    await page.waitForTimeout(200);
+    await screenshot(page, SHOTS, '11-list-include-deleted');
   });
 });

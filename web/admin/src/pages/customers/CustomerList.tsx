@@ -2,17 +2,19 @@
  * The customer list: ListCustomers with the server's filters (type, industry, rating, risk level,
  * RFM segment, active, include deleted, a name / e-mail search), sort (sort_by / sort_order) and
  * pages — or SearchCustomers, which also matches codes and contact persons (exact matches first,
- * no other filters). The new-customer form, the Excel export of the filtered list and the import.
+ * no other filters). The new-customer form, the Excel export of the filtered list and the import;
+ * after a customer without history was deleted (and so removed), a note saying so.
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router-dom';
+import { Link, useLocation } from 'react-router-dom';
 import type { CustomerInfo } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api } from '../../api.ts';
 import { DataTable, useServerList, type Column, type PageQuery } from '../../ui/list.tsx';
 import { Money } from '../../ui/format.tsx';
 import { CUSTOMER_TYPES, RFM_SEGMENTS, RISK_LEVELS, RiskBadge, SegmentLabel, Stars, TypeLabel } from './bits.tsx';
 import { CreateCustomerForm } from './CreateCustomerForm.tsx';
+import { isDeletedNotice } from './DeleteCustomer.tsx';
 import { CRM_FILES, ImportPanel } from './ImportPanel.tsx';
 import { NS } from './strings.ts';
 
@@ -83,6 +85,8 @@ export function CustomerList() {
   const [draft, setDraft] = useState<CustomerFilters>(NO_FILTERS);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CustomerInfo | null>(null);
+  const location = useLocation();
+  const removed = isDeletedNotice(location.state) ? location.state.deleted : null;
   const apply = (next: CustomerFilters) => {
     setDraft(next);
     list.setFilters(next);
@@ -122,6 +126,7 @@ export function CustomerList() {
           <button type="button" className={creating ? undefined : 'primary'} onClick={() => setCreating(!creating)}>{creating ? t('hideForm') : t('newCustomer')}</button>
         </div>
       </div>
+      {removed && <div className="ok" role="status" data-testid="customer-removed">{t('deletedRemoved', { code: removed.code, name: removed.name })}</div>}
       {created && <div className="ok" role="status" data-testid="created-customer">{t('created', { code: created.customerCode, name: created.name })} <Link to={created.id}>{t('open')}</Link></div>}
       {creating && (
         <div style={{ marginBottom: '1rem' }}>

@@ -1,7 +1,9 @@
 /**
  * One customer: its figures (balance, credit, rating, risk level with the reasons, RFM segment,
- * orders, revenue, lifetime value) and tabs — profile, balance and credit with the ledger, orders,
- * instances, invoices, tickets, API keys. The tab is in the address (`?tab=`), so it can be linked.
+ * orders, revenue, lifetime value) and tabs — profile, balance and credit with the ledger,
+ * statistics with the manual rating, purchase history, orders, instances, invoices, tickets, API
+ * keys. The tab is in the address (`?tab=`), so it can be linked. Deleting the customer is behind
+ * a confirmation (./DeleteCustomer.tsx).
  */
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,12 +12,15 @@ import type { CustomerInfo } from '../../../../../src/gen/rustbill/customer_pb.t
 import { api, problemOf } from '../../api.ts';
 import { Money, Time } from '../../ui/format.tsx';
 import { RiskBadge, SegmentLabel, Stars, TypeLabel } from './bits.tsx';
+import { DeleteCustomer } from './DeleteCustomer.tsx';
 import { MoneyTab } from './MoneyTab.tsx';
 import { ProfileTab } from './ProfileTab.tsx';
+import { PurchaseHistoryTab } from './PurchaseHistoryTab.tsx';
+import { StatisticsTab } from './StatisticsTab.tsx';
 import { ApiKeysTab, InstancesTab, InvoicesTab, OrdersTab, TicketsTab } from './RelatedTabs.tsx';
 import { NS } from './strings.ts';
 
-const TABS = ['profile', 'money', 'orders', 'instances', 'invoices', 'tickets', 'apiKeys'] as const;
+const TABS = ['profile', 'money', 'statistics', 'purchases', 'orders', 'instances', 'invoices', 'tickets', 'apiKeys'] as const;
 type Tab = (typeof TABS)[number];
 
 /** The customer page (route `customers/:id`). */
@@ -60,8 +65,9 @@ export function CustomerPage() {
         <span className="cu-code">{c.customerCode}</span>
         <TypeLabel type={c.customerType} />
         {c.industry && <span className="muted">· {c.industry}</span>}
-        {c.deletedAt ? <span className="badge red">{t('deleted')} <Time value={c.deletedAt} /></span> : c.isActive ? <span className="badge green">{t('active')}</span> : <span className="badge">{t('inactive')}</span>}
+        {c.deletedAt ? <span className="badge red" data-testid="customer-deleted">{t('deleted')} <Time value={c.deletedAt} /></span> : c.isActive ? <span className="badge green">{t('active')}</span> : <span className="badge">{t('inactive')}</span>}
       </div>
+      <DeleteCustomer key={c.id} customer={c} onKept={changed} />
       <div className="cards">
         {cards.map(([label, value, testId]) => <div className="card" key={testId}><div className="label">{label}</div><div className="value cu-small" data-testid={testId}>{value}</div></div>)}
       </div>
@@ -76,6 +82,8 @@ export function CustomerPage() {
       </nav>
       {tab === 'profile' && <ProfileTab key={c.id} customer={c} onSaved={changed} />}
       {tab === 'money' && <MoneyTab customer={c} onChanged={changed} />}
+      {tab === 'statistics' && <StatisticsTab key={c.id} customer={c} onChanged={changed} />}
+      {tab === 'purchases' && <PurchaseHistoryTab customerId={c.id} />}
       {tab === 'orders' && <OrdersTab customerId={c.id} />}
       {tab === 'instances' && <InstancesTab customerId={c.id} />}
       {tab === 'invoices' && <InvoicesTab customerId={c.id} />}
