@@ -31,7 +31,8 @@ const NAME = 'Browser Trading 有限公司';
 const CODE = 'BT-0001';
 
 beforeAll(async () => {
-  bed = await startMoneyBed({ workers: 1 });
+  // A low monetary bar, so the buyer's one paid order (20.00, today) makes it an "important to develop" customer (R, M high; F low).
+  bed = await startMoneyBed({ workers: 1, config: { crm: { rfm_monetary_high_min: '10.00', rfm_monetary_medium_min: '5.00' } } });
   browser = await launchBrowser();
   // Others in the list, so the search and filters have something to leave out.
   buyer = await bed.customer('100.00');
@@ -316,6 +317,9 @@ describe('the Customers screens', () => {
       await filters.getByLabel('RFM segment').selectOption(segment);
       await expect.poll(sortedCodes).toEqual(await scored('s.rfm_segment', segment));
     }
+    const [buyerRow] = await queryRows<{ customer_code: string }>(bed.db.url, 'select customer_code from customers where id = $1', [buyerId]);
+    expect(await scored('s.rfm_segment', 'important_develop')).toEqual([buyerRow?.customer_code]);
+    expect((await scored('s.rfm_segment', 'general')).length).toBeGreaterThan(1);
     await filters.getByLabel('RFM segment').selectOption('');
 
     for (const stars of [1, 2, 3, 4, 5]) {
