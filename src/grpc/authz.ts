@@ -23,6 +23,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     Register: 'public', SendVerificationCode: 'public', Login: 'public', RefreshToken: 'public',
     ListUsers: 'admin', GetUser: 'admin', UpdateUser: 'admin', DeleteUser: 'admin_only',
     ChangePassword: 'authenticated', AdminResetPassword: 'admin_only', GetMe: 'authenticated', Logout: 'authenticated',
+    // NodeBill extension (issue 12): creating admins and operators, like resetting their passwords.
+    CreateAdminUser: 'admin_only',
   },
   'rustbill.product.ProductService': {
     CreateProduct: 'admin', ListProducts: 'public', GetProduct: 'public', UpdateProduct: 'admin', DeleteProduct: 'admin',

@@ -155,6 +155,22 @@ describe('the support screens of the admin console', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Samantha Support saved.');
     const [operator] = await queryRows<{ display_name: string }>(bed.db.url, "select display_name from admin_users where username = 'supportoperator'");
     expect(operator?.display_name).toBe('Samantha Support');
+    // A new operator through the form: a refused one first (the server's words beside the field), then created.
+    await page.getByRole('button', { name: 'New admin or operator' }).click();
+    const form = page.getByRole('form', { name: 'New admin or operator' });
+    await form.locator('input[name="username"]').fill('newoperator');
+    await form.locator('input[name="displayName"]').fill('Nina New');
+    await form.locator('input[name="password"]').fill('short');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => form.locator('[data-field="password"]').textContent()).toMatch(/^password must be at least 8 characters/);
+    const [none] = await queryRows<{ n: string }>(bed.db.url, "select count(*)::text as n from admin_users where username = 'newoperator'");
+    expect(none?.n).toBe('0');
+    await form.locator('input[name="password"]').fill('Operator-Pass2');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Nina New was created.');
+    const [made] = await queryRows<{ role: string; is_active: boolean }>(bed.db.url, "select role, is_active from admin_users where username = 'newoperator'");
+    expect(made).toEqual({ role: 'operator', is_active: true });
+    await expect.poll(() => list.getByTestId('user-name').allTextContents()).toContain('newoperator');
     await screenshot(page, FOLDER, '03-users');
     await context.close();
 
@@ -166,6 +182,7 @@ describe('the support screens of the admin console', () => {
     expect(await operatorPage.getByTestId('user-actions-admin').getByRole('button', { name: 'Edit' }).count()).toBe(1);
     expect(await operatorPage.getByRole('button', { name: 'Reset password' }).count()).toBe(0);
     expect(await operatorPage.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    expect(await operatorPage.getByRole('button', { name: 'New admin or operator' }).count()).toBe(0);
     // RestartServer is `admin` in the spec (operators too): the operator has the System screen.
     expect(await operatorPage.getByRole('link', { name: 'System' }).count()).toBe(1);
     await operatorContext.close();

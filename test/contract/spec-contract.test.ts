@@ -106,6 +106,7 @@ const RECURRING_EXTENSION_RPCS: Readonly<Record<string, readonly string[]>> = {
   'rustbill.order.OrderService': ['CancelService', 'ChangeServicePlan'],
   // The audit-log reader of the admin console (issue 12).
   'rustbill.integration.IntegrationService': ['ListOperationLogs'],
+  'rustbill.identity.IdentityService': ['CreateAdminUser'],
 };
 
 /** Whether `method` of `service` is a declared extension RPC (CRM or recurring billing). */

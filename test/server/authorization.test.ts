@@ -102,6 +102,8 @@ const ENTRIES: Record<string, Entry> = {
   'IdentityService/DeleteUser': { sideEffect: true, request: (t) => ({ id: t.userId }) },
   // A wrong old password: InvalidArgument, nothing changes.
   'IdentityService/ChangePassword': { request: () => ({ oldPassword: 'Not-The-Password1', newPassword: 'Another-Pass1' }) },
+  // A malformed user name: InvalidArgument after authorization, nothing created.
+  'IdentityService/CreateAdminUser': { request: () => ({ username: '!', email: '', displayName: 'X', role: 'operator', password: 'Another-Pass1' }) },
   'IdentityService/AdminResetPassword': { sideEffect: true, request: (t) => ({ userId: t.userId, newPassword: 'Another-Pass1' }) },
   'IdentityService/GetMe': { request: () => ({}) },
   'IdentityService/Logout': { request: () => ({}) },

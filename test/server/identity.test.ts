@@ -8,7 +8,7 @@ import { GetMeRequestSchema, GetMeResponseSchema, IdentityService, LoginRequestS
 import { newId } from '../../src/lib/ids.ts';
 import { bearer, grpcClient, grpcWebClient } from '../support/clients.ts';
 import { registerCustomer as register } from '../support/customers.ts';
-import { createTestDatabase } from '../support/db.ts';
+import { createTestDatabase, queryRows } from '../support/db.ts';
 import { type RunningServer, startServer, TEST_ADMIN_PASSWORD } from '../support/server.ts';
 
 let server: RunningServer;
@@ -228,6 +228,26 @@ describe('user administration', () => {
     await expectCode(admin.deleteUser({ id: me.user?.id ?? '' }), Code.FailedPrecondition, /own account/);
     await admin.deleteUser({ id: operatorId });
     await expectCode(admin.getUser({ id: operatorId }), Code.NotFound);
+  });
+
+  it('creates admins and operators for admins only (CreateAdminUser, a NodeBill extension), naming the field it refuses', async () => {
+    const { token } = await adminLogin();
+    const admin = grpcClient(IdentityService, server.url, bearer(token));
+    const base = { username: 'olivia', email: 'olivia@example.com', displayName: 'Olivia', role: 'operator', password: 'Operator-Pass1' };
+    await expectCode(admin.createAdminUser({ ...base, username: 'x' }), Code.InvalidArgument, /^username/);
+    await expectCode(admin.createAdminUser({ ...base, role: 'owner' }), Code.InvalidArgument, /^role must be one of admin, operator/);
+    await expectCode(admin.createAdminUser({ ...base, password: 'short' }), Code.InvalidArgument, /^password/);
+    await expectCode(admin.createAdminUser({ ...base, email: 'not-an-address' }), Code.InvalidArgument, /not a valid e-mail/);
+    const created = await admin.createAdminUser(base);
+    expect(created.user).toMatchObject({ username: 'olivia', email: 'olivia@example.com', displayName: 'Olivia', role: 'operator', isActive: true, userType: 'admin' });
+    await expectCode(admin.createAdminUser({ ...base, email: '' }), Code.AlreadyExists, /username "olivia" is taken/);
+    const rows = await queryRows<{ n: string }>(db.url, "select count(*)::text as n from admin_users where username in ('olivia', 'x')");
+    expect(rows[0]?.n).toBe('1');
+    const audit = await queryRows<{ details: { after: Record<string, unknown> } }>(db.url, "select details from operation_logs where action = 'user.create' and target_id = $1", [created.user?.id ?? '']);
+    expect(audit[0]?.details.after).toEqual({ username: 'olivia', email: 'olivia@example.com', displayName: 'Olivia', role: 'operator' });
+    const login = await grpcClient(IdentityService, server.url).login({ username: 'olivia', password: 'Operator-Pass1', userType: 'admin' });
+    const operator = grpcClient(IdentityService, server.url, bearer(login.accessToken));
+    await expectCode(operator.createAdminUser({ ...base, username: 'mallory', email: '' }), Code.PermissionDenied);
   });
 });
 

@@ -7,9 +7,9 @@
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import { alreadyExists, forbidden, invalid, notFound, requireValid } from '../../domain/errors.ts';
 import { hashPassword } from '../../domain/identity/passwords.ts';
-import { isAdminRole, type AdminRole } from '../../domain/identity/principal.ts';
+import { ADMIN_ROLES, isAdminRole, type AdminRole } from '../../domain/identity/principal.ts';
 import { adminChangeRefusal, adminDeletionRefusal, removesActiveAdmin, type AdminChange } from '../../domain/identity/user-policy.ts';
-import { displayNameProblem, emailProblem, normalizeEmail, passwordProblem, type UserType } from '../../domain/identity/validation.ts';
+import { displayNameProblem, emailProblem, normalizeEmail, passwordProblem, usernameProblem, type UserType } from '../../domain/identity/validation.ts';
 import type { Identity } from '../../identity/module.ts';
 import type { Invalidation } from '../../identity/principal-cache.ts';
 import { AdminUser } from '../../persistence/entities/admin-users.ts';
@@ -178,6 +178,34 @@ export class UserAdministration {
       recordAudit(tx, origin, { action: 'user.delete', targetType: `${found.type}_user`, targetId: found.user.id, details: { username: found.user.username } });
     }, 'the user could not be deleted');
     await this.publish(events);
+  }
+
+  /**
+   * Creates an admin or operator (IdentityService/CreateAdminUser, a NodeBill extension for the
+   * admin console), audited (`user.create`, without the password). The password is hashed here.
+   * @throws DomainError invalid_argument naming the field (username, email — optional —,
+   *   display_name, role, password), already_exists (the user name or e-mail is taken),
+   *   permission_denied (not an admin with the admin role)
+   */
+  async createAdmin(origin: Origin, input: { username: string; email: string; displayName: string; role: string; password: string }): Promise<FoundUser> {
+    if (origin.caller.kind !== 'admin' || origin.caller.role !== 'admin') throw forbidden('only administrators with the admin role may create admin users');
+    const username = input.username.trim();
+    const email = input.email.trim() === '' ? '' : normalizeEmail(input.email);
+    requireValid(usernameProblem(username));
+    if (email !== '') requireValid(emailProblem(email));
+    requireValid(displayNameProblem(input.displayName));
+    if (!isAdminRole(input.role)) throw invalid(`role must be one of ${ADMIN_ROLES.join(', ')} (got "${input.role.slice(0, 40)}")`);
+    const role: AdminRole = input.role;
+    requireValid(passwordProblem(input.password));
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.inTransaction(async (tx) => {
+      const taken = await tx.findOne(AdminUser, email === '' ? { username } : { $or: [{ username }, { email }] });
+      if (taken) throw alreadyExists(taken.username === username ? `username "${username}" is taken by another admin user` : `email "${email}" is taken by another admin user`);
+      const created = tx.create(AdminUser, { username, email, displayName: input.displayName.trim(), role, passwordHash, isActive: true });
+      recordAudit(tx, origin, { action: 'user.create', targetType: 'admin_user', targetId: created.id, details: { after: { username, email, displayName: created.displayName, role } } });
+      return created;
+    }, `username "${username}" is taken by another admin user`);
+    return { type: 'admin', user };
   }
 
   /**

@@ -119,6 +119,14 @@ export function identityHandlers(deps: IdentityHandlerDeps): ServiceHandlers<typ
       return {};
     },
 
+    // NodeBill extension (issue 12): the admin console's Users screen creates admins and operators.
+    async createAdminUser(request, call) {
+      const created = await users.createAdmin(call, {
+        username: request.username, email: request.email, displayName: request.displayName, role: request.role, password: request.password,
+      });
+      return { user: userInfo(created) };
+    },
+
     async adminResetPassword(request, call) {
       await users.resetPassword(call, uuidField('user_id', request.userId), request.newPassword);
       return {};

@@ -22,7 +22,8 @@ registerStrings('users', {
     yes: 'Active', no: 'Disabled', edit: 'Edit', resetPassword: 'Reset password', delete: 'Delete', editTitle: 'Edit {{name}}', save: 'Save',
     cancel: 'Cancel', saved: '{{name}} saved.', resetTitle: 'New password for {{name}}', newPassword: 'New password', reset: 'Set password',
     resetDone: 'The password of {{name}} was changed.', deleteTitle: 'Delete {{name}}?', deleteWarning: 'The user can no longer sign in. This cannot be undone.',
-    confirmDelete: 'Delete the user', deleted: '{{name}} was deleted.',
+    confirmDelete: 'Delete the user', deleted: '{{name}} was deleted.', newUser: 'New admin or operator', create: 'Create', password: 'Password',
+    created_ok: '{{name}} was created.',
   },
   zh: {
     title: '用户', staff: '管理员与操作员', customers: '客户用户', username: '用户名', displayName: '显示名称', email: '邮箱',
@@ -31,7 +32,8 @@ registerStrings('users', {
     yes: '启用', no: '停用', edit: '编辑', resetPassword: '重置密码', delete: '删除', editTitle: '编辑 {{name}}', save: '保存',
     cancel: '取消', saved: '已保存 {{name}}。', resetTitle: '为 {{name}} 设置新密码', newPassword: '新密码', reset: '设置密码',
     resetDone: '{{name}} 的密码已修改。', deleteTitle: '删除 {{name}}？', deleteWarning: '该用户将无法再登录，且无法恢复。',
-    confirmDelete: '确认删除', deleted: '已删除 {{name}}。',
+    confirmDelete: '确认删除', deleted: '已删除 {{name}}。', newUser: '新建管理员或操作员', create: '创建', password: '密码',
+    created_ok: '已创建 {{name}}。',
   },
 });
 
@@ -44,8 +46,8 @@ interface UserFilters {
   search: string;
 }
 
-/** What the panel under the table is doing with which user. */
-type Panel = { kind: 'edit' | 'reset' | 'delete'; user: UserInfo } | null;
+/** What the panel under the table is doing with which user (or creating one). */
+type Panel = { kind: 'edit' | 'reset' | 'delete'; user: UserInfo } | { kind: 'create' } | null;
 
 async function loadUsers(query: PageQuery<UserFilters>): Promise<{ rows: UserInfo[]; total: number }> {
   const { filters } = query;
@@ -131,8 +133,10 @@ export default function UsersPage() {
         </label>
         <button type="submit" className="primary">{t('apply')}</button>
       </form>
+      {staff && session.isAdmin && <p><button type="button" onClick={() => { setNotice(null); setPanel({ kind: 'create' }); }}>{t('newUser')}</button></p>}
       {notice && <div className="ok" role="status">{notice}</div>}
       <DataTable list={list} columns={columns} rowKey={(user) => user.id} testId="user-list" />
+      {panel?.kind === 'create' && session.isAdmin && <CreateAdminUser onDone={(user) => done(t('created_ok', { name: nameOf(user) }))} onCancel={() => setPanel(null)} />}
       {panel?.kind === 'edit' && <EditUser key={panel.user.id} user={panel.user} onDone={(user) => done(t('saved', { name: nameOf(user) }))} onCancel={() => setPanel(null)} />}
       {panel?.kind === 'reset' && session.isAdmin && <ResetPassword key={panel.user.id} user={panel.user} onDone={() => done(t('resetDone', { name: nameOf(panel.user) }))} onCancel={() => setPanel(null)} />}
       {panel?.kind === 'delete' && session.isAdmin && <DeleteUser key={panel.user.id} user={panel.user} onDone={() => done(t('deleted', { name: nameOf(panel.user) }))} onCancel={() => setPanel(null)} />}
@@ -214,6 +218,42 @@ function ResetPassword({ user, onDone, onCancel }: { user: UserInfo; onDone(): v
       <FormProblem problem={problem} fields={['new_password']} />
       <div className="row-actions">
         <button type="submit" className="primary" disabled={busy}>{t('reset')}</button>
+        <button type="button" onClick={onCancel}>{t('cancel')}</button>
+      </div>
+    </form>
+  );
+}
+
+/** CreateAdminUser (a NodeBill extension; admins only): a new admin or operator, the server's messages beside the fields. */
+function CreateAdminUser({ onDone, onCancel }: { onDone(user: UserInfo): void; onCancel(): void }) {
+  const { t } = useTranslation('users');
+  const [form, setForm] = useState({ username: '', email: '', displayName: '', role: 'operator', password: '' });
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    api.identity.createAdminUser(form)
+      .then((answer) => { if (answer.user) onDone(answer.user); }, (failure: unknown) => setProblem(problemOf(failure))).finally(() => setBusy(false));
+  };
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+  return (
+    <form className="form panel" onSubmit={submit} aria-label={t('newUser')}>
+      <h2>{t('newUser')}</h2>
+      <Field label={t('username')} name="username" problem={problem}><input name="username" value={form.username} onChange={set('username')} /></Field>
+      <Field label={t('email')} name="email" problem={problem}><input name="email" type="email" value={form.email} onChange={set('email')} /></Field>
+      <Field label={t('displayName')} name="display_name" problem={problem}><input name="displayName" value={form.displayName} onChange={set('displayName')} /></Field>
+      <Field label={t('role')} name="role" problem={problem}>
+        <select name="role" value={form.role} onChange={set('role')}>
+          <option value="operator">{t('role_operator')}</option>
+          <option value="admin">{t('role_admin')}</option>
+        </select>
+      </Field>
+      <Field label={t('password')} name="password" problem={problem}><input name="password" type="password" autoComplete="new-password" value={form.password} onChange={set('password')} /></Field>
+      <FormProblem problem={problem} fields={['username', 'email', 'display_name', 'role', 'password']} />
+      <div className="row-actions">
+        <button type="submit" className="primary" disabled={busy}>{t('create')}</button>
         <button type="button" onClick={onCancel}>{t('cancel')}</button>
       </div>
     </form>
