@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
+import { launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
 import { queryRows } from '../support/db.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -29,12 +29,8 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${bed.server.url}/admin`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in').waitFor();
+function signIn(page: Page): Promise<void> {
+  return signInToConsole(page, bed.server.url, 'admin', TEST_ADMIN_PASSWORD);
 }
 
 function productRow(page: Page, name: string) {

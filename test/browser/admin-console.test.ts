@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
+import { launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
 import { queryRows } from '../support/db.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -30,12 +30,8 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${bed.server.url}/admin`);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in').waitFor();
+function signIn(page: Page, username: string, password: string): Promise<void> {
+  return signInToConsole(page, bed.server.url, username, password);
 }
 
 describe('the admin console', () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
+import { launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/counterparts/webhook-receiver.ts';
 import { queryRows } from '../support/db.ts';
 import { startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
@@ -48,12 +48,8 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function signIn(target: Page, username: string, password: string): Promise<void> {
-  await target.goto(`${bed.server.url}/admin`);
-  await target.getByLabel('User name').fill(username);
-  await target.getByLabel('Password').fill(password);
-  await target.getByRole('button', { name: 'Sign in' }).click();
-  await target.getByTestId('signed-in').waitFor();
+function signIn(target: Page, username: string, password: string): Promise<void> {
+  return signInToConsole(target, bed.server.url, username, password);
 }
 
 async function openPlugins(target: Page): Promise<void> {

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { hashPassword } from '../../src/domain/identity/passwords.ts';
 import { TicketService } from '../../src/gen/rustbill/ticket_pb.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
+import { launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
 import { bearer, grpcClient } from '../support/clients.ts';
 import { queryRows } from '../support/db.ts';
 import { startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
@@ -39,12 +39,8 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${bed.server.url}/admin`);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in').waitFor();
+function signIn(page: Page, username: string, password: string): Promise<void> {
+  return signInToConsole(page, bed.server.url, username, password);
 }
 
 describe('the support screens of the admin console', () => {

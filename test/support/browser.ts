@@ -49,3 +49,12 @@ export async function screenshot(page: Page, folder: string, name: string): Prom
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Signs `page` in to the admin console at `baseUrl` (`/admin`) as `username`, through the sign-in form. */
+export async function signInToConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in').waitFor();
+}
