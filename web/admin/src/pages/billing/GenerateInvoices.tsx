@@ -4,9 +4,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type ApiProblem } from '../../api.ts';
+import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { Field, FormProblem } from '../../ui/form.tsx';
-import { billingProblemOf } from './common.tsx';
 import './invoice-strings.ts';
 
 /** The form; `onGenerated` after a run that made invoices (the list reloads). */
@@ -25,7 +24,7 @@ export function GenerateInvoices({ onGenerated }: { onGenerated(): void }) {
     api.billing.generateInvoices({ billingPeriodStart: start, billingPeriodEnd: end }).then((answer) => {
       setResult(t('generatedCount', { count: answer.generatedCount, start, end }));
       if (answer.generatedCount > 0) onGenerated();
-    }, (error: unknown) => setProblem(billingProblemOf(error))).finally(() => setBusy(false));
+    }, (error: unknown) => setProblem(problemOf(error))).finally(() => setBusy(false));
   };
   return (
     <form className="form" onSubmit={submit} aria-label={t('generateTitle')} data-testid="generate-form" aria-busy={busy}>

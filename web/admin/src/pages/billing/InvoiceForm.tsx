@@ -6,9 +6,9 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type ApiProblem } from '../../api.ts';
+import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { Field, FormProblem } from '../../ui/form.tsx';
-import { billingProblemOf, CustomerPicker, fromCents, localProblem, toCents } from './common.tsx';
+import { CustomerPicker, fromCents, localProblem, toCents } from './common.tsx';
 import './billing.css';
 import './invoice-strings.ts';
 
@@ -77,7 +77,7 @@ export function InvoiceForm({ onCreated, onCancel }: { onCreated(id: string): vo
       customerId, billingPeriodStart: periodStart, billingPeriodEnd: periodEnd, dueDate, notes,
       amount: amount.trim(), taxAmount: tax.trim(), totalAmount: total.trim(),
       items: items.map((item, index) => ({ description: item.description, quantity: quantities[index] ?? 0, unitPrice: item.unitPrice.trim(), amount: item.amount.trim() })),
-    }).then((answer) => onCreated(answer.invoice?.id ?? ''), (error: unknown) => setProblem(billingProblemOf(error))).finally(() => setBusy(false));
+    }).then((answer) => onCreated(answer.invoice?.id ?? ''), (error: unknown) => setProblem(problemOf(error))).finally(() => setBusy(false));
   };
 
   const itemProblem = (index: number, column?: string): string | null => {

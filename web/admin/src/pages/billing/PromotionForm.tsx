@@ -10,7 +10,7 @@ import type { PromotionCodeInfo } from '../../../../../src/gen/rustbill/billing_
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { registerStrings } from '../../i18n.ts';
 import { Field, FormProblem } from '../../ui/form.tsx';
-import { billingProblemOf, localProblem } from './common.tsx';
+import { localProblem } from './common.tsx';
 import './billing.css';
 
 registerStrings('promotions', {
@@ -112,7 +112,7 @@ export function PromotionForm({ editing, onSaved, onCancel }: { editing: Promoti
     call.then((answer) => {
       const saved = answer.promotion?.terms?.code ?? code;
       onSaved(editing ? t('saved', { code: saved }) : t('created', { code: saved }));
-    }, (error: unknown) => setProblem(billingProblemOf(error))).finally(() => setBusy(false));
+    }, (error: unknown) => setProblem(problemOf(error))).finally(() => setBusy(false));
   };
 
   const toggle = (list: string[], item: string, on: boolean): string[] => (on ? [...list, item] : list.filter((entry) => entry !== item));

@@ -25,20 +25,6 @@ registerStrings('billing', {
 /** The invoice statuses, in the order of their life. */
 export const INVOICE_STATUSES = ['draft', 'issued', 'overdue', 'paid', 'cancelled'] as const;
 
-const FIELD_BEFORE_VALUE = /^([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z0-9_]+)*) (?:-?\d+\.\d{2} disagrees|\()/;
-
-/**
- * The problem of a failed billing call. Like {@link problemOf}, and it also recognises the
- * messages that name a field before its value (`total_amount 120.00 disagrees with …`,
- * `billing_period_end (2024-01-01) must not be …`), so forms can show them beside that field.
- */
-export function billingProblemOf(error: unknown): ApiProblem {
-  const problem = problemOf(error);
-  if (problem.field !== null) return problem;
-  const match = FIELD_BEFORE_VALUE.exec(problem.message);
-  return match?.[1] ? { ...problem, field: match[1] } : problem;
-}
-
 /** A problem found in the browser before asking the server (same shape as the server's). */
 export function localProblem(field: string, message: string): ApiProblem {
   return { code: 3, message, field };
