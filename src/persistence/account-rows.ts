@@ -166,6 +166,16 @@ export function ledgerEntryOf(row: LedgerRow): LedgerEntry & { customerId: strin
 }
 
 /**
+ * SQL of the payments that are revenue, for the payments table aliased `alias`: payments for
+ * orders and invoices (not recharges) that were settled — successful, or refunded, whose
+ * `amount - refunded_amount` then counts what stayed. One definition for the CRM's figures and
+ * reports and the admin console's revenue summary.
+ */
+export function revenuePaymentSql(alias: string): string {
+  return `${alias}.kind in ('order', 'invoice') and ${alias}.status in ('success', 'refunded')`;
+}
+
+/**
  * SQL of when the balance of the customer `customerId` (an SQL expression: a parameter or a
  * column) last went from ≥ 0 to < 0: the start of its debt while the balance is negative (a
  * `timestamptz`, null when it never went negative). One definition for the money path's red check

@@ -1,7 +1,7 @@
 /**
  * Revenue for the admin console's dashboard (issue 12): what customers paid for orders and invoices
  * — successful payments of any method, net of what was refunded, the CRM's definition of revenue
- * (src/application/crm/customer-figures.ts) — today, this month, and per day, in the admin's time
+ * (revenuePaymentSql in src/persistence/account-rows.ts) — today, this month, and per day, in the admin's time
  * zone. Recharges are not revenue (the money is spent later through balance payments, which are).
  * Money as decimal strings.
  */
@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { invalid } from '../../domain/errors.ts';
 import { moneyOf } from '../../domain/money.ts';
 import { businessClock } from '../../lib/clock.ts';
+import { revenuePaymentSql } from '../../persistence/account-rows.ts';
 
 /** Most days one summary covers. */
 export const MAX_REVENUE_DAYS = 366;
@@ -64,7 +65,7 @@ export class RevenueReports {
        paid as (
          select (p.paid_at at time zone $2)::date as day, sum(p.amount - p.refunded_amount) as amount
            from payments p
-          where p.kind in ('order', 'invoice') and p.status in ('success', 'refunded') and p.paid_at is not null
+          where ${revenuePaymentSql('p')} and p.paid_at is not null
             and p.paid_at >= (((select today from local) - greatest($3::int - 1, extract(day from (select today from local))::int - 1))::timestamp at time zone $2)
           group by 1
        )

@@ -8,7 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { moneyOf } from '../../domain/money.ts';
 import type { CustomerFigures } from '../../domain/crm/customer-view.ts';
 import { rfc3339 } from '../../lib/time.ts';
-import { debtSinceSql } from '../../persistence/account-rows.ts';
+import { debtSinceSql, revenuePaymentSql } from '../../persistence/account-rows.ts';
 
 /** Order statuses that mean "paid" for the CRM (the money was taken and not given back). */
 export const PAID_ORDER_STATUSES = ['paid', 'provisioning', 'active', 'suspended', 'completed'] as const;
@@ -36,7 +36,7 @@ o as (
 ),
 p as (
   select p.customer_id,
-         coalesce(sum(p.amount - p.refunded_amount) filter (where p.kind in ('order', 'invoice') and p.status in ('success', 'refunded')), 0) as revenue,
+         coalesce(sum(p.amount - p.refunded_amount) filter (where ${revenuePaymentSql('p')}), 0) as revenue,
          coalesce(sum(p.amount - p.refunded_amount) filter (
            where p.kind = 'order' and p.status in ('success', 'refunded')
              and exists (select 1 from orders po where po.id = p.order_id and po.status in ${PAID})), 0) as paid_order_total,

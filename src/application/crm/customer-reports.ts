@@ -7,6 +7,7 @@
  * everybody: `customer_scores`, with the time they were computed). Deleted customers are never
  * counted.
  */
+import { revenuePaymentSql } from '../../persistence/account-rows.ts';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Decimal } from 'decimal.js';
 import { CUSTOMER_TYPES } from '../../domain/crm/profile.ts';
@@ -238,7 +239,7 @@ export class CustomerReports {
         from customers c left join customer_scores s on s.customer_id = c.id`, [monthStart, today]);
     const [revenue] = await this.sql<{ revenue: string }>(`
       select coalesce(sum(p.amount - p.refunded_amount), 0)::text as revenue from payments p join customers c on c.id = p.customer_id
-       where ${LIVE} and p.kind in ('order', 'invoice') and p.status in ('success', 'refunded')`);
+       where ${LIVE} and ${revenuePaymentSql('p')}`);
     const risk = await this.sql<{ k: string; n: string }>(`select s.risk_level as k, count(*)::text as n from customers c join customer_scores s on s.customer_id = c.id where ${LIVE} group by 1`);
     const segments = await this.rfmDistribution();
     const total = Number(totals?.total ?? 0);
@@ -297,7 +298,7 @@ export class CustomerReports {
     const rows = await this.sql<{ id: string; revenue: string; five: boolean; top: boolean }>(`
       with revenue as (
         select p.customer_id, sum(p.amount - p.refunded_amount) as revenue from payments p
-         where p.kind in ('order', 'invoice') and p.status in ('success', 'refunded') group by p.customer_id
+         where ${revenuePaymentSql('p')} group by p.customer_id
       ),
       top as (
         select r.customer_id from revenue r join customers c on c.id = r.customer_id
