@@ -131,20 +131,13 @@ export class TaxRules {
   async create(origin: Origin, input: TaxRuleInput): Promise<StoredTaxRule> {
     requireTaxAdmin(origin);
     const terms = parseTaxRuleInput(input);
-    try {
-      const result = await this.orm.em.fork().transactional(async (tx) => {
-        await this.refuseTakenPlace(tx, terms, null);
-        const row = tx.create(TaxRuleRow, { ...terms });
-        recordAudit(tx, origin, { action: 'tax_rule.create', targetType: 'tax_rule', targetId: row.id, details: { after: snapshot(terms) } });
-        await tx.flush();
-        return taxRuleOf(row);
-      });
-      await this.announce();
-      return result;
-    } catch (error) {
-      if (isPlaceTaken(error)) throw duplicate(terms);
-      throw error;
-    }
+    return this.writePlace(terms, async (tx) => {
+      await this.refuseTakenPlace(tx, terms, null);
+      const row = tx.create(TaxRuleRow, { ...terms });
+      recordAudit(tx, origin, { action: 'tax_rule.create', targetType: 'tax_rule', targetId: row.id, details: { after: snapshot(terms) } });
+      await tx.flush();
+      return taxRuleOf(row);
+    });
   }
 
   /**
@@ -155,20 +148,28 @@ export class TaxRules {
   async update(origin: Origin, id: string, input: TaxRuleInput): Promise<StoredTaxRule> {
     requireTaxAdmin(origin);
     const terms = parseTaxRuleInput(input);
+    return this.writePlace(terms, async (tx) => {
+      const row = await this.lock(tx, id);
+      await this.refuseTakenPlace(tx, terms, row.id);
+      const before = snapshot(taxRuleOf(row));
+      Object.assign(row, terms);
+      const changes = changedFields(before, snapshot(terms), AUDIT_FIELDS);
+      if (Object.keys(changes).length > 0) {
+        row.updatedAt = new Date();
+        recordAudit(tx, origin, { action: 'tax_rule.update', targetType: 'tax_rule', targetId: row.id, details: { changes } });
+      }
+      await tx.flush();
+      return taxRuleOf(row);
+    });
+  }
+
+  /**
+   * Runs `work`, which writes the rule of `terms`' place, in one transaction, then tells every
+   * worker and node; a concurrent writer of the same place is AlreadyExists naming it.
+   */
+  private async writePlace(terms: Terms, work: (tx: EntityManager) => Promise<StoredTaxRule>): Promise<StoredTaxRule> {
     try {
-      const result = await this.orm.em.fork().transactional(async (tx) => {
-        const row = await this.lock(tx, id);
-        await this.refuseTakenPlace(tx, terms, row.id);
-        const before = snapshot(taxRuleOf(row));
-        Object.assign(row, terms);
-        const changes = changedFields(before, snapshot(terms), AUDIT_FIELDS);
-        if (Object.keys(changes).length > 0) {
-          row.updatedAt = new Date();
-          recordAudit(tx, origin, { action: 'tax_rule.update', targetType: 'tax_rule', targetId: row.id, details: { changes } });
-        }
-        await tx.flush();
-        return taxRuleOf(row);
-      });
+      const result = await this.orm.em.fork().transactional(work);
       await this.announce();
       return result;
     } catch (error) {
