@@ -10,6 +10,7 @@ import { parseAddressRange, type AddressRange } from '../domain/address-ranges.t
 import { ConcurrencyLimiter } from '../grpc/concurrency.ts';
 import { metrics, metricsRegistry, trackPools } from '../metrics/metrics.ts';
 import { adminAppRoute } from '../grpc/admin-app-route.ts';
+import { portalAppRoute } from '../grpc/portal-app-route.ts';
 import { Dispatcher } from '../grpc/dispatcher.ts';
 import { HandlerRegistry } from '../grpc/handlers.ts';
 import { createHttpHandler } from '../grpc/http.ts';
@@ -250,6 +251,9 @@ export async function runWorker(): Promise<void> {
       onError: (route, error) => log.warn({ route, err: error }, `${route} failed`),
     }),
     adminPath: config.server.admin_path,
+    // The customer portal (issue 13) at `[server] portal_path` ('' = off).
+    ...(config.server.portal_path === '' ? {} : { portalApp: portalAppRoute({ portalPath: config.server.portal_path, adminPath: config.server.admin_path }) }),
+    portalPath: config.server.portal_path,
     // The CRM's customer files for admins (`/crm/customers/export.xlsx`, `…/import`, …).
     customerFiles: {
       authenticate: (headers) => identity.authenticator.authenticate(headers),

@@ -60,6 +60,15 @@ const serverSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, { error: 'must start with "/", not end with "/", and contain only URL-safe characters, e.g. "/admin"' })
       .default('/admin'),
+    /**
+     * NodeBill: URL path of the customer portal (issue 13): "/" (the default), a path such as
+     * "/shop", or "" to turn the portal off (operators who host their own front-end; gRPC-Web works
+     * either way).
+     */
+    portal_path: z
+      .string()
+      .regex(/^(?:|\/|\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-])$/, { error: 'must be "" (off), "/", or a path that starts with "/" and does not end with "/", e.g. "/shop"' })
+      .default('/'),
     /** Origins allowed to call the API from a browser. [] = same origin only; "*" = any (explicitly). */
     cors_allowed_origins: z.array(corsOrigin).default(() => []),
     /**
@@ -75,6 +84,12 @@ const serverSchema = z
      * "" = each gateway interface's own configured `notify_url` is used, as in RustBill.
      */
     public_url: publicUrl.default(''),
+  })
+  .superRefine((server, ctx) => {
+    const portal = server.portal_path;
+    if (portal !== '' && portal !== '/' && (portal === server.admin_path || portal.startsWith(`${server.admin_path}/`) || server.admin_path.startsWith(`${portal}/`))) {
+      ctx.addIssue({ code: 'custom', path: ['portal_path'], message: `must not overlap [server] admin_path (${server.admin_path})` });
+    }
   })
   .prefault({});
 

@@ -11,14 +11,14 @@
  *   same prom-client registries `/metrics` aggregates), for admins only (session cookie or bearer):
  *   401 without credentials, 403 for customers.
  *
- * Files are read once and kept in memory (the build is small); paths never leave the build folder.
+ * The files are served by web-app-files.ts (shared with the customer portal).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Caller } from '../domain/identity/principal.ts';
 import { headersOf } from './http-request.ts';
+import { webAppFiles } from './web-app-files.ts';
 
 /** Where `npm run build:web` puts the admin console. */
 export const ADMIN_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/admin/dist');
@@ -35,26 +35,6 @@ export interface AdminAppOptions {
   onError: (route: string, error: unknown) => void;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8',
-};
-
-/** The built files by their path below the folder (`/index.html`, `/assets/app-3f2a.js`). */
-function loadBuild(dir: string): Map<string, Buffer> | null {
-  if (!existsSync(path.join(dir, 'index.html'))) return null;
-  const files = new Map<string, Buffer>();
-  const walk = (folder: string, prefix: string): void => {
-    for (const name of readdirSync(folder)) {
-      const full = path.join(folder, name);
-      if (statSync(full).isDirectory()) walk(full, `${prefix}/${name}`);
-      else files.set(`${prefix}/${name}`, readFileSync(full));
-    }
-  };
-  walk(dir, '');
-  return files;
-}
-
 /** True when `urlPath` is the console's (`/admin`, `/admin/…`). */
 export function isAdminAppPath(urlPath: string, adminPath: string): boolean {
   return urlPath === adminPath || urlPath.startsWith(`${adminPath}/`);
@@ -64,39 +44,16 @@ export function isAdminAppPath(urlPath: string, adminPath: string): boolean {
  * The console's request handler (see the file comment); call it for paths {@link isAdminAppPath} accepts.
  */
 export function adminAppRoute(options: AdminAppOptions): (request: IncomingMessage, response: ServerResponse, urlPath: string) => void {
-  const build = loadBuild(options.distDir ?? ADMIN_DIST);
-  const base = `${options.adminPath}/`;
-  const index = build?.get('/index.html')?.toString('utf8')
-    .replace('<head>', `<head><base href="${base}"><script>window.__NODEBILL__=${JSON.stringify({ adminPath: options.adminPath })}</script>`);
+  const files = webAppFiles({
+    mountPath: options.adminPath, distDir: options.distDir ?? ADMIN_DIST, settings: { adminPath: options.adminPath },
+    notBuilt: 'the admin console is not built: run `npm run build:web` (npm start and npm test do)\n',
+  });
   return (request, response, urlPath) => {
-    const rest = urlPath.slice(options.adminPath.length) || '/';
-    if (rest === '/api/ops.json') {
+    if (urlPath.slice(options.adminPath.length) === '/api/ops.json') {
       void serveOps(request, response, options);
       return;
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
-      return;
-    }
-    if (!build || index === undefined) {
-      response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the admin console is not built: run `npm run build:web` (npm start and npm test do)\n');
-      return;
-    }
-    const file = rest.includes('..') ? undefined : build.get(rest);
-    if (file && rest !== '/index.html') {
-      const type = TYPES[path.extname(rest)] ?? 'application/octet-stream';
-      const cache = rest.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
-      response.writeHead(200, { 'content-type': type, 'cache-control': cache, 'x-content-type-options': 'nosniff' }).end(request.method === 'HEAD' ? undefined : file);
-      return;
-    }
-    if (rest.startsWith('/assets/')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY',
-      'referrer-policy': 'same-origin',
-    }).end(request.method === 'HEAD' ? undefined : index);
+    files(request, response, urlPath);
   };
 }
 

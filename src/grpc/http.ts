@@ -5,6 +5,7 @@ import { isInvoicePdfPath, serveInvoicePdf, type InvoicePdfs } from './invoice-p
 import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
 import { isCrmFilesPath, serveCrmFiles, type CustomerFiles } from './crm-files-route.ts';
 import { isAdminAppPath } from './admin-app-route.ts';
+import { isPortalPath } from './portal-app-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
 export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
@@ -37,6 +38,13 @@ export interface HttpRoutesOptions {
   adminApp?: (request: IncomingMessage, response: ServerResponse, urlPath: string) => void;
   /** `[server] admin_path`, e.g. `/admin`. */
   adminPath?: string;
+  /**
+   * The customer portal at `portalPath` (portal-app-route.ts): GET and HEAD requests no other
+   * route took; without it (or with `portalPath` '') those go to `next`.
+   */
+  portalApp?: (request: IncomingMessage, response: ServerResponse, urlPath: string) => void;
+  /** `[server] portal_path`, e.g. `/` ('' = off). */
+  portalPath?: string;
   /** Called with failures of the routes above (logged by the caller; never sent to the client). */
   onError: (route: string, error: unknown) => void;
   /** Everything else (gRPC-Web): connect-node's handler. */
@@ -48,7 +56,8 @@ export interface HttpRoutesOptions {
  * without touching the database), `GET /ready` (200 or 503 after a database ping), `GET /metrics`
  * (Prometheus text aggregated from all workers), `GET|POST /callback/{interface_id}` (gateway
  * notifications, when `paymentCallbacks` is given), `GET /invoices/{id}.pdf` (when `invoicePdfs` is
- * given), `/crm/customers/…` (customer files, when `customerFiles` is given), then gRPC-Web. Every response carries
+ * given), `/crm/customers/…` (customer files, when `customerFiles` is given), the customer portal
+ * for any other GET (when `portalApp` is given), then gRPC-Web. Every response carries
  * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
  */
 export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -120,6 +129,10 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
             response.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable');
           },
         );
+        return;
+      }
+      if (options.portalApp && options.portalPath && isPortalPath(path, options.portalPath)) {
+        options.portalApp(request, response, path);
         return;
       }
     }

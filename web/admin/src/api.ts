@@ -3,7 +3,7 @@
  * generated from proto/ (src/gen, the server's own), the admin session cookie sent by the browser
  * (same origin). No hand-written codec anywhere.
  */
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
 import type { DescService } from '@bufbuild/protobuf';
 import { BalanceService } from '../../../src/gen/rustbill/balance_pb.ts';
@@ -45,26 +45,4 @@ export const api = {
   apiKeys: client(ApiKeyService),
 };
 
-/** What a refused call says, for people: the server's message (never a status number or percent-encoding). */
-export interface ApiProblem {
-  code: Code;
-  message: string;
-  /** The request field the message names (`customer_id: …`, `name is required`), when it names one. */
-  field: string | null;
-}
-
-/**
- * The problem of a failed call. The server's messages start with the field they are about
- * (`credit_limit must not be negative`, `items[0].unit_price: …`), which forms show beside it.
- */
-export function problemOf(error: unknown): ApiProblem {
-  const connect = ConnectError.from(error);
-  const message = connect.rawMessage;
-  const match = /^([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z0-9_]+)*)(?::| must| is | may | cannot| has | "| should| -?\d+\.\d{2} disagrees| \()/.exec(message);
-  return { code: connect.code, message, field: match?.[1] ?? null };
-}
-
-/** True when the call failed because the session is gone (the app shows the login page). */
-export function isUnauthenticated(error: unknown): boolean {
-  return ConnectError.from(error).code === Code.Unauthenticated;
-}
+export { isUnauthenticated, problemOf, type ApiProblem } from '../../shared/problem.ts';

@@ -9,8 +9,8 @@ import { useTranslation } from 'react-i18next';
 import type { OperationLogEntry } from '../../../../src/gen/rustbill/integration_pb.ts';
 import { api } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
-import { Time } from '../ui/format.tsx';
-import { DataTable, useServerList, type Column, type PageQuery } from '../ui/list.tsx';
+import { Time } from '../../../shared/format.tsx';
+import { DataTable, useServerList, type Column, type PageQuery } from '../../../shared/list.tsx';
 import './support/support.css';
 
 registerStrings('audit', {

@@ -9,7 +9,7 @@ import type { BillingSettingsReply, RunBillingLifecycleReply } from '../../../..
 import { api, problemOf } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
 import { useSession } from '../session.tsx';
-import { Time } from '../ui/format.tsx';
+import { Time } from '../../../shared/format.tsx';
 import { YesNo } from './billing/common.tsx';
 
 registerStrings('billingSettings', {

@@ -10,7 +10,7 @@ import { api, problemOf } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
 import { fetchOps, sumOf } from '../ops-figures.ts';
 import { ChartView } from '../ui/chart.tsx';
-import { Money } from '../ui/format.tsx';
+import { Money } from '../../../shared/format.tsx';
 
 registerStrings('dashboard', {
   en: {

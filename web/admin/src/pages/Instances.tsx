@@ -14,9 +14,9 @@ import type { GetInstanceResponse, InstanceAction, InstanceDetailSection, Instan
 import { actionRefusal, INSTANCE_STATUSES, type InstanceStatus, type LifecycleAction } from '../../../../src/domain/provisioning/instance-lifecycle.ts';
 import { api, problemOf, type ApiProblem } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
-import { FormProblem } from '../ui/form.tsx';
-import { Time } from '../ui/format.tsx';
-import { DataTable, useServerList, type Column } from '../ui/list.tsx';
+import { FormProblem } from '../../../shared/form.tsx';
+import { Time } from '../../../shared/format.tsx';
+import { DataTable, useServerList, type Column } from '../../../shared/list.tsx';
 import { ConfirmDialog, InterfaceLabel, ShortId, StatusBadge, useInterfaces } from './orders/shared.tsx';
 
 registerStrings('instances', {

@@ -13,9 +13,9 @@ import type { PaymentRecord } from '../../../../src/gen/rustbill/payment_pb.ts';
 import { PAYMENT_STATUSES } from '../../../../src/domain/payments/payment.ts';
 import { api, problemOf, type ApiProblem } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
-import { Field, FormProblem } from '../ui/form.tsx';
-import { Money, moneyProblem, Time } from '../ui/format.tsx';
-import { DataTable, useServerList, type Column } from '../ui/list.tsx';
+import { Field, FormProblem } from '../../../shared/form.tsx';
+import { Money, moneyProblem, Time } from '../../../shared/format.tsx';
+import { DataTable, useServerList, type Column } from '../../../shared/list.tsx';
 import {
   BALANCE_METHOD_ID, ConfirmDialog, IDEMPOTENCY_HEADER, InterfaceLabel, newActionKey, ShortId, StatusBadge, useInterfaces, type InterfaceName,
 } from './orders/shared.tsx';

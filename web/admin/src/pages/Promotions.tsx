@@ -7,8 +7,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromotionCodeInfo } from '../../../../src/gen/rustbill/billing_pb.ts';
 import { api, problemOf } from '../api.ts';
-import { Money, Time } from '../ui/format.tsx';
-import { DataTable, useServerList, type Column, type PageQuery } from '../ui/list.tsx';
+import { Money, Time } from '../../../shared/format.tsx';
+import { DataTable, useServerList, type Column, type PageQuery } from '../../../shared/list.tsx';
 import { YesNo } from './billing/common.tsx';
 import { PromotionForm } from './billing/PromotionForm.tsx';
 

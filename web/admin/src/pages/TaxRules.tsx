@@ -9,9 +9,9 @@ import type { TaxRuleInfo } from '../../../../src/gen/rustbill/billing_pb.ts';
 import { api, problemOf, type ApiProblem } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
 import { useSession } from '../session.tsx';
-import { Field, FormProblem } from '../ui/form.tsx';
-import { Time } from '../ui/format.tsx';
-import { DataTable, useServerList, type Column, type PageQuery } from '../ui/list.tsx';
+import { Field, FormProblem } from '../../../shared/form.tsx';
+import { Time } from '../../../shared/format.tsx';
+import { DataTable, useServerList, type Column, type PageQuery } from '../../../shared/list.tsx';
 import { YesNo } from './billing/common.tsx';
 
 registerStrings('taxRules', {

@@ -10,8 +10,8 @@ import type { UserInfo } from '../../../../src/gen/rustbill/identity_pb.ts';
 import { api, problemOf, type ApiProblem } from '../api.ts';
 import { registerStrings } from '../i18n.ts';
 import { useSession } from '../session.tsx';
-import { Field, FormProblem } from '../ui/form.tsx';
-import { DataTable, useServerList, type Column, type PageQuery } from '../ui/list.tsx';
+import { Field, FormProblem } from '../../../shared/form.tsx';
+import { DataTable, useServerList, type Column, type PageQuery } from '../../../shared/list.tsx';
 import './support/support.css';
 
 registerStrings('users', {

@@ -10,8 +10,8 @@ import { useTranslation } from 'react-i18next';
 import type { InvoiceInfo } from '../../../../../src/gen/rustbill/billing_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { useSession } from '../../session.tsx';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Money, Time } from '../../ui/format.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
 import { StatusBadge, useCustomerNames } from './common.tsx';
 import './invoice-strings.ts';
 

@@ -7,7 +7,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { CustomerPicker, fromCents, localProblem, toCents } from './common.tsx';
 import './billing.css';
 import './invoice-strings.ts';

@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { PromotionCodeInfo } from '../../../../../src/gen/rustbill/billing_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { registerStrings } from '../../i18n.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { localProblem } from './common.tsx';
 import './billing.css';
 

@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { ProductCategoryInfo } from '../../../../../src/gen/rustbill/product_category_pb.ts';
 import type { ProductGroupInfo } from '../../../../../src/gen/rustbill/product_group_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { loadCategories, loadGroups } from './data.ts';
 import './strings.ts';

@@ -11,7 +11,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { groupLabel, type CatalogRefs } from './data.ts';
 import './strings.ts';
 

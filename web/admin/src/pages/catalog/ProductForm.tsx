@@ -12,7 +12,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import type { ProductInfo } from '../../../../../src/gen/rustbill/product_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { groupLabel, type CatalogRefs } from './data.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { SpecEditor, withDefaults } from './SpecEditor.tsx';

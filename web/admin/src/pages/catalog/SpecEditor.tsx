@@ -7,7 +7,7 @@
 import { useTranslation } from 'react-i18next';
 import type { SpecField, SpecGroup, SpecTemplate } from '../../../../../src/gen/rustbill/product_pb.ts';
 import type { ApiProblem } from '../../api.ts';
-import { Field } from '../../ui/form.tsx';
+import { Field } from '../../../../shared/form.tsx';
 
 /** The template's fields in display order, grouped (ungrouped fields last, under no title; each key once). */
 export function templateSections(template: SpecTemplate | undefined): Array<{ key: string; label: string; fields: SpecField[] }> {

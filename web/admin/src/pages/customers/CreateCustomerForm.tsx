@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CustomerInfo } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { CUSTOMER_TYPES, moneyFieldProblem, wholeNumber } from './bits.tsx';
 import { NS } from './strings.ts';
 

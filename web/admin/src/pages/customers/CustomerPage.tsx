@@ -10,7 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import type { CustomerInfo } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api, problemOf } from '../../api.ts';
-import { Money, Time } from '../../ui/format.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
 import { RiskBadge, SegmentLabel, Stars, TypeLabel } from './bits.tsx';
 import { DeleteCustomer } from './DeleteCustomer.tsx';
 import { MoneyTab } from './MoneyTab.tsx';

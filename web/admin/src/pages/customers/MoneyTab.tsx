@@ -10,9 +10,9 @@ import { useTranslation } from 'react-i18next';
 import type { BalanceTransactionInfo } from '../../../../../src/gen/rustbill/balance_pb.ts';
 import type { CustomerInfo } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Money, Time } from '../../ui/format.tsx';
-import { DataTable, useServerList, type Column, type PageQuery } from '../../ui/list.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
+import { DataTable, useServerList, type Column, type PageQuery } from '../../../../shared/list.tsx';
 import { moneyFieldProblem } from './bits.tsx';
 import { NS } from './strings.ts';
 

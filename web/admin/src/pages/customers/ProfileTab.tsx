@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { CustomerInfo, UpdateCustomerRequestSchema } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { CUSTOMER_TYPES, wholeNumber } from './bits.tsx';
 import { NS } from './strings.ts';
 

@@ -6,8 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { PurchaseRecord } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api } from '../../api.ts';
-import { Money, Time } from '../../ui/format.tsx';
-import { DataTable, useServerList, type Column } from '../../ui/list.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
+import { DataTable, useServerList, type Column } from '../../../../shared/list.tsx';
 import { NS } from './strings.ts';
 
 const PAYMENT_STATES = ['unpaid', 'paid', 'partially_refunded', 'refunded'] as const;

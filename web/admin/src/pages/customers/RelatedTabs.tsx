@@ -12,9 +12,9 @@ import type { InstanceInfo } from '../../../../../src/gen/rustbill/instance_pb.t
 import type { OrderInfo } from '../../../../../src/gen/rustbill/order_pb.ts';
 import type { TicketInfo } from '../../../../../src/gen/rustbill/ticket_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Money, Time } from '../../ui/format.tsx';
-import { DataTable, useServerList, type Column } from '../../ui/list.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
+import { DataTable, useServerList, type Column } from '../../../../shared/list.tsx';
 import { NS } from './strings.ts';
 
 type Page = { page: number; pageSize: number };

@@ -8,8 +8,8 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { useTranslation } from 'react-i18next';
 import type { CustomerInfo, GetCustomerStatisticsResponse } from '../../../../../src/gen/rustbill/customer_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Money, Time } from '../../ui/format.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
 import { RFM_SEGMENTS, RiskBadge, SegmentLabel, Stars } from './bits.tsx';
 import { NS } from './strings.ts';
 

@@ -2,7 +2,7 @@
 import { Code } from '@connectrpc/connect';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../api.ts';
-import { moneyProblem } from '../../ui/format.tsx';
+import { moneyProblem } from '../../../../shared/format.tsx';
 import { NS } from './strings.ts';
 import './customers.css';
 

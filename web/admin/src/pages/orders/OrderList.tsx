@@ -9,8 +9,8 @@ import { Link, useSearchParams } from 'react-router-dom';
 import type { OrderInfo } from '../../../../../src/gen/rustbill/order_pb.ts';
 import { ORDER_STATUSES } from '../../../../../src/domain/orders/order.ts';
 import { api } from '../../api.ts';
-import { DataTable, useServerList, type Column } from '../../ui/list.tsx';
-import { Money, Time } from '../../ui/format.tsx';
+import { DataTable, useServerList, type Column } from '../../../../shared/list.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
 import { InterfaceLabel, isProviderType, ShortId, StatusBadge, useInterfaces } from './shared.tsx';
 import './strings.ts';
 

@@ -14,8 +14,8 @@ import type { ProductInfo } from '../../../../../src/gen/rustbill/product_pb.ts'
 import { isOrderStatus, MANUAL_TRANSITIONS } from '../../../../../src/domain/orders/order.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { useSession } from '../../session.tsx';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Money, Time } from '../../ui/format.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Money, Time } from '../../../../shared/format.tsx';
 import { ConfirmDialog, IDEMPOTENCY_HEADER, InterfaceLabel, newActionKey, ShortId, StatusBadge, useInterfaces, type InterfaceName } from './shared.tsx';
 import './strings.ts';
 

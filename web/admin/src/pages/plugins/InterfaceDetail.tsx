@@ -11,7 +11,7 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import type { CheckPluginHealthResponse, PluginInterfaceInfo } from '../../../../../src/gen/rustbill/integration_pb.ts';
 import { api, problemOf } from '../../api.ts';
 import { useSession } from '../../session.tsx';
-import { Time } from '../../ui/format.tsx';
+import { Time } from '../../../../shared/format.tsx';
 import { EnabledBadge, HealthBadge, HealthResult, LastCheck } from './common.tsx';
 import { ConfigView, fieldsOf, parseObject } from './schema-form.tsx';
 

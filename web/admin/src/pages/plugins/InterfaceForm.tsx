@@ -14,7 +14,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { PluginDef, PluginInterfaceInfo } from '../../../../../src/gen/rustbill/integration_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { useSession } from '../../session.tsx';
-import { Field, FormProblem } from '../../ui/form.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
 import { buildConfig, ConfigFields, configFieldNames, fieldsOf, formProblem, initialValues, parseObject, type FormValues, type JsonObject } from './schema-form.tsx';
 
 /** The form of a new interface of the definition `:defId`, its fields from the definition's `config_schema`. */

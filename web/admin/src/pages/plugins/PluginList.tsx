@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
 import type { CheckPluginHealthResponse, PluginDef, PluginInterfaceInfo } from '../../../../../src/gen/rustbill/integration_pb.ts';
 import { api, problemOf } from '../../api.ts';
-import { Time } from '../../ui/format.tsx';
+import { Time } from '../../../../shared/format.tsx';
 import { EnabledBadge, HealthBadge, HealthResult, LastCheck, PLUGIN_TYPES } from './common.tsx';
 
 /** A definition's functions (PluginDef `functions`, comma-separated), each as code; "—" when none. */

@@ -1,7 +1,7 @@
 /** Pieces the Plugins screens share: plugin types, the health badge, the health-check result. */
 import { useTranslation } from 'react-i18next';
 import type { CheckPluginHealthResponse, PluginInterfaceInfo } from '../../../../../src/gen/rustbill/integration_pb.ts';
-import { Time } from '../../ui/format.tsx';
+import { Time } from '../../../../shared/format.tsx';
 
 /** The plugin types, as the server names them. */
 export const PLUGIN_TYPES = ['first_party_provider', 'upstream_provider', 'gateway', 'notifier'] as const;

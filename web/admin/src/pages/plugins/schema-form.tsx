@@ -13,7 +13,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../api.ts';
-import { Field } from '../../ui/form.tsx';
+import { Field } from '../../../../shared/form.tsx';
 
 /** A JSON object (a config, a schema). */
 export type JsonObject = { [key: string]: unknown };

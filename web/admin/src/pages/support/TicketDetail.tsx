@@ -10,8 +10,8 @@ import { Link, useParams } from 'react-router-dom';
 import type { TicketInfo } from '../../../../../src/gen/rustbill/ticket_pb.ts';
 import { api, problemOf, type ApiProblem } from '../../api.ts';
 import { useSession } from '../../session.tsx';
-import { Field, FormProblem } from '../../ui/form.tsx';
-import { Time } from '../../ui/format.tsx';
+import { Field, FormProblem } from '../../../../shared/form.tsx';
+import { Time } from '../../../../shared/format.tsx';
 import { staffName, useAdminUsers } from './admin-users.ts';
 import { badgeClass, TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-strings.ts';
 

@@ -1,11 +1,12 @@
 /**
  * Server-side lists: {@link useServerList} asks the server for one page with the filters and sort
  * the screen holds (never sorting or filtering in the browser), {@link DataTable} shows it with
- * paging. Money is shown as the server's decimal strings; times in the admin's time zone.
+ * paging. Money is shown as the server's decimal strings; times in the viewer's time zone. Shared by
+ * the admin console and the customer portal.
  */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { problemOf } from '../api.ts';
+import { problemOf } from './problem.ts';
 
 export interface PageQuery<F> {
   page: number;
@@ -28,7 +29,13 @@ export interface ServerList<T, F> {
 }
 
 /** One page of `load`, reloaded whenever the page, filters or sort change. */
-export function useServerList<T, F>(load: (query: PageQuery<F>) => Promise<{ rows: T[]; total: number }>, initialFilters: F, pageSize = 20): ServerList<T, F> {
+export function useServerList<T, F>(
+  load: (query: PageQuery<F>) => Promise<{ rows: T[]; total: number }>,
+  initialFilters: F,
+  pageSize = 20,
+  /** How a failed load reads (default: the server's message; the portal passes its friendly words). */
+  describe: (error: unknown) => string = (error) => problemOf(error).message,
+): ServerList<T, F> {
   const [query, setQuery] = useState<PageQuery<F>>({ page: 1, pageSize, filters: initialFilters, sortBy: '', sortDesc: true });
   const [rows, setRows] = useState<T[]>([]);
   const [total, setTotal] = useState(0);
@@ -40,7 +47,7 @@ export function useServerList<T, F>(load: (query: PageQuery<F>) => Promise<{ row
     setLoading(true);
     load(query).then(
       (answer) => { if (live) { setRows(answer.rows); setTotal(answer.total); setError(null); } },
-      (failure: unknown) => { if (live) setError(problemOf(failure).message); },
+      (failure: unknown) => { if (live) setError(describe(failure)); },
     ).finally(() => { if (live) setLoading(false); });
     return () => { live = false; };
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1,6 +1,6 @@
 /** Form pieces: a labelled field that shows the server's message when the message names it. */
 import type { ReactNode } from 'react';
-import type { ApiProblem } from '../api.ts';
+import type { ApiProblem } from './problem.ts';
 
 /** A label, its input and, when `problem` names `name`, the server's message under it. */
 export function Field({ label, name, problem, children }: { label: ReactNode; name: string; problem: ApiProblem | null; children: ReactNode }) {
