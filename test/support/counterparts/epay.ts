@@ -1,6 +1,8 @@
 /**
  * A local 易支付 (EPay) merchant gateway speaking the common protocol the yipay plugin targets:
- * `submit.php` (signed payment page), `api.php?act=order` (order query), `api.php?act=query`
+ * `submit.php` (signed payment page: the cashier, whose "Pay" button posts to `pay.php`, which
+ * marks the order paid, sends the notify and redirects the payer to `return_url` with the signed
+ * result), `api.php?act=order` (order query), `api.php?act=query`
  * (merchant info), `api.php?act=refund` (POST) and the async notify to the order's `notify_url`
  * (GET with the query string, or POST form-urlencoded or JSON).
  * Signatures are checked with its own implementation of the EPay rule, so a plugin that signs
@@ -60,6 +62,8 @@ export interface EpayServer {
   refunds: Array<{ outTradeNo: string; money: string }>;
   /** submit.php requests refused for their signature. */
   rejectedSubmits: number;
+  /** The notifies sent when a payer clicked "Pay" on the cashier page (pay.php), with the merchant's answers. */
+  payerDeliveries: NotifyDelivery[];
   /** Marks an order paid (as if the customer paid) and sends the async notify; resolves with the merchant's answer. */
   pay(outTradeNo: string, options?: NotifyOptions): Promise<NotifyDelivery>;
   /** Sends the notify of an order again (gateways repeat it until they read "success"). */
@@ -94,6 +98,17 @@ async function readBody(request: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The cashier page of submit.php: what is paid for, and a "Pay" button (a form POST to pay.php). */
+function cashierPage(order: EpayOrder | undefined): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  if (!order) return '<p>订单号不存在</p>';
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>收银台 Cashier</title></head><body style="font-family:sans-serif;max-width:420px;margin:2rem auto;padding:0 1rem">
+<h1>收银台 · Cashier</h1><p>${escape(order.name)}</p><p style="font-size:1.6rem" id="amount">¥ ${escape(order.money)}</p>
+<form method="post" action="pay.php"><input type="hidden" name="out_trade_no" value="${escape(order.outTradeNo)}">
+<button type="submit" style="font-size:1.1rem;padding:.6rem 2rem">Pay 支付</button></form></body></html>`;
+}
+
 function json(response: http.ServerResponse, body: Record<string, unknown>): void {
   response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
@@ -108,6 +123,7 @@ export async function startEpayServer(): Promise<EpayServer> {
   const refunds: Array<{ outTradeNo: string; money: string }> = [];
   let rejectedSubmits = 0;
   let sequence = 0;
+  const payerDeliveries: NotifyDelivery[] = [];
 
   const server = http.createServer((request, response) => {
     void (async () => {
@@ -145,7 +161,34 @@ export async function startEpayServer(): Promise<EpayServer> {
             refundedCents: 0,
           });
         }
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<p>Pay ${params.money} for ${params.name}</p>`);
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(cashierPage(orders.get(outTradeNo)));
+        return;
+      }
+
+      // The cashier's "Pay" button (a person paying in the browser): the order is paid, the async
+      // notify is sent, and the payer is sent back to return_url with the signed result (EPay's
+      // synchronous return), or shown the result when there is none.
+      if (url.pathname === '/pay.php' && request.method === 'POST') {
+        const order = orders.get(params.out_trade_no ?? '');
+        if (!order) {
+          response.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<p>订单号不存在</p>');
+          return;
+        }
+        order.status = 1;
+        order.endtime = now();
+        payerDeliveries.push(await notify(order.outTradeNo));
+        if (order.returnUrl === '') {
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<p id="paid">支付成功 Paid</p>');
+          return;
+        }
+        const back = new URL(order.returnUrl);
+        const result: Record<string, string> = {
+          pid, trade_no: order.tradeNo, out_trade_no: order.outTradeNo, type: order.type, name: order.name, money: order.money, trade_status: 'TRADE_SUCCESS',
+        };
+        for (const [name, value] of Object.entries(result)) back.searchParams.set(name, value);
+        back.searchParams.set('sign', epaySign(result, key));
+        back.searchParams.set('sign_type', 'MD5');
+        response.writeHead(302, { location: back.toString() }).end();
         return;
       }
 
@@ -230,6 +273,7 @@ export async function startEpayServer(): Promise<EpayServer> {
     get rejectedSubmits() {
       return rejectedSubmits;
     },
+    payerDeliveries,
     async pay(outTradeNo, options) {
       const order = orders.get(outTradeNo);
       if (!order) throw new Error(`no order ${outTradeNo}`);
