@@ -40,6 +40,7 @@ describe('loadConfig: defaults', () => {
         max_concurrency: 30,
         notify_email: '',
         admin_path: '/admin',
+        portal_path: '/',
         cors_allowed_origins: [],
         trusted_proxies: [],
         public_url: '',
@@ -191,6 +192,19 @@ expiry_hours = 2
     expect(err.message).toMatch(/http\(s\) base URL/);
     write('config.toml', '[server]\npublic_url = "ftp://bill.example.com"\n');
     expect(configError().message).toContain('public_url');
+  });
+
+  it('takes the portal path "/", a sub-path or "" (off), and refuses a trailing slash or one overlapping admin_path, naming the key', () => {
+    write('config.toml', '[server]\nportal_path = "/shop"\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.portal_path).toBe('/shop');
+    write('config.toml', '[server]\nportal_path = ""\n');
+    expect(loadConfig({ env: {}, cwd: dir }).server.portal_path).toBe('');
+    write('config.toml', '[server]\nportal_path = "/shop/"\n');
+    expect(configError().message).toMatch(/portal_path.*does not end with "\/"/s);
+    write('config.toml', '[server]\nportal_path = "/admin"\n');
+    expect(configError().message).toMatch(/portal_path.*must not overlap \[server\] admin_path \(\/admin\)/s);
+    write('config.toml', '[server]\nadmin_path = "/shop/admin"\nportal_path = "/shop"\n');
+    expect(configError().message).toContain('portal_path');
   });
 
   it('takes the [crm] RFM thresholds and refuses a "high" laxer than its "medium", naming the key', () => {
