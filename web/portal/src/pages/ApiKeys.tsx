@@ -1,4 +1,18 @@
-/** Placeholder: the ApiKeys screens (issue 13) are being built. */
+/**
+ * The API keys screen (issue 13; README "API keys") at `/api-keys`: the customer's keys, a new
+ * key shown once, revocation. The pieces are in ./apikeys/.
+ */
+import { Route, Routes } from 'react-router-dom';
+import { NotFound } from '../app.tsx';
+import { ApiKeysScreen } from './apikeys/ApiKeysScreen.tsx';
+import './apikeys/strings.ts';
+
+/** The routes under `/api-keys/*`. */
 export default function ApiKeysPage() {
-  return <h1 tabIndex={-1}>ApiKeys</h1>;
+  return (
+    <Routes>
+      <Route index element={<ApiKeysScreen />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
 }

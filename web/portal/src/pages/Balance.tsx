@@ -1,4 +1,19 @@
-/** Placeholder: the Balance screens (issue 13) are being built. */
+/**
+ * The Balance screens (issue 13; README "Orders, payments and provisioning"): `/balance` shows
+ * the balance, credit limit and ledger and adds funds through a gateway. The pieces are in
+ * ./balance/.
+ */
+import { Route, Routes } from 'react-router-dom';
+import { NotFound } from '../app.tsx';
+import { BalanceScreen } from './balance/BalanceScreen.tsx';
+import './balance/strings.ts';
+
+/** The routes under `/balance/*`. */
 export default function BalancePage() {
-  return <h1 tabIndex={-1}>Balance</h1>;
+  return (
+    <Routes>
+      <Route index element={<BalanceScreen />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
 }

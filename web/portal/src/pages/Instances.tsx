@@ -1,4 +1,19 @@
-/** Placeholder: the Instances screens (issue 13) are being built. */
+/**
+ * "My servers" (issue 13): `/instances` lists the customer's servers, `/instances/:id` shows one
+ * with its provider's details and its actions. The pieces are in ./instances/.
+ */
+import { Route, Routes } from 'react-router-dom';
+import { NotFound } from '../app.tsx';
+import { InstanceList } from './instances/InstanceList.tsx';
+import { InstancePage } from './instances/InstancePage.tsx';
+
+/** The routes below `/instances`. */
 export default function InstancesPage() {
-  return <h1 tabIndex={-1}>Instances</h1>;
+  return (
+    <Routes>
+      <Route index element={<InstanceList />} />
+      <Route path=":id" element={<InstancePage />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
 }

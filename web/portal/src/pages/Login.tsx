@@ -32,7 +32,10 @@ export default function LoginPage() {
     setBusy(true);
     setProblem(null);
     session.login(username.trim(), password).catch((error: unknown) => {
-      setProblem(problemOf(error).code === Code.Unauthenticated ? t('badLogin') : friendly(error).message);
+      // The server gives one answer for an unknown name and a wrong password (InvalidArgument).
+      const refused = problemOf(error);
+      const wrong = refused.code === Code.Unauthenticated || (refused.code === Code.InvalidArgument && /wrong username or password/i.test(refused.message));
+      setProblem(wrong ? t('badLogin') : friendly(error).message);
     }).finally(() => setBusy(false));
   };
   return (

@@ -1,4 +1,18 @@
-/** Placeholder: the Settings screens (issue 13) are being built. */
+/**
+ * The Settings screen (issue 13) at `/settings`: profile, language, password. The pieces are in
+ * ./settings/.
+ */
+import { Route, Routes } from 'react-router-dom';
+import { NotFound } from '../app.tsx';
+import { SettingsScreen } from './settings/SettingsScreen.tsx';
+import './settings/strings.ts';
+
+/** The routes under `/settings/*`. */
 export default function SettingsPage() {
-  return <h1 tabIndex={-1}>Settings</h1>;
+  return (
+    <Routes>
+      <Route index element={<SettingsScreen />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
 }

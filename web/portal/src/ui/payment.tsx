@@ -16,13 +16,13 @@ import { Money } from '../../../shared/format.tsx';
 registerStrings('pay', {
   en: {
     methods: 'How would you like to pay?', fromBalance: 'Balance', balanceLine: 'Balance {{balance}} · credit {{credit}} · available {{available}}',
-    gatewayUnhealthy: 'may be slow right now', noGateways: 'No online payment method is set up yet. Contact support to pay another way.',
+noGateways: 'No online payment method is set up yet. Contact support to pay another way.',
     openPage: 'Continue to the payment page', scan: 'Scan this code with your payment app:', instructions: 'How to pay',
     afterPaying: 'When you have paid, this page updates by itself.',
   },
   zh: {
     methods: '选择支付方式', fromBalance: '余额支付', balanceLine: '余额 {{balance}} · 信用额度 {{credit}} · 可用 {{available}}',
-    gatewayUnhealthy: '当前可能较慢', noGateways: '尚未配置在线支付方式，请联系客服以其他方式付款。',
+noGateways: '尚未配置在线支付方式，请联系客服以其他方式付款。',
     openPage: '前往支付页面', scan: '请使用支付 App 扫描二维码：', instructions: '支付说明',
     afterPaying: '支付完成后，本页面会自动更新。',
   },
@@ -109,7 +109,6 @@ export function PayMethodPicker({ methods, balance, value, onChange, amount }: {
                 {t('balanceLine', { balance: formatMoney(balance.balance), credit: formatMoney(balance.creditLimit), available: formatMoney(balance.available) })}
               </span>
             )}
-            {!method.isBalance && !method.healthy && <span className="pay-method-note">{t('gatewayUnhealthy')}</span>}
           </label>
         );
       })}
