@@ -83,17 +83,22 @@ const OS_IMAGES = [
   { value: 'alpine-3.20', label: 'Alpine 3.20', alias: 'alpine/3.20' },
 ];
 
-function spec_template(_config, _unused) {
+// The sizes carry the config's unit prices as price_impact (mode "add": per unit per month), so
+// the server prices an order's spec from them (README "Spec pricing").
+function spec_template(config, _unused) {
   const field = (key, label, fieldType, order, extra) =>
     Object.assign({ key, label, field_type: fieldType, required: true, display_order: order, unit: '', icon: '', group: '', options: [] }, extra);
+  const settings = config || {};
+  const currency = text(settings.currency) || 'CNY';
+  const perUnit = (key, fallback) => ({ mode: 'add', amount: text(settings[key]) || fallback, currency });
   return JSON.stringify({
     groups: [
       {
         key: 'compute', label: 'Compute', display_order: 1, icon: 'cpu',
         fields: [
-          field('cpu_cores', 'vCPU', 'slider', 1, { min: 1, max: 32, step: 1, default_value: '2', unit: 'cores', icon: 'cpu', group: 'compute' }),
-          field('memory_gb', 'Memory', 'slider', 2, { min: 1, max: 128, step: 1, default_value: '4', unit: 'GB', icon: 'memory', group: 'compute' }),
-          field('disk_gb', 'Disk', 'slider', 3, { min: 10, max: 1000, step: 10, default_value: '40', unit: 'GB', icon: 'disk', group: 'compute' }),
+          field('cpu_cores', 'vCPU', 'slider', 1, { min: 1, max: 32, step: 1, default_value: '2', unit: 'cores', icon: 'cpu', group: 'compute', price_impact: perUnit('price_per_cpu', '10.00') }),
+          field('memory_gb', 'Memory', 'slider', 2, { min: 1, max: 128, step: 1, default_value: '4', unit: 'GB', icon: 'memory', group: 'compute', price_impact: perUnit('price_per_gb_memory', '5.00') }),
+          field('disk_gb', 'Disk', 'slider', 3, { min: 10, max: 1000, step: 10, default_value: '40', unit: 'GB', icon: 'disk', group: 'compute', price_impact: perUnit('price_per_gb_disk', '0.50') }),
         ],
       },
       {

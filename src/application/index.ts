@@ -102,7 +102,8 @@ export function createApplication(deps: {
   const pricesIncludeTax = deps.config.billing.prices_include_tax;
   const money = createMoneyPath({
     pool: deps.pool, actors, gateways: deps.gateways,
-    pricing: { quote: (code, context) => billingTerms.promotions.quote(code, context), taxFor: (customerId, price, options) => billingTerms.taxRules.taxFor(customerId, price, options), pricesIncludeTax },
+    pricing: { quote: (code, context) => billingTerms.promotions.quote(code, context), taxFor: (customerId, price, options) => billingTerms.taxRules.taxFor(customerId, price, options), pricesIncludeTax,
+      specTemplates: deps.plugins.providers },
   });
   const invoicesChanged = async (customerId: string): Promise<void> => { await actors.ask(customerId, { type: 'invoices_changed' }); };
   const lifecycleLog = deps.log.child({ component: 'billing-lifecycle' });

@@ -89,6 +89,9 @@ const NODEBILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'rustbill.billing.InvoiceInfo.source',
   'rustbill.billing.InvoiceInfo.renewal_order_id',
   ...['CreateCustomerRequest', 'UpdateCustomerRequest', 'CustomerInfo'].flatMap((message) => [`rustbill.customer.${message}.country`, `rustbill.customer.${message}.region`]),
+  // Spec pricing (issue 13; README "Spec pricing"): QueryPrice quoting an order of a product.
+  ...['product_id', 'billing_cycle', 'promotion_code'].map((field) => `rustbill.integration.QueryPriceRequest.${field}`),
+  ...['base_amount', 'spec_amount', 'discount_amount', 'tax_amount'].map((field) => `rustbill.integration.QueryPriceResponse.${field}`),
 ]);
 
 /**

@@ -39,6 +39,15 @@ import { eventually } from '../support/eventually.ts';
 import { expectCode } from '../support/expect-code.ts';
 import { BALANCE, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 
+/** The plans of the extra products (README "Spec pricing": a product's `specs` is the spec its price buys). */
+const PLANS = { large: { cpu_cores: '4', memory_gb: '8' }, tiny: { cpu_cores: '1', memory_gb: '2' } };
+const planOf: Record<string, Record<string, string>> = {};
+/** The ServerSpec of an order of `productId`: its plan's sizes, SPEC for the bed's product. */
+function specFor(productId: string | undefined) {
+  const plan = productId === undefined ? undefined : planOf[productId];
+  return plan ? { ...SPEC, cpuCores: Number(plan.cpu_cores), memoryGb: Number(plan.memory_gb) } : SPEC;
+}
+
 const DAY_MS = 86_400_000;
 /** The simulated start: every service of this file starts at 12:00 UTC on 2027-01-10. */
 const T0 = Date.parse('2027-01-10T12:00:00Z');
@@ -97,7 +106,7 @@ function bedHelpers(getBed: () => MoneyBed) {
 
   function orderRequest(buyer: Buyer, options: { productId?: string; promotionCode?: string; gateway?: string; billingCycle?: string } = {}) {
     return {
-      customerId: buyer.customerId, productId: options.productId ?? getBed().productId, providerInterfaceId: getBed().providerId, serverSpec: SPEC, currency: 'CNY',
+      customerId: buyer.customerId, productId: options.productId ?? getBed().productId, providerInterfaceId: getBed().providerId, serverSpec: specFor(options.productId), currency: 'CNY',
       gatewayInterfaceId: options.gateway ?? BALANCE, notes: '', billingCycle: options.billingCycle ?? 'monthly',
       ...(options.promotionCode !== undefined ? { promotionCode: options.promotionCode } : {}),
     };
@@ -221,10 +230,12 @@ describe('recurring billing rules (one cluster, simulated clock)', () => {
     await billing.createTaxRule({ terms: { country: 'FR', region: '', rate: '20.00', reverseCharge: false, name: 'TVA', isActive: true } });
     await billing.createTaxRule({ terms: { country: 'FR', region: 'Corse', rate: '10.00', reverseCharge: false, name: 'TVA Corse', isActive: true } });
     await billing.createTaxRule({ terms: { country: 'NL', region: '', rate: '21.00', reverseCharge: true, name: 'BTW', isActive: true } });
-    const large = await bed.admin.products.createProduct({ name: 'VPS Large', description: '4 cores, 8 GB', pricePerMonth: '40.00', interfaceId: bed.providerId, costPrice: '20.00' });
+    const large = await bed.admin.products.createProduct({ name: 'VPS Large', description: '4 cores, 8 GB', pricePerMonth: '40.00', interfaceId: bed.providerId, costPrice: '20.00', specs: PLANS.large });
     largeProductId = large.product?.id ?? '';
-    const tiny = await bed.admin.products.createProduct({ name: 'VPS Tiny', description: '1 core, 2 GB', pricePerMonth: '8.00', interfaceId: bed.providerId, costPrice: '4.00' });
+    planOf[largeProductId] = PLANS.large;
+    const tiny = await bed.admin.products.createProduct({ name: 'VPS Tiny', description: '1 core, 2 GB', pricePerMonth: '8.00', interfaceId: bed.providerId, costPrice: '4.00', specs: PLANS.tiny });
     tinyProductId = tiny.product?.id ?? '';
+    planOf[tinyProductId] = PLANS.tiny;
     // A product sold through another provider interface (an upstream RustBill, never enabled nor called).
     const rustbill = (await bed.admin.integration.listPlugins({})).plugins.find((plugin) => plugin.pluginId === 'rustbill');
     const upstream = await bed.admin.integration.createPluginInterface({
@@ -776,8 +787,9 @@ describe('prices include tax (a second cluster, [billing] prices_include_tax = t
     await billing.createTaxRule({ terms: { country: 'FR', region: '', rate: '20.00', reverseCharge: false, name: 'TVA', isActive: true } });
     await billing.createTaxRule({ terms: { country: 'NL', region: '', rate: '21.00', reverseCharge: true, name: 'BTW', isActive: true } });
     await billing.createPromotionCode({ terms: promotionTerms({ code: 'EVERY10', recurrence: 'every_period' }) });
-    const large = await bed.admin.products.createProduct({ name: 'VPS Large', description: '4 cores, 8 GB', pricePerMonth: '40.00', interfaceId: bed.providerId, costPrice: '20.00' });
+    const large = await bed.admin.products.createProduct({ name: 'VPS Large', description: '4 cores, 8 GB', pricePerMonth: '40.00', interfaceId: bed.providerId, costPrice: '20.00', specs: PLANS.large });
     largeProductId = large.product?.id ?? '';
+    planOf[largeProductId] = PLANS.large;
   }, 180_000);
 
   afterAll(async () => {

@@ -7,13 +7,14 @@
  */
 import type pg from 'pg';
 import type { NewOrder } from '../../domain/accounts/account.ts';
-import { BILLING_CYCLES, isBillingCycle } from '../../domain/catalog/prices.ts';
+import { BILLING_CYCLES, isBillingCycle, type BillingCycle } from '../../domain/catalog/prices.ts';
 import { DomainError, invalid, notFound, refused } from '../../domain/errors.ts';
+import { chosenSpecValues, orderedSpecWith, type SpecTemplateField } from '../../domain/catalog/spec-pricing.ts';
 import type { Caller } from '../../domain/identity/principal.ts';
 import { clip } from '../../domain/input-limits.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { OrderState, OrderStatus } from '../../domain/orders/order.ts';
-import { orderPrice } from '../../domain/orders/pricing.ts';
+import { specOrderPrice } from '../../domain/orders/pricing.ts';
 import { BALANCE_METHOD_ID } from '../../domain/payments/balance-method.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
 import type { OrderedSpec } from '../../domain/provisioning/instances.ts';
@@ -42,8 +43,20 @@ export interface CreateOrderInput {
 }
 
 /**
+ * The spec templates of provider interfaces (the plugin registry's ProviderCalls.specTemplateOf:
+ * `spec_template()` flattened, cached per interface; an empty template for a provider without
+ * the function).
+ * @throws PluginError when the provider's spec_template() fails; PluginRegistryError not_found
+ */
+export interface SpecTemplates {
+  specTemplateOf(providerInterfaceId: string): Promise<{ fields: readonly SpecTemplateField[] }>;
+}
+
+/**
  * How CreateOrder prices beyond the catalog (issue 11): promotion codes (src/application/billing/
- * promotions.ts) and tax rules (tax-rules.ts), with `[billing] prices_include_tax`.
+ * promotions.ts) and tax rules (tax-rules.ts), with `[billing] prices_include_tax`; and (issue 13)
+ * the providers' spec templates, whose price impacts change the price (README "Spec pricing";
+ * absent: the catalog price whatever the spec, and the spec is not checked).
  */
 export interface OrderPricing {
   quote(code: string, context: { customerId: string; productId: string; billingCycle: string; price: string; now: string }): Promise<{
@@ -51,10 +64,16 @@ export interface OrderPricing {
   }>;
   taxFor(customerId: string, price: string, options: { pricesIncludeTax: boolean }): Promise<TaxedLine>;
   pricesIncludeTax: boolean;
+  specTemplates?: SpecTemplates;
 }
 
-/** The price terms of a new order: its amount (tax included), tax, renewal price and promotion. */
-interface PricedOrder {
+/**
+ * The price terms of a new order: its amount (tax included), tax, renewal price and promotion;
+ * the catalog price of the cycle (`baseAmount`) and what the spec changes of it (`specAmount`).
+ */
+export interface PricedOrder {
+  baseAmount: string;
+  specAmount: string;
   amount: string;
   taxAmount: string;
   renewalAmount: string;
@@ -75,7 +94,51 @@ export interface OrderPayment {
 export type PayableOrder = Pick<OrderState, 'id' | 'customerId' | 'status' | 'amount' | 'currency' | 'productName' | 'billingCycle'>;
 
 const CURRENCY = /^[A-Z]{3,8}$/;
+/** The currency of an order that names none. */
+const DEFAULT_CURRENCY = 'CNY';
+/** The customer id a quote for nobody counts promotion uses of (no customer has it). */
+const NO_CUSTOMER = '00000000-0000-0000-0000-000000000000';
 const PROVIDER_TYPES = ['first_party_provider', 'upstream_provider'];
+
+/** An order's spec checked and priced for one cycle: the spec resolved, the catalog price, the spec's change of it, the list price. */
+export interface SpecListPrice {
+  serverSpec: OrderedSpec;
+  baseAmount: string;
+  specAmount: string;
+  amount: string;
+}
+
+/**
+ * The one way an order's spec is checked and priced (CreateOrder, QueryPrice with a product,
+ * ChangeServicePlan): the provider's spec template from `templates` (cached by the registry),
+ * then {@link specOrderPrice}. The resolved spec is what the order stores: the template's fields
+ * filled in from the product's specs and the defaults. Without `templates`, or for a provider
+ * with an empty template, the catalog price and the spec as sent.
+ * @param options.productPlanWins the template's fields that the product's `specs` set take the
+ *   product's values, whatever `serverSpec` says (a plan change to another product naming no spec)
+ * @throws DomainError invalid_argument naming `server_spec.<key>`, failed_precondition (a template
+ *   whose price impacts cannot be read); PluginError / PluginRegistryError from the template's provider
+ */
+export async function specListPrice(
+  templates: SpecTemplates | undefined, product: OrderedProduct, providerInterfaceId: string, billingCycle: BillingCycle, serverSpec: OrderedSpec,
+  options: { productPlanWins?: boolean } = {},
+): Promise<SpecListPrice> {
+  const fields = templates ? (await templates.specTemplateOf(providerInterfaceId)).fields : [];
+  const chosen = chosenSpecValues(serverSpec);
+  if (options.productPlanWins) {
+    // The template's fields the product's plan sets take the plan's values (resolution fills them in).
+    for (const field of fields) if (field.key && (product.specs[field.key] ?? '').trim() !== '') delete chosen[field.key];
+  }
+  const priced = specOrderPrice(product, billingCycle, fields, chosen);
+  return { serverSpec: fields.length === 0 ? serverSpec : orderedSpecWith(serverSpec, priced.values), baseAmount: priced.baseAmount, specAmount: priced.specAmount, amount: priced.amount };
+}
+
+/** A request's billing cycle ('' = monthly). @throws DomainError invalid_argument naming the cycles */
+function cycleOf(value: string): BillingCycle {
+  const billingCycle = value === '' ? 'monthly' : value;
+  if (!isBillingCycle(billingCycle)) throw invalid(`billing_cycle "${clip(billingCycle, 40)}" is not one of ${BILLING_CYCLES.map((cycle) => `"${cycle}"`).join(', ')}`);
+  return billingCycle;
+}
 
 /** The customer an order belongs to, for admins naming only the order. @throws DomainError not_found */
 export async function orderCustomer(pool: pg.Pool, orderId: string): Promise<string> {
@@ -107,54 +170,109 @@ export class Orders {
    * customer's tax on what is left (added to it, or taken out of it when prices include tax).
    * @throws DomainError not_found (unknown code), failed_precondition (code not applicable), invalid_argument (malformed code)
    */
-  private async priced(customerId: string, productId: string, billingCycle: string, list: string, code: string): Promise<PricedOrder> {
+  private async priced(customerId: string | null, productId: string, billingCycle: string, spec: { baseAmount: string; specAmount: string; amount: string }, code: string): Promise<PricedOrder> {
     const pricing = this.pricing;
+    const list = spec.amount;
+    const listed = { baseAmount: spec.baseAmount, specAmount: spec.specAmount };
     if (pricing === null) {
       if (code !== '') throw refused('promotion codes are not available on this server');
-      return { amount: list, taxAmount: '0.00', renewalAmount: list, discountAmount: '0.00', promotionCode: null };
+      return { ...listed, amount: list, taxAmount: '0.00', renewalAmount: list, discountAmount: '0.00', promotionCode: null };
     }
     let price = list;
     let renewalAmount = list;
     let discountAmount = '0.00';
     let promotion: PricedOrder['promotion'];
     if (code.trim() !== '') {
-      const quote = await pricing.quote(code, { customerId, productId, billingCycle, price: list, now: rfc3339(businessClock.now()) });
+      const quote = await pricing.quote(code, { customerId: customerId ?? NO_CUSTOMER, productId, billingCycle, price: list, now: rfc3339(businessClock.now()) });
       price = quote.amount;
       discountAmount = quote.discount;
       if (quote.promotion.recurrence === 'every_period') renewalAmount = quote.amount;
       promotion = { id: quote.promotion.id, code: quote.promotion.code, discount: quote.discount };
     }
-    const taxed = await pricing.taxFor(customerId, price, { pricesIncludeTax: pricing.pricesIncludeTax });
-    return { amount: taxed.gross, taxAmount: taxed.tax, renewalAmount, discountAmount, promotionCode: promotion?.code ?? null, ...(promotion ? { promotion } : {}) };
+    const taxed = customerId === null ? { gross: price, tax: '0.00' } : await pricing.taxFor(customerId, price, { pricesIncludeTax: pricing.pricesIncludeTax });
+    return { ...listed, amount: taxed.gross, taxAmount: taxed.tax, renewalAmount, discountAmount, promotionCode: promotion?.code ?? null, ...(promotion ? { promotion } : {}) };
   }
 
   /**
-   * CreateOrder: the price is the product's for the billing cycle (`billing_cycles`, else
-   * price_per_month × months), less a promotion code's discount, with the customer's tax (issue
-   * 11; the code's use is counted once, in the order's commit). With the balance method the order is paid at once (one command);
-   * with a gateway a payment is started after the order exists.
-   * @throws DomainError invalid_argument (cycle, currency, notes, product not of this provider),
-   *   not_found (product, provider, gateway, customer), failed_precondition (inactive product or
-   *   customer, disabled provider, insufficient_funds)
+   * The spec an order of `product` from `providerInterfaceId` asks for, checked and priced for
+   * `billingCycle` against the provider's spec template (README "Spec pricing"): the resolved spec
+   * (the order stores it) and the list price of the cycle, before promotion and tax.
+   * @throws DomainError invalid_argument naming `server_spec.<key>`, failed_precondition (a template
+   *   that cannot be read); PluginError (the provider's spec_template() failed)
    */
-  async create(origin: Origin, input: CreateOrderInput, clientKey?: string | null): Promise<{ order: OrderState; payment: OrderPayment | null }> {
-    const billingCycle = input.billingCycle === '' ? 'monthly' : input.billingCycle;
-    if (!isBillingCycle(billingCycle)) throw invalid(`billing_cycle "${clip(billingCycle, 40)}" is not one of ${BILLING_CYCLES.map((cycle) => `"${cycle}"`).join(', ')}`);
-    const currency = input.currency === '' ? 'CNY' : input.currency.trim().toUpperCase();
-    if (!CURRENCY.test(currency)) throw invalid(`currency "${clip(input.currency, 20)}" must be a currency code such as "CNY"`);
-    if (input.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${input.notes.length}`);
+  private async specPrice(product: OrderedProduct, providerInterfaceId: string, billingCycle: BillingCycle, serverSpec: OrderedSpec): Promise<SpecListPrice> {
+    return specListPrice(this.pricing?.specTemplates, product, providerInterfaceId, billingCycle, serverSpec);
+  }
+
+  /**
+   * What an order would cost, checked as CreateOrder checks it (cycle, product on sale from this
+   * provider, spec against the provider's template, promotion code): the product and the cycle,
+   * the resolved spec and the price terms.
+   * @param customerId whose tax and promotion uses count; null for nobody (no tax; the code's
+   *   per-customer limit not counted)
+   * @throws DomainError as {@link create} (except gateway, currency and notes, which it does not read)
+   */
+  private async terms(customerId: string | null, input: Pick<CreateOrderInput, 'productId' | 'providerInterfaceId' | 'serverSpec' | 'billingCycle' | 'promotionCode'>): Promise<{
+    product: OrderedProduct; billingCycle: BillingCycle; serverSpec: OrderedSpec; terms: PricedOrder;
+  }> {
+    const billingCycle = cycleOf(input.billingCycle);
     const product = await productOnSale(this.pool, input.productId, input.providerInterfaceId);
     if (product.interfaceId !== null && product.interfaceId !== input.providerInterfaceId) {
       throw invalid(`product ${product.id} is sold through provider interface ${product.interfaceId}, not ${input.providerInterfaceId}`);
     }
+    const spec = await this.specPrice(product, input.providerInterfaceId, billingCycle, input.serverSpec);
+    const terms = await this.priced(customerId, product.id, billingCycle, spec, input.promotionCode ?? '');
+    return { product, billingCycle, serverSpec: spec.serverSpec, terms };
+  }
+
+  /**
+   * IntegrationService/QueryPrice with a `product_id` (issue 13): exactly what CreateOrder would
+   * charge the caller for this product, provider, spec, cycle and promotion code, computed by the
+   * same code — the catalog price of the cycle, the spec's price impacts, the promotion's
+   * discount, then the caller's tax (a customer or API key; an administrator's quote is for no
+   * customer: no tax, and the code's per-customer limit is not counted). Changes nothing.
+   * @returns money as decimal strings; `amount` the total (tax included), `currency` CNY (CreateOrder's default)
+   * @throws DomainError as {@link create}: invalid_argument (cycle, product of another provider,
+   *   `server_spec.<key>`), not_found (product, provider, promotion code), failed_precondition
+   *   (inactive product, disabled provider, promotion not applicable)
+   */
+  async quote(caller: Caller, input: Pick<CreateOrderInput, 'productId' | 'providerInterfaceId' | 'serverSpec' | 'billingCycle' | 'promotionCode'>): Promise<{
+    amount: string; currency: string; billingCycle: BillingCycle; baseAmount: string; specAmount: string; discountAmount: string; taxAmount: string; serverSpec: OrderedSpec;
+  }> {
+    const customerId = caller.kind === 'customer' || caller.kind === 'apikey' ? caller.customerId : null;
+    const { billingCycle, serverSpec, terms } = await this.terms(customerId, input);
+    return {
+      amount: terms.amount, currency: DEFAULT_CURRENCY, billingCycle, baseAmount: terms.baseAmount, specAmount: terms.specAmount,
+      discountAmount: terms.discountAmount, taxAmount: terms.taxAmount, serverSpec,
+    };
+  }
+
+  /**
+   * CreateOrder: the price is the product's for the billing cycle (`billing_cycles`, else
+   * price_per_month × months), changed by the spec's price impacts in the provider's spec template
+   * (issue 13, README "Spec pricing"; the order stores the spec resolved: defaults filled in),
+   * less a promotion code's discount, with the customer's tax (issue 11; the code's use is counted
+   * once, in the order's commit). {@link quote} answers the same amount without ordering. With the
+   * balance method the order is paid at once (one command); with a gateway a payment is started
+   * after the order exists.
+   * @throws DomainError invalid_argument (cycle, currency, notes, product not of this provider,
+   *   `server_spec.<key>` against the provider's template),
+   *   not_found (product, provider, gateway, customer), failed_precondition (inactive product or
+   *   customer, disabled provider, insufficient_funds)
+   */
+  async create(origin: Origin, input: CreateOrderInput, clientKey?: string | null): Promise<{ order: OrderState; payment: OrderPayment | null }> {
+    cycleOf(input.billingCycle);
+    const currency = input.currency === '' ? DEFAULT_CURRENCY : input.currency.trim().toUpperCase();
+    if (!CURRENCY.test(currency)) throw invalid(`currency "${clip(input.currency, 20)}" must be a currency code such as "CNY"`);
+    if (input.notes.length > 2000) throw invalid(`notes must be at most 2000 characters, got ${input.notes.length}`);
+    const { product, billingCycle, serverSpec, terms } = await this.terms(input.customerId, input);
     const payFromBalance = input.gatewayInterfaceId === BALANCE_METHOD_ID;
     if (input.gatewayInterfaceId !== '' && !payFromBalance && !(await this.gateways.isGateway(input.gatewayInterfaceId))) {
       throw notFound(`gateway interface ${input.gatewayInterfaceId} does not exist or is disabled; ListGateways lists the ways to pay`);
     }
-    const terms = await this.priced(input.customerId, product.id, billingCycle, orderPrice(product, billingCycle), input.promotionCode ?? '');
     const order: NewOrder = {
       id: newId(), customerId: input.customerId, productId: product.id, productName: product.name, providerInterfaceId: input.providerInterfaceId,
-      serverSpec: input.serverSpec, amount: terms.amount, currency, billingCycle,
+      serverSpec, amount: terms.amount, currency, billingCycle,
       gatewayInterfaceId: input.gatewayInterfaceId === '' ? null : input.gatewayInterfaceId, notes: input.notes,
       taxAmount: terms.taxAmount, renewalAmount: terms.renewalAmount, discountAmount: terms.discountAmount, promotionCode: terms.promotionCode,
     };
@@ -236,13 +354,23 @@ export class Orders {
   }
 }
 
+/** A product on sale as orders price it: prices, its plan's `specs`, the provider interface it is sold through. */
+export interface OrderedProduct {
+  id: string;
+  name: string;
+  pricePerMonth: string;
+  billingCycles: Record<string, string>;
+  specs: Record<string, string>;
+  interfaceId: string | null;
+}
+
 /** The product on sale and the provider it is ordered from, in one query. @throws DomainError not_found, failed_precondition */
-export async function productOnSale(pool: pg.Pool, productId: string, providerInterfaceId: string): Promise<{ id: string; name: string; pricePerMonth: string; billingCycles: Record<string, string>; interfaceId: string | null }> {
+export async function productOnSale(pool: pg.Pool, productId: string, providerInterfaceId: string): Promise<OrderedProduct> {
   const { rows } = await pool.query<{
-    id: string | null; name: string; price_per_month: string; billing_cycles: Record<string, string>; interface_id: string | null; is_active: boolean;
+    id: string | null; name: string; price_per_month: string; billing_cycles: Record<string, string>; specs: Record<string, unknown> | null; interface_id: string | null; is_active: boolean;
     provider_type: string | null; provider_enabled: boolean | null;
   }>(
-    `select p.id, p.name, p.price_per_month::text as price_per_month, p.billing_cycles, p.interface_id, p.is_active,
+    `select p.id, p.name, p.price_per_month::text as price_per_month, p.billing_cycles, p.specs, p.interface_id, p.is_active,
        i.plugin_type as provider_type, i.enabled as provider_enabled
      from (select 1) one
      left join products p on p.id = $1
@@ -254,5 +382,6 @@ export async function productOnSale(pool: pg.Pool, productId: string, providerIn
   if (!row.is_active) throw refused(`product "${row.name}" is not on sale`);
   if (!row.provider_type || !PROVIDER_TYPES.includes(row.provider_type)) throw notFound(`provider interface ${providerInterfaceId} does not exist`);
   if (!row.provider_enabled) throw refused(`provider interface ${providerInterfaceId} is disabled`);
-  return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, interfaceId: row.interface_id };
+  const specs = Object.fromEntries(Object.entries(row.specs ?? {}).filter(([, value]) => typeof value === 'string' || typeof value === 'number').map(([key, value]) => [key, String(value)]));
+  return { id: row.id, name: row.name, pricePerMonth: row.price_per_month, billingCycles: row.billing_cycles, specs, interfaceId: row.interface_id };
 }

@@ -9,9 +9,11 @@
  *   provider); with `refund` — administrators only — the unused days of the period are credited
  *   to the balance (day-based proration of what the period cost); a renewal already paid for the
  *   next period is credited back in full either way.
- * - **Change plan**: to another product of the same provider and/or another spec. The amounts are
- *   day-based (src/domain/billing/proration.ts): credit for the unused days of what the period
- *   cost, charge for the same days of the new plan's price (tax included). The provider resizes
+ * - **Change plan**: to another product of the same provider and/or another spec. The new plan's
+ *   price is the product's for the order's cycle changed by the spec's price impacts (README
+ *   "Spec pricing", the same code as CreateOrder), so a spec-only change has a price too. The
+ *   amounts are day-based (src/domain/billing/proration.ts): credit for the unused days of what
+ *   the period cost, charge for the same days of the new plan's price (tax included). The provider resizes
  *   the instance first (`resize_instance`; a provider without it is refused before anything
  *   happens); then one actor command posts the two ledger entries and changes the order. When
  *   the actor refuses (e.g. the balance no longer covers the charge), the instance is resized
@@ -29,7 +31,6 @@ import { DomainError, forbidden, invalid, refused } from '../../domain/errors.ts
 import { formatMoney } from '../../domain/money.ts';
 import type { Origin } from '../../domain/origin.ts';
 import type { OrderState } from '../../domain/orders/order.ts';
-import { orderPrice } from '../../domain/orders/pricing.ts';
 import { instanceSpec, type OrderedSpec } from '../../domain/provisioning/instances.ts';
 import type { ServerSpecInput } from '../../domain/provisioning/server-spec.ts';
 import { businessClock } from '../../lib/clock.ts';
@@ -39,10 +40,13 @@ import type { AccountCommands } from '../accounts/account-commands.ts';
 import { commandKey } from '../customers/customer-accounts.ts';
 import type { MoneyReads } from '../money-reads.ts';
 import { providerSpec } from '../provisioning/provisioning.ts';
-import { orderCustomer, productOnSale } from './orders.ts';
+import { orderCustomer, productOnSale, specListPrice, type SpecTemplates } from './orders.ts';
 
-/** The provider side of a plan change (the registry's ProviderCalls). */
-export interface ServiceResizer {
+/**
+ * The provider side of a plan change (the registry's ProviderCalls): resizing, and the provider's
+ * spec template that checks and prices the new spec (README "Spec pricing").
+ */
+export interface ServiceResizer extends SpecTemplates {
   canResize(interfaceId: string): Promise<boolean>;
   resizeInstance(interfaceId: string, instanceId: string, spec: ServerSpecInput): Promise<ActionResult>;
 }
@@ -103,9 +107,10 @@ export class ServiceChanges {
 
   /**
    * ChangeServicePlan (see the file comment).
-   * @param change.productId the new product ('' = the same); change.serverSpec the new spec (null = the order's)
+   * @param change.productId the new product ('' = the same); change.serverSpec the new spec (null:
+   *   the order's, with the new product's plan — its `specs` — for the template's fields it sets)
    * @throws DomainError not_found (order, product), invalid_argument (nothing changes, a product of
-   *   another provider), failed_precondition (not active, the provider cannot resize or refused,
+   *   another provider, `server_spec.<key>` against the provider's template), failed_precondition (not active, the provider cannot resize or refused,
    *   insufficient_funds, the order changed meanwhile)
    */
   async changePlan(origin: Origin, orderId: string, change: { productId: string; serverSpec: OrderedSpec | null; preview: boolean }, clientKey?: string | null): Promise<PlanChange> {
@@ -120,11 +125,16 @@ export class ServiceChanges {
     if (product.interfaceId !== null && product.interfaceId !== order.providerInterfaceId) {
       throw invalid(`product_id: product ${product.id} is sold through provider interface ${product.interfaceId}, not the service's ${order.providerInterfaceId}`);
     }
-    const serverSpec = change.serverSpec ?? order.serverSpec;
+    // The new spec is checked and priced exactly as CreateOrder prices it (README "Spec pricing").
+    // Another product without a new spec: the new product's plan, the rest of the order's spec kept.
+    const listed = await specListPrice(this.deps.resizer, product, order.providerInterfaceId, order.billingCycle, change.serverSpec ?? order.serverSpec, {
+      productPlanWins: change.serverSpec === null && product.id !== order.productId,
+    });
+    const serverSpec = listed.serverSpec;
     if (product.id === order.productId && sameSpec(serverSpec, order.serverSpec)) {
       throw invalid('the new plan is the same as the current one: name another product_id or another server_spec');
     }
-    const catalogPrice = orderPrice(product, order.billingCycle);
+    const catalogPrice = listed.amount;
     const taxed = await this.deps.taxes.taxFor(customerId, catalogPrice, { pricesIncludeTax: this.deps.pricesIncludeTax });
     const period = { start: order.periodStart, end: order.periodEnd };
     const amounts = planChangeAmounts({ oldPrice: order.periodPrice ?? order.amount, newPrice: taxed.gross, period, at: rfc3339(businessClock.now()) });

@@ -69,7 +69,7 @@ export function registerServices(registry: HandlerRegistry, deps: ServiceDeps): 
   registry.register(PaymentService, paymentHandlers(deps.app.money));
   registry.register(CustomerService, { ...customerHandlers(deps.app.crm.customers), ...customerCrmHandlers(deps.app.crm) });
   registry.register(IntegrationService, {
-    ...integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync }),
+    ...integrationHandlers({ registry: deps.plugins.registry, app: deps.app.integration, productSync: deps.app.catalog.sync, orderQuotes: deps.app.money.orders }),
     // The audit-log reader (issue 12, a NodeBill extension).
     ...operationLogHandlers(new OperationLogs({ orm: deps.orm })),
   });

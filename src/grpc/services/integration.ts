@@ -1,7 +1,8 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { IntegrationApplication } from '../../application/index.ts';
 import { checkProviderInstanceId, checkServerSpec, type ServerSpecInput } from '../../domain/provisioning/server-spec.ts';
-import { invalid } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import type { Orders } from '../../application/orders/orders.ts';
 import { BALANCE_METHOD_ID, BALANCE_METHOD_NAME } from '../../domain/payments/balance-method.ts';
 import {
   IntegrationService, type PluginDefSchema, type PluginInterfaceInfoSchema, type ProviderInfoSchema,
@@ -25,6 +26,12 @@ export interface IntegrationDeps {
   app: IntegrationApplication;
   /** SyncProducts stores the provider's products through the catalog. */
   productSync: ProductSync;
+  /**
+   * QueryPrice with a `product_id` quotes an order through the orders' own pricing
+   * (src/application/orders/orders.ts Orders.quote; the money path's `orders`). Absent: such a
+   * quote answers Unavailable.
+   */
+  orderQuotes?: Pick<Orders, 'quote'>;
 }
 
 /** A request's server spec, checked (fields named with `prefix`). @throws DomainError invalid_argument */
@@ -218,9 +225,24 @@ export function integrationHandlers(deps: IntegrationDeps): ServiceHandlers<type
       return { synced: synced.map(productInfo), count: synced.length };
     },
 
-    async queryPrice(request) {
+    // With product_id (NodeBill extension, issue 13): what CreateOrder would charge the caller, by
+    // the same code (Orders.quote). Without it: the provider's own query_price(), as in RustBill.
+    async queryPrice(request, call) {
       const interfaceId = uuidField('interface_id', request.interfaceId);
-      return registry.providers.queryPrice(interfaceId, serverSpec('', request));
+      if (request.productId === undefined || request.productId === '') return registry.providers.queryPrice(interfaceId, serverSpec('', request));
+      const productId = uuidField('product_id', request.productId);
+      if (!deps.orderQuotes) throw new DomainError('unavailable', 'product quotes (QueryPrice with product_id) are not available on this server; omit product_id for the provider\'s own price');
+      const quote = await deps.orderQuotes.quote(call.caller, {
+        productId, providerInterfaceId: interfaceId, billingCycle: request.billingCycle ?? '', promotionCode: request.promotionCode ?? '',
+        serverSpec: {
+          cpu_cores: request.cpuCores, memory_gb: request.memoryGb, disk_gb: request.diskGb, bandwidth_mbps: request.bandwidthMbps,
+          region: request.region, os: request.os, extra_specs: { ...request.extraSpecs },
+        },
+      });
+      return {
+        amount: quote.amount, currency: quote.currency, billingCycle: quote.billingCycle,
+        baseAmount: quote.baseAmount, specAmount: quote.specAmount, discountAmount: quote.discountAmount, taxAmount: quote.taxAmount,
+      };
     },
 
     async createUpstreamInstance(request, call) {

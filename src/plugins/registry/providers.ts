@@ -152,6 +152,20 @@ export class ProviderCalls {
     return template;
   }
 
+  /**
+   * The spec template of the enabled provider interface `id` as {@link specTemplate} gives it
+   * (cached the same way, so ListProviders and orders share one cache), for pricing and checking
+   * an order's spec (issue 13, README "Spec pricing"). A provider whose script has no
+   * `spec_template` function has an empty template.
+   * @throws PluginRegistryError not_found (missing or disabled), failed_precondition (not a
+   *   provider); PluginError (the script failed)
+   */
+  async specTemplateOf(id: string): Promise<SpecTemplate> {
+    const row = await this.provider(id, 'spec_template');
+    if (!(await this.defines(row, 'spec_template'))) return { fields: [], groups: [] };
+    return this.specTemplate(row);
+  }
+
   /** `sync_products(group_id)` → the provider's products in ProductInfo form (stored by nobody here). */
   async syncProducts(id: string, groupId: string): Promise<SyncedProduct[]> {
     const row = await this.provider(id, 'sync_products');

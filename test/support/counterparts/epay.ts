@@ -104,7 +104,7 @@ function cashierPage(order: EpayOrder | undefined): string {
   if (!order) return '<p>订单号不存在</p>';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>收银台 Cashier</title></head><body style="font-family:sans-serif;max-width:420px;margin:2rem auto;padding:0 1rem">
-<h1>收银台 · Cashier</h1><p>${escape(order.name)}</p><p style="font-size:1.6rem" id="amount">¥ ${escape(order.money)}</p>
+<h1>收银台 · Cashier</h1><p style="font-size:1.4rem" id="amount">Pay ${escape(order.money)} for ${escape(order.name)}</p>
 <form method="post" action="pay.php"><input type="hidden" name="out_trade_no" value="${escape(order.outTradeNo)}">
 <button type="submit" style="font-size:1.1rem;padding:.6rem 2rem">Pay 支付</button></form></body></html>`;
 }
