@@ -55,7 +55,7 @@ function config_schema(_config, _unused) {
 }
 
 function version(_config, _unused) {
-  return '1.0.0';
+  return '1.1.0';
 }
 
 function initialize(config, _unused) {

@@ -19,7 +19,8 @@ const EXPECTED: Record<string, { type: string; secrets: string[]; version?: stri
   'gateway-yipay': { type: 'gateway', secrets: ['key'], version: '1.1.0' },
   'notifier-webhook': { type: 'notifier', secrets: ['secret'] },
   'notifier-email': { type: 'notifier', secrets: ['password'] },
-  'provider-incus': { type: 'first_party_provider', secrets: ['key_pem'] },
+  // 1.1.0: resize_instance; the spec template prices cpu, memory and disk (README "Spec pricing").
+  'provider-incus': { type: 'first_party_provider', secrets: ['key_pem'], version: '1.1.0' },
   'provider-rustbill': { type: 'upstream_provider', secrets: ['api_key'] },
 };
 
