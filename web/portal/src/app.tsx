@@ -95,15 +95,3 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   if (!session.user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return <>{children}</>;
 }
-
-/** A signed-in-only screen not there (an unknown path below a screen). */
-export function NotFound() {
-  const { t } = useTranslation();
-  return (
-    <section>
-      <h1 tabIndex={-1}>{t('notFoundTitle')}</h1>
-      <p>{t('notFoundText')}</p>
-      <Link to="/">{t('toStore')}</Link>
-    </section>
-  );
-}

@@ -3,7 +3,7 @@
  * key shown once, revocation. The pieces are in ./apikeys/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { ApiKeysScreen } from './apikeys/ApiKeysScreen.tsx';
 import './apikeys/strings.ts';
 

@@ -4,7 +4,7 @@
  * ./balance/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { BalanceScreen } from './balance/BalanceScreen.tsx';
 import './balance/strings.ts';
 

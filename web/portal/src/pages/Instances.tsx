@@ -3,7 +3,7 @@
  * with its provider's details and its actions. The pieces are in ./instances/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { InstanceList } from './instances/InstanceList.tsx';
 import { InstancePage } from './instances/InstancePage.tsx';
 

@@ -3,7 +3,7 @@
  * invoice at `/invoices/:id` (items, totals, PDF, paying). The pieces are in ./invoices/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { InvoiceDetail } from './invoices/InvoiceDetail.tsx';
 import { InvoiceList } from './invoices/InvoiceList.tsx';
 import './invoices/strings.ts';

@@ -4,7 +4,7 @@
  * The pieces are in ./services/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { ServiceList } from './services/ServiceList.tsx';
 import { ServicePage } from './services/ServicePage.tsx';
 

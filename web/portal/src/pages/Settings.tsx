@@ -3,7 +3,7 @@
  * ./settings/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { SettingsScreen } from './settings/SettingsScreen.tsx';
 import './settings/strings.ts';
 

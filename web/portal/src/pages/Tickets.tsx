@@ -4,7 +4,7 @@
  * ./tickets/.
  */
 import { Route, Routes } from 'react-router-dom';
-import { NotFound } from '../app.tsx';
+import { NotFound } from '../ui/page.tsx';
 import { NewTicket } from './tickets/NewTicket.tsx';
 import { TicketDetail } from './tickets/TicketDetail.tsx';
 import { TicketList } from './tickets/TicketList.tsx';

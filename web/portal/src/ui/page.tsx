@@ -1,6 +1,7 @@
 /** Small pieces every portal screen uses: a page heading, loading and error states, a status badge. */
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 
 /** The screen's one `<h1>` (focus lands on it after navigation, for keyboard and screen-reader users). */
 export function PageTitle({ children, actions }: { children: ReactNode; actions?: ReactNode }) {
@@ -55,4 +56,16 @@ export function CycleName({ cycle }: { cycle: string }) {
   const { t, i18n } = useTranslation();
   const key = `cycle.${cycle}`;
   return <>{i18n.exists(key) ? t(key) : cycle}</>;
+}
+
+/** An unknown path below a screen: says so, with the way back to the store. */
+export function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <section>
+      <PageTitle>{t('notFoundTitle')}</PageTitle>
+      <p>{t('notFoundText')}</p>
+      <Link to="/">{t('toStore')}</Link>
+    </section>
+  );
 }
