@@ -17,15 +17,21 @@ export function friendlyProblem(error: unknown, t: (key: string) => string): Api
   switch (problem.code) {
     case Code.Unauthenticated: return own('errors.signedOut');
     case Code.ResourceExhausted: return own('errors.tooMany');
-    case Code.PermissionDenied: return problem.message === '' ? own('errors.notAllowed') : problem;
-    case Code.NotFound: return problem.message === '' ? own('errors.notFound') : problem;
+    case Code.PermissionDenied: return problem.message === '' ? own('errors.notAllowed') : sentence(problem);
+    case Code.NotFound: return problem.message === '' ? own('errors.notFound') : sentence(problem);
     case Code.Unavailable: case Code.DeadlineExceeded: case Code.Aborted: return own('errors.unavailable');
     case Code.Internal: case Code.Unknown: case Code.DataLoss: case Code.Unimplemented: case Code.Canceled: return own('errors.unexpected');
     case Code.FailedPrecondition:
-      return /insufficient funds|insufficient_funds/i.test(problem.message) ? { ...own('errors.insufficientFunds'), field: null } : problem;
+      return /insufficient funds|insufficient_funds/i.test(problem.message) ? { ...own('errors.insufficientFunds'), field: null } : sentence(problem);
     default:
-      return /^\s*$/.test(problem.message) ? own('errors.unexpected') : problem;
+      return /^\s*$/.test(problem.message) ? own('errors.unexpected') : sentence(problem);
   }
+}
+
+/** A server message that names no field starts with a capital letter, as a sentence does. */
+function sentence(problem: ApiProblem): ApiProblem {
+  if (problem.field !== null) return problem;
+  return { ...problem, message: problem.message.charAt(0).toUpperCase() + problem.message.slice(1) };
 }
 
 /** `friendly(error)` for the current language (a hook). */
