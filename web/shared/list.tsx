@@ -73,7 +73,6 @@ export interface Column<T> {
 /** A table of one server page, with paging below it. */
 export function DataTable<T, F>({ list, columns, rowKey, testId }: { list: ServerList<T, F>; columns: Column<T>[]; rowKey(row: T): string; testId?: string }) {
   const { t } = useTranslation();
-  const pages = Math.max(1, Math.ceil(list.total / list.query.pageSize));
   return (
     <div className="table-wrap" data-testid={testId}>
       {list.error && <div className="error" role="alert">{list.error}</div>}
@@ -100,12 +99,21 @@ export function DataTable<T, F>({ list, columns, rowKey, testId }: { list: Serve
           {list.rows.length === 0 && !list.loading && <tr><td colSpan={columns.length} className="muted">{t('noRows')}</td></tr>}
         </tbody>
       </table>
-      <div className="pager">
-        <button type="button" disabled={list.query.page <= 1} onClick={() => list.setPage(list.query.page - 1)}>{t('previous')}</button>
-        <span>{t('page', { page: list.query.page, pages, total: list.total })}</span>
-        <button type="button" disabled={list.query.page >= pages} onClick={() => list.setPage(list.query.page + 1)}>{t('next')}</button>
-        {list.loading && <span className="muted"> {t('loading')}</span>}
-      </div>
+      <Pager list={list} />
+    </div>
+  );
+}
+
+/** "Previous / Page x of y · n in all / Next" under one server page of `list` (words from `common`). */
+export function Pager<T, F>({ list }: { list: ServerList<T, F> }) {
+  const { t } = useTranslation();
+  const pages = Math.max(1, Math.ceil(list.total / list.query.pageSize));
+  return (
+    <div className="pager">
+      <button type="button" disabled={list.query.page <= 1} onClick={() => list.setPage(list.query.page - 1)}>{t('previous')}</button>
+      <span>{t('page', { page: list.query.page, pages, total: list.total })}</span>
+      <button type="button" disabled={list.query.page >= pages} onClick={() => list.setPage(list.query.page + 1)}>{t('next')}</button>
+      {list.loading && <span className="muted"> {t('loading')}</span>}
     </div>
   );
 }

@@ -2,11 +2,10 @@
  * The Store screens (issue 13; public, routed at `/*`): the catalog at `/`, a product's page with
  * its order form at `/products/:id`. The pieces live in pages/shop/.
  */
-import { useTranslation } from 'react-i18next';
-import { Link, Route, Routes } from 'react-router-dom';
+import { Route, Routes } from 'react-router-dom';
 import { ProductPage } from './shop/ProductPage.tsx';
 import { StoreHome } from './shop/StoreHome.tsx';
-import { PageTitle } from '../ui/page.tsx';
+import { NotFound } from '../ui/page.tsx';
 
 /** The store and the product pages; any other path under `/` is "page not found". */
 export default function StorePage() {
@@ -14,19 +13,7 @@ export default function StorePage() {
     <Routes>
       <Route index element={<StoreHome />} />
       <Route path="products/:id" element={<ProductPage />} />
-      <Route path="*" element={<Missing />} />
+      <Route path="*" element={<NotFound />} />
     </Routes>
-  );
-}
-
-/** A path the portal does not have. */
-function Missing() {
-  const { t } = useTranslation();
-  return (
-    <section>
-      <PageTitle>{t('notFoundTitle')}</PageTitle>
-      <p>{t('notFoundText')}</p>
-      <Link to="/">{t('toStore')}</Link>
-    </section>
   );
 }

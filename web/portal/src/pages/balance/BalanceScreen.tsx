@@ -17,9 +17,9 @@ import { useFriendly } from '../../friendly.ts';
 import { useSession } from '../../session.tsx';
 import { ErrorBox, Loading, Notice, PageTitle } from '../../ui/page.tsx';
 import { addMoney, formatMoney, PaymentNext, PayMethodPicker, usePayMethods, type BalanceFigures } from '../../ui/payment.tsx';
-import { useServerList, type PageQuery } from '../../../../shared/list.tsx';
+import { Pager, useServerList, type PageQuery } from '../../../../shared/list.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
-import { amountProblem, forgetPendingPayment, Pager, pendingPayment, portalUrl, rememberPendingPayment, usePaymentWatch, type PendingPayment } from './shared.tsx';
+import { amountProblem, forgetPendingPayment, pendingPayment, portalUrl, rememberPendingPayment, usePaymentWatch, type PendingPayment } from './shared.tsx';
 import { LEDGER_TYPES } from './strings.ts';
 import './balance.css';
 

@@ -5,23 +5,7 @@
  * leaves `pending`), remembered across the trip to the gateway's page in sessionStorage.
  */
 import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
-import type { ServerList } from '../../../../shared/list.tsx';
-
-/** "Previous / Page x of y · n in all / Next" under a list of `list.query.pageSize` rows a page. */
-export function Pager<T, F>({ list }: { list: ServerList<T, F> }) {
-  const { t } = useTranslation();
-  const pages = Math.max(1, Math.ceil(list.total / list.query.pageSize));
-  return (
-    <div className="pager">
-      <button type="button" disabled={list.query.page <= 1} onClick={() => list.setPage(list.query.page - 1)}>{t('previous')}</button>
-      <span>{t('page', { page: list.query.page, pages, total: list.total })}</span>
-      <button type="button" disabled={list.query.page >= pages} onClick={() => list.setPage(list.query.page + 1)}>{t('next')}</button>
-      {list.loading && <span className="muted"> {t('loading')}</span>}
-    </div>
-  );
-}
 
 /**
  * Why `text` is not an amount the server takes for a recharge (`parseMoney`, allowZero false):

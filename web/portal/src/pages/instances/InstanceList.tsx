@@ -13,7 +13,7 @@ import { api } from '../../api.ts';
 import { useFriendly } from '../../friendly.ts';
 import { PageTitle, StatusBadge } from '../../ui/page.tsx';
 import { Time } from '../../../../shared/format.tsx';
-import { useServerList } from '../../../../shared/list.tsx';
+import { Pager, useServerList } from '../../../../shared/list.tsx';
 import './strings.ts';
 import './instances.css';
 
@@ -35,7 +35,6 @@ export function InstanceList() {
     });
     return { rows: answer.instances, total: Number(answer.meta?.total ?? 0) };
   }, { status: '' }, 20, (error) => friendly(error).message);
-  const pages = Math.max(1, Math.ceil(list.total / list.query.pageSize));
   return (
     <section>
       <PageTitle>{t('title')}</PageTitle>
@@ -79,12 +78,7 @@ export function InstanceList() {
               {list.rows.length === 0 && !list.loading && <tr><td colSpan={5} className="muted">{common('noRows')}</td></tr>}
             </tbody>
           </table>
-          <div className="pager">
-            <button type="button" disabled={list.query.page <= 1} onClick={() => list.setPage(list.query.page - 1)}>{common('previous')}</button>
-            <span>{common('page', { page: list.query.page, pages, total: list.total })}</span>
-            <button type="button" disabled={list.query.page >= pages} onClick={() => list.setPage(list.query.page + 1)}>{common('next')}</button>
-            {list.loading && <span className="muted"> {common('loading')}</span>}
-          </div>
+          <Pager list={list} />
         </div>
       )}
       {list.loading && list.rows.length === 0 && list.query.filters.status === '' && <p className="muted" role="status">{common('loading')}</p>}

@@ -12,7 +12,7 @@ import { useFriendly } from '../../friendly.ts';
 import { PageTitle, StatusBadge } from '../../ui/page.tsx';
 import { useServerList, type PageQuery } from '../../../../shared/list.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
-import { Pager } from '../balance/shared.tsx';
+import { Pager } from '../../../../shared/list.tsx';
 import { INVOICE_STATUSES } from './strings.ts';
 import '../balance/balance.css';
 

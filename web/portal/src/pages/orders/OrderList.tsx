@@ -10,7 +10,7 @@ import { api } from '../../api.ts';
 import { useFriendly } from '../../friendly.ts';
 import { CycleName, ErrorBox, PageTitle, StatusBadge } from '../../ui/page.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
-import { useServerList, type PageQuery } from '../../../../shared/list.tsx';
+import { Pager, useServerList, type PageQuery } from '../../../../shared/list.tsx';
 import './strings.ts';
 import './orders.css';
 
@@ -36,7 +36,6 @@ export function OrderList() {
   const [params, setParams] = useSearchParams();
   const initial = params.get('status') ?? '';
   const list = useServerList(loadOrders, { status: (ORDER_STATUSES as readonly string[]).includes(initial) ? initial : '' }, PAGE_SIZE, (error) => friendly(error).message);
-  const pages = Math.max(1, Math.ceil(list.total / list.query.pageSize));
   const status = list.query.filters.status;
 
   const chooseStatus = (value: string) => {
@@ -80,12 +79,7 @@ export function OrderList() {
                 ))}
               </tbody>
             </table>
-            <div className="pager">
-              <button type="button" disabled={list.query.page <= 1} onClick={() => list.setPage(list.query.page - 1)}>{common('previous')}</button>
-              <span>{common('page', { page: list.query.page, pages, total: list.total })}</span>
-              <button type="button" disabled={list.query.page >= pages} onClick={() => list.setPage(list.query.page + 1)}>{common('next')}</button>
-              {list.loading && <span className="muted"> {common('loading')}</span>}
-            </div>
+            <Pager list={list} />
           </div>
         )}
     </section>
