@@ -3,7 +3,7 @@
  * (IntegrationService/ListGateways — the balance method first — and GetBalance for the balance and
  * credit), {@link PayMethodPicker} lets the customer choose one, {@link PaymentNext} shows what a
  * gateway asks for next: its payment page (the browser goes there), its QR code, or its
- * instructions. Money stays the server's decimal strings.
+ * instructions. Money stays the server's decimal strings (../money.ts).
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +12,7 @@ import { api, BALANCE_METHOD_ID } from '../api.ts';
 import { useFriendly } from '../friendly.ts';
 import { registerStrings } from '../i18n.ts';
 import { Money } from '../../../shared/format.tsx';
+import { addMoney, formatMoney, moneyAtLeast } from '../money.ts';
 
 registerStrings('pay', {
   en: {
@@ -41,25 +42,6 @@ export interface BalanceFigures {
   balance: string;
   creditLimit: string;
   available: string;
-}
-
-/** Adds two decimal strings exactly (cents as BigInt; never a float). */
-export function addMoney(a: string, b: string): string {
-  const cents = (value: string): bigint => {
-    const negative = value.trim().startsWith('-');
-    const [whole = '0', fraction = ''] = value.trim().replace('-', '').split('.');
-    const total = BigInt(whole || '0') * 100n + BigInt((fraction + '00').slice(0, 2));
-    return negative ? -total : total;
-  };
-  const sum = cents(a) + cents(b);
-  const abs = sum < 0n ? -sum : sum;
-  return `${sum < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
-}
-
-/** True when decimal string `a` ≥ `b`. */
-export function moneyAtLeast(a: string, b: string): boolean {
-  const negated = b.trim().startsWith('-') ? b.trim().slice(1) : `-${b.trim()}`;
-  return !addMoney(a, negated).startsWith('-');
 }
 
 /**
@@ -114,13 +96,6 @@ export function PayMethodPicker({ methods, balance, value, onChange, amount }: {
       })}
     </fieldset>
   );
-}
-
-/** `"1234.5"` → `"1,234.50"` for sentences (the {@link Money} component for markup). */
-export function formatMoney(value: string): string {
-  const negative = value.startsWith('-');
-  const [whole = '0', cents = '00'] = (negative ? value.slice(1) : value).split('.');
-  return `${negative ? '−' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents.padEnd(2, '0')}`;
 }
 
 /** What a started gateway payment asks for: its QR code and/or instructions, and a link to its page. */

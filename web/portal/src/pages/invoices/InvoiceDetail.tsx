@@ -15,7 +15,8 @@ import type { CreatePaymentResponse } from '../../../../../src/gen/rustbill/paym
 import { api, BALANCE_METHOD_ID, idempotent, newActionKey, openAuthorizedFile, problemOf } from '../../api.ts';
 import { useFriendly } from '../../friendly.ts';
 import { ErrorBox, Loading, Notice, PageTitle, StatusBadge } from '../../ui/page.tsx';
-import { formatMoney, PaymentNext, PayMethodPicker, usePayMethods } from '../../ui/payment.tsx';
+import { formatMoney } from '../../money.ts';
+import { PaymentNext, PayMethodPicker, usePayMethods } from '../../ui/payment.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
 import { forgetPendingPayment, pendingPayment, portalUrl, rememberPendingPayment, usePaymentWatch, type PendingPayment } from '../balance/shared.tsx';
 import '../balance/balance.css';

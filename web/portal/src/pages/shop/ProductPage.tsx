@@ -27,7 +27,7 @@ import { api, idempotent, newActionKey, problemOf, type ApiProblem } from '../..
 import { useFriendly } from '../../friendly.ts';
 import { useSession } from '../../session.tsx';
 import { CycleName, ErrorBox, Loading, PageTitle } from '../../ui/page.tsx';
-import { formatMoney } from '../../ui/payment.tsx';
+import { formatMoney } from '../../money.ts';
 import { Money } from '../../../../shared/format.tsx';
 import { SpecForm, type FieldProblem } from './SpecForm.tsx';
 import { fieldOfProblem, productCycles, serverSpecOf, specSections, startingValues, templateKeys } from './spec.ts';
