@@ -4,7 +4,7 @@
  * navigation. The store and product pages are public; every other screen asks to sign in first
  * and comes back after.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { setLanguage } from './i18n.ts';
@@ -39,9 +39,15 @@ export function App() {
   const session = useSession();
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
+  const firstScreen = useRef(true);
   useEffect(() => {
     setMenuOpen(false);
-    // After navigation, focus the new screen's heading (keyboard and screen-reader users start there).
+    // The page as loaded starts at the top (Tab reaches the skip link first); after each
+    // navigation, focus moves to the new screen's heading (keyboard and screen-reader users start there).
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
     const timer = window.setTimeout(() => document.querySelector<HTMLElement>('main h1')?.focus({ preventScroll: true }), 50);
     return () => window.clearTimeout(timer);
   }, [location.pathname]);

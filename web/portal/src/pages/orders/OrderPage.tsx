@@ -43,6 +43,13 @@ function nonZero(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '' && !/^[+-]?0*(\.0*)?$/.test(value.trim());
 }
 
+/** What a started gateway payment without a payment page shows: its QR code and/or instructions. */
+interface GatewayNext {
+  paymentUrl: string;
+  qrCode: string;
+  instructions: string;
+}
+
 /** The absolute address of an order's page (the `<base href>` is the portal's path), for a gateway to send the payer back to. */
 export function orderReturnUrl(orderId: string): string {
   return new URL(`orders/${orderId}`, document.baseURI).href;
@@ -61,6 +68,8 @@ export function OrderPage() {
   // Back from a gateway (EPay's return carries out_trade_no / trade_status): the payment is on its way.
   const [paymentStarted, setPaymentStarted] = useState(params.has('out_trade_no') || params.has('trade_status'));
   const [polls, setPolls] = useState(0);
+  /** What a gateway without a payment page asked for (QR code, instructions): shown while the order awaits the money. */
+  const [shown, setShown] = useState<GatewayNext | null>(null);
   /** Answers received (each one, success or failure, arms the next read while following). */
   const [reads, setReads] = useState(0);
 
@@ -106,12 +115,13 @@ export function OrderPage() {
       {error && <ErrorBox message={error} />}
       <div className="split">
         <div>
-          {order.status === 'pending' && !paymentStarted && <Checkout order={order} onPaid={() => { setPaymentStarted(true); setVersion((v) => v + 1); }} onStarted={() => setPaymentStarted(true)} />}
+          {order.status === 'pending' && !paymentStarted && <Checkout order={order} onPaid={() => { setPaymentStarted(true); setVersion((v) => v + 1); }} onStarted={(next) => { setShown(next); setPaymentStarted(true); }} />}
           {order.status === 'pending' && paymentStarted && (
             <div className="panel">
               <Progress status={order.status} />
+              {shown && <PaymentNext paymentUrl={shown.paymentUrl} qrCode={shown.qrCode} instructions={shown.instructions} amount={order.amount} currency={order.currency} />}
               <p role="status">{params.has('out_trade_no') ? t('returned') : t('paymentStarted')}</p>
-              <button type="button" className="link-button" onClick={() => setPaymentStarted(false)}>{t('payAnotherWay')}</button>
+              <button type="button" className="link-button" onClick={() => { setShown(null); setPaymentStarted(false); }}>{t('payAnotherWay')}</button>
             </div>
           )}
           {ON_ITS_WAY.includes(order.status) && (
@@ -156,14 +166,13 @@ function Progress({ status }: { status: string }) {
 }
 
 /** Paying a pending order: the amount, the ways to pay, and the pay button. */
-function Checkout({ order, onPaid, onStarted }: { order: OrderInfo; onPaid: () => void; onStarted: () => void }) {
+function Checkout({ order, onPaid, onStarted }: { order: OrderInfo; onPaid: () => void; onStarted: (next: GatewayNext) => void }) {
   const { t } = useTranslation('orders');
   const friendly = useFriendly();
   const pay = usePayMethods(true);
   const [method, setMethod] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<{ message: string; funds: boolean } | null>(null);
-  const [next, setNext] = useState<{ paymentUrl: string; qrCode: string; instructions: string } | null>(null);
   /** The idempotency key of the pay action, kept while the same action (same method) is retried. */
   const actionKey = useRef<{ method: string; key: string } | null>(null);
 
@@ -198,19 +207,10 @@ function Checkout({ order, onPaid, onStarted }: { order: OrderInfo; onPaid: () =
         return;
       }
       setBusy(false);
-      setNext({ paymentUrl: answer.paymentUrl, qrCode: answer.qrCode, instructions: answer.instructions });
-      onStarted();
+      onStarted({ paymentUrl: answer.paymentUrl, qrCode: answer.qrCode, instructions: answer.instructions });
     }, done);
   };
 
-  if (next) {
-    return (
-      <div className="panel">
-        <h2>{t('checkoutTitle')}</h2>
-        <PaymentNext paymentUrl={next.paymentUrl} qrCode={next.qrCode} instructions={next.instructions} amount={order.amount} currency={order.currency} />
-      </div>
-    );
-  }
   const chosenBalance = method === BALANCE_METHOD_ID;
   return (
     <div className="panel checkout">
