@@ -8,10 +8,13 @@
  *   3. `config.local.toml` — local overrides (path from LOCAL_CONFIG_FILE, else
  *      `./config.local.toml` when present); tables merge key by key, arrays replace;
  *   4. environment variables: HOST, PORT, DATABASE_URL, REDIS_URL (also sets redis.enabled),
- *      JWT_SECRET, ADMIN_PASSWORD, WORKERS, LOG_LEVEL, LOG_FORMAT (or RustBill's
- *      RUST_LOG_FORMAT=json). An empty variable counts as unset.
+ *      JWT_SECRET, ADMIN_PASSWORD, WORKERS, LOG_LEVEL (or RustBill's RUST_LOG), LOG_FORMAT (or
+ *      RustBill's RUST_LOG_FORMAT=json). An empty variable counts as unset.
  *
- * Unknown keys are rejected (a misspelled key must not be ignored silently). Relative paths
+ * Unknown keys are rejected (a misspelled key must not be ignored silently). Every key of RustBill's
+ * manuals is accepted; those NodeBill cannot honour (e.g. `[db] test_before_acquire`) yield a
+ * warning saying why (`loadConfigWithWarnings`; src/config/compat.ts), which the server logs once
+ * at start and `npm run cli -- config check FILE` prints. Relative paths
  * (`data_dir`, `[plugins] plugins_dir`) are resolved against the working directory, so the loaded
  * configuration holds absolute paths.
  *
@@ -35,4 +38,5 @@
 export { ConfigError } from './src/config/errors.ts';
 export { checkStartupRules, JWT_SECRET_MIN_LENGTH, JWT_SECRET_PLACEHOLDER } from './src/config/rules.ts';
 export { AppConfigSchema, SHARD_COUNT, type AppConfig } from './src/config/schema.ts';
-export { loadConfig, type LoadConfigOptions } from './src/config/load.ts';
+export { loadConfig, loadConfigWithWarnings, type LoadConfigOptions, type LoadedConfig } from './src/config/load.ts';
+export { formatConfigWarning, type ConfigWarning } from './src/config/compat.ts';

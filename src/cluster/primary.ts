@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { assignShards } from '../actors/shards.ts';
-import { checkStartupRules, loadConfig, type AppConfig } from '../../cluster.config.ts';
+import { checkStartupRules, formatConfigWarning, loadConfigWithWarnings, type AppConfig } from '../../cluster.config.ts';
 import { prepareRuntime, probeRedis } from '../bootstrap/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { ensureBootstrapAdmin, adminExists } from '../identity/bootstrap-admin.ts';
@@ -19,8 +19,10 @@ import { WorkerSupervisor } from './supervisor.ts';
  * aggregates their metrics, and drains them on SIGTERM/SIGINT.
  */
 export async function runPrimary(): Promise<void> {
-  const loaded = loadConfig();
+  const { config: loaded, warnings } = loadConfigWithWarnings();
   const log = createLogger(loaded.log, { role: 'primary' });
+  // Settings accepted but not honoured (a RustBill config.toml runs unchanged; src/config/compat.ts).
+  for (const warning of warnings) log.warn({ config_key: warning.key, config_source: warning.source }, `configuration: ${formatConfigWarning(warning)}`);
   const runtime = await prepareRuntime(loaded, log);
   const config: AppConfig = runtime.config;
   let stopping = false;

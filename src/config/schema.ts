@@ -396,6 +396,29 @@ const logSchema = z
   })
   .prefault({});
 
+/**
+ * `[telemetry]` (HA guide §9.3): traces exported through the OpenTelemetry SDK to an OTLP
+ * collector (Jaeger, Grafana Tempo). `otlp_endpoint` is the collector's OTLP/gRPC address as in
+ * RustBill's example (`http://localhost:4317`); an address ending in `/v1/traces` is OTLP/HTTP.
+ */
+const telemetrySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    otlp_endpoint: z
+      .string()
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'http:' || url.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, { error: 'must be an http(s) URL such as "http://localhost:4317" (OTLP/gRPC) or "http://localhost:4318/v1/traces" (OTLP/HTTP)' })
+      .default('http://localhost:4317'),
+    service_name: z.string().min(1, { error: 'must not be empty' }).default('nodebill'),
+  })
+  .prefault({});
+
 /** The schema of the whole configuration (the parsed result has every default filled in). */
 export const AppConfigSchema = z.strictObject({
   server: serverSchema,
@@ -412,6 +435,7 @@ export const AppConfigSchema = z.strictObject({
   crm: crmSchema,
   jobs: jobsSchema,
   log: logSchema,
+  telemetry: telemetrySchema,
   /** Where NodeBill keeps local state: the embedded database (`pg/`) and generated secrets. */
   data_dir: z.string().min(1, { error: 'must not be empty' }).default('./.data'),
 });

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
+import { rustLogMeaning, type ConfigWarning } from './compat.ts';
 import { ConfigError, configErrorFromProblems } from './errors.ts';
 
 /** A TOML table or JSON object: string keys, unknown values. */
@@ -24,6 +25,8 @@ export type ConfigLayer = {
   readonly data: RawTable;
   /** For the environment layer: dotted config path → the variable that set it. */
   readonly envNames?: ReadonlyMap<string, string>;
+  /** Settings of this source that NodeBill accepts but does not fully honour (src/config/compat.ts). */
+  readonly warnings?: readonly ConfigWarning[];
 };
 
 /** True for plain objects (TOML tables, which smol-toml creates without a prototype), false for arrays, dates and everything else. */
@@ -130,8 +133,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
 ];
 
 /**
- * Builds the environment layer. An empty variable counts as unset. `RUST_LOG_FORMAT=json`
- * (RustBill's name) selects JSON logs unless LOG_FORMAT is set.
+ * Builds the environment layer. An empty variable counts as unset. RustBill's variables
+ * (operations manual §10) are understood: `RUST_LOG_FORMAT=json` selects JSON logs unless
+ * LOG_FORMAT is set; `RUST_LOG` (`info`, `rustbill_server=debug`, …) sets the log level unless
+ * LOG_LEVEL is set — the parts NodeBill cannot honour (per-module filters, `off`) are reported as
+ * warnings of the layer (see rustLogMeaning).
  *
  * @throws ConfigError naming the variable when an integer variable holds something else
  */
@@ -171,8 +177,16 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     put(['log', 'format'], 'json', 'RUST_LOG_FORMAT');
   }
 
+  const warnings: ConfigWarning[] = [];
+  const rustLog = env['RUST_LOG'];
+  if (!envNames.has('log.level') && rustLog !== undefined && rustLog.trim() !== '') {
+    const meaning = rustLogMeaning(rustLog);
+    if (meaning.level !== undefined) put(['log', 'level'], meaning.level, 'RUST_LOG');
+    if (meaning.warning !== undefined) warnings.push({ key: `RUST_LOG=${JSON.stringify(rustLog)}`, source: 'the environment', message: meaning.warning });
+  }
+
   if (problems.length > 0) throw configErrorFromProblems('Invalid configuration in the environment:', problems);
-  return { label: 'the environment', data, envNames };
+  return { label: 'the environment', data, envNames, warnings };
 }
 
 /** The value at `at` inside `root`, or undefined when any step is missing. */

@@ -111,6 +111,7 @@ describe('loadConfig: defaults', () => {
         queued_timeout_secs: 120,
       },
       log: { level: 'info', format: 'pretty' },
+      telemetry: { enabled: false, otlp_endpoint: 'http://localhost:4317', service_name: 'nodebill' },
       data_dir: path.join(dir, '.data'),
     });
   });
