@@ -1,149 +1,100 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { loadConfig } from '../../cluster.config.ts';
-import { hashPassword } from '../domain/identity/passwords.ts';
-import { emailProblem, normalizeEmail, passwordProblem, usernameProblem } from '../domain/identity/validation.ts';
-import { ADMIN_ROLES, type AdminRole } from '../domain/identity/principal.ts';
-import { AdminUser } from '../persistence/entities/admin-users.ts';
-import { createOrm } from '../persistence/orm.ts';
-import { rfc3339 } from '../lib/time.ts';
-import { listFailedEvents, retryFailedEvent } from '../jobs/dead-letters.ts';
+/**
+ * `npm run cli -- GROUP COMMAND …`: NodeBill's administration CLI, RustBill's `rustbill-cli`
+ * (operations manual §4–§5): direct database access with every right, no server needed (except
+ * where a command says so). This file only dispatches: one module per command group under
+ * src/cli/commands/, each with its own help (`npm run cli -- GROUP --help`).
+ *
+ * Exit codes, for every command: 0 done; 1 refused or failed (unknown id, a rule, a broken ledger,
+ * an unreachable database — the reason on stderr); 2 bad arguments (the usage on stderr).
+ */
+import { customerGroup, orderGroup } from './commands/customer.ts';
+import { dbGroup } from './commands/db.ts';
+import { eventsGroup } from './commands/events.ts';
+import { ledgerGroup } from './commands/ledger.ts';
+import { pluginGroup } from './commands/plugin.ts';
+import { userGroup } from './commands/user.ts';
+import { EXIT, UsageError, databaseUrl, err, out, type CommandGroup } from './context.ts';
 
-const USAGE = `NodeBill administration (the RustBill CLI's user commands)
+const GROUPS: readonly CommandGroup[] = [userGroup, pluginGroup, dbGroup, customerGroup, orderGroup, ledgerGroup, eventsGroup];
 
-  npm run cli -- user create --username NAME --password PASS [--role admin|operator] [--email ADDR]
-  npm run cli -- user list
-  npm run cli -- events failed [--limit N]
-  npm run cli -- events retry ID
+const HELP = `NodeBill administration CLI (RustBill's rustbill-cli): direct database access
 
-The database is [db] url / DATABASE_URL, or the running embedded PostgreSQL under data_dir.
+Usage: npm run cli -- GROUP COMMAND [OPTIONS]      npm run cli -- GROUP --help for a group's commands
+
+${GROUPS.map((group) => `  ${group.name.padEnd(9)} ${group.summary}`).join('\n')}
+  config    config check FILE: validates a config file and prints the effective values
+  tui       the interactive terminal UI (eight tabs)
+
+The database is [db] url / DATABASE_URL (config.toml and config.local.toml as the server reads
+them, CONFIG_FILE / LOCAL_CONFIG_FILE to point elsewhere), or else the embedded PostgreSQL the
+server under data_dir is running now.
+
+Exit codes: 0 done, 1 refused or failed (reason on stderr), 2 bad arguments.
 `;
 
-/** The database URL: configured, or that of the embedded PostgreSQL the server is running now. */
-function databaseUrl(): string {
-  const config = loadConfig();
-  if (config.db.url !== '') return config.db.url;
-  const pidFile = path.join(config.data_dir, 'pg', 'postmaster.pid');
-  const secretsFile = path.join(config.data_dir, 'secrets.json');
-  let port: string | undefined;
-  let password: string | undefined;
-  try {
-    port = readFileSync(pidFile, 'utf8').split('\n')[3]?.trim();
-    password = (JSON.parse(readFileSync(secretsFile, 'utf8')) as { database_password?: string }).database_password;
-  } catch {
-    // Reported below.
-  }
-  if (!port || !password) {
-    throw new Error(`no database configured and no running embedded PostgreSQL found in ${config.data_dir}; start the server (npm start) or set DATABASE_URL`);
-  }
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/nodebill`;
-}
+const HELP_WORDS = new Set(['help', '--help', '-h']);
 
-/**
- * `events failed`: the dead letters (id, type, order, attempts, last error), oldest failure first;
- * `events retry ID`: sends one back to pending with attempts reset. Exit code 0, or 1 when the id
- * is refused (unknown, or not failed), 2 for bad arguments.
- */
-async function eventsCommand(command: string | undefined, rest: string[]): Promise<number> {
-  if (command !== 'failed' && command !== 'retry') {
-    process.stdout.write(USAGE);
-    return 2;
+async function runGroup(group: CommandGroup, command: string | undefined, rest: string[]): Promise<number> {
+  if (command !== undefined && HELP_WORDS.has(command)) {
+    out(group.help);
+    return EXIT.ok;
   }
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' } } });
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    process.stderr.write('--limit must be a whole number of at least 1\n');
-    return 2;
+  if (command === undefined || !group.commands.includes(command)) {
+    err(`${command === undefined ? `${group.name}: a command is missing` : `${group.name}: unknown command "${command}"`}\n\n${group.help}`);
+    return EXIT.usage;
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+  if (rest.some((arg) => arg === '--help' || arg === '-h')) {
+    out(group.help);
+    return EXIT.ok;
+  }
   try {
-    if (command === 'failed') {
-      const failed = await listFailedEvents(pool, limit);
-      if (failed.length === 0) {
-        process.stdout.write('no failed events\n');
-        return 0;
-      }
-      for (const event of failed) {
-        const error = (event.lastError ?? '').replace(/\s+/g, ' ');
-        process.stdout.write(`${event.id}  ${event.eventType.padEnd(20)} order ${event.orderId ?? '-'}  attempts ${event.attempts}  failed ${event.failedAt ?? '-'}  ${error}\n`);
-      }
-      return 0;
+    return await group.run(command, rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`${error.message}\n(npm run cli -- ${group.name} --help shows the usage)`);
+      return EXIT.usage;
     }
-    const [id, extra] = positionals;
-    if (id === undefined || extra !== undefined) {
-      process.stderr.write('usage: npm run cli -- events retry ID\n');
-      return 2;
-    }
-    const outcome = await retryFailedEvent(pool, id);
-    switch (outcome.kind) {
-      case 'retried':
-        process.stdout.write(`event ${id} is pending again (attempts reset); a worker runs it within [jobs] poll_interval_ms\n`);
-        return 0;
-      case 'not_found':
-        process.stderr.write(`no event with id "${id}" (see: npm run cli -- events failed)\n`);
-        return 1;
-      case 'not_failed':
-        process.stderr.write(`event ${id} is ${outcome.status}, not failed: only failed events can be retried\n`);
-        return 1;
-    }
-  } finally {
-    await pool.end();
+    throw error;
   }
 }
 
+/** Runs one command line (without `node main.ts`); resolves with the exit code. */
 async function main(argv: string[]): Promise<number> {
-  const [group, command, ...rest] = argv;
-  if (group === 'events') return eventsCommand(command, rest);
-  if (group !== 'user' || (command !== 'create' && command !== 'list')) {
-    process.stdout.write(USAGE);
-    return group === undefined || group === 'help' || group === '--help' ? 0 : 2;
-  }
-  const { values } = parseArgs({
-    args: rest,
-    options: { username: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'operator' }, email: { type: 'string', default: '' } },
-  });
-  const orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 1 });
-  try {
-    const em = orm.em.fork();
-    if (command === 'list') {
-      for (const user of await em.find(AdminUser, {}, { orderBy: { createdAt: 'asc' } })) {
-        process.stdout.write(`${user.id}  ${user.username.padEnd(20)} ${user.role.padEnd(9)} ${user.isActive ? 'active  ' : 'disabled'} ${rfc3339(user.createdAt)}\n`);
+  const [name, command, ...rest] = argv;
+  if (name === undefined || HELP_WORDS.has(name)) {
+    if (name === 'help' && command !== undefined) {
+      const group = GROUPS.find((candidate) => candidate.name === command);
+      if (group) {
+        out(group.help);
+        return EXIT.ok;
       }
-      return 0;
     }
-    const username = values.username ?? '';
-    const password = values.password ?? '';
-    const role = values.role as AdminRole;
-    const problems = [usernameProblem(username), passwordProblem(password), values.email ? emailProblem(values.email) : null].filter((p) => p !== null);
-    if (!ADMIN_ROLES.includes(role)) problems.push('role must be "admin" or "operator"');
-    if (problems.length > 0) {
-      process.stderr.write(`${problems.join('\n')}\n`);
-      return 2;
-    }
-    const user = em.create(AdminUser, { username, passwordHash: await hashPassword(password), role, email: normalizeEmail(values.email ?? ''), displayName: username });
-    try {
-      await em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        process.stderr.write(`an admin user named "${username}" (or with that e-mail address) already exists\n`);
-        return 1;
-      }
-      throw error;
-    }
-    process.stdout.write(`created ${role} ${username} (${user.id})\n`);
-    return 0;
-  } finally {
-    await orm.close(true);
+    out(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  // The two seams whose modules others build (issue 14): keep these dispatches as they are.
+  if (name === 'config' && command === 'check') return (await import('./config-check.ts')).configCheckCommand(rest);
+  if (name === 'tui') return (await import('./tui/index.ts')).runTui({ databaseUrl: databaseUrl() });
+  const group = GROUPS.find((candidate) => candidate.name === name);
+  if (!group) {
+    err(`unknown command group "${name}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  return runGroup(group, command, rest);
+}
+
+/** The message of an unexpected error: its text, or its code (an AggregateError of a refused connection has none). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const inner = error instanceof AggregateError ? error.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ') : '';
+  return error.message || inner || (typeof code === 'string' ? code : error.name);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.stderr.write(`${describe(error)}\n`);
+    process.exit(EXIT.failed);
   },
 );

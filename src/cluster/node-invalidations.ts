@@ -14,6 +14,13 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Invalidation } from '../identity/principal-cache.ts';
 
+
+/**
+ * The `application_name` of every running node's LISTEN connection, held for the primary's whole
+ * life: `npm run cli -- db restore` looks for it to refuse restoring under a running server.
+ */
+export const LISTENER_APPLICATION_NAME = 'nodebill-invalidations';
+
 /** The NOTIFY channel of the invalidation triggers. */
 export const INVALIDATION_CHANNEL = 'nodebill_invalidation';
 
@@ -66,7 +73,7 @@ export class NodeInvalidations {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.options.url, application_name: 'nodebill-invalidations' });
+    const client = new pg.Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', (message) => {
       const event = parseInvalidation(message.payload);
       if (event) this.options.onEvent(event);
