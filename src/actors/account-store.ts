@@ -19,6 +19,11 @@ export interface AccountWrite {
   outcome: Extract<CustomerReply, { type: 'account' }>;
   /** Who asked; null: no audit row (system work is audited with SYSTEM_ORIGIN by the caller). */
   origin: Origin | null;
+  /**
+   * W3C `traceparent` of the span that decided the write (the actor's command span), stored with
+   * its outbox events so that their processing continues the trace; absent when tracing is off.
+   */
+  traceparent?: string | null;
 }
 
 /** What committing an {@link AccountWrite} gave. */

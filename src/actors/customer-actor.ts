@@ -4,7 +4,8 @@ import { decide, type CustomerState, type Decision } from '../domain/customers/c
 import { DomainError } from '../domain/errors.ts';
 import { rfc3339 } from '../lib/time.ts';
 import { metrics } from '../metrics/metrics.ts';
-import type { CustomerReply, CustomerRequest } from './messages.ts';
+import { requestKind, type CustomerReply, type CustomerRequest } from './messages.ts';
+import { contextFromTraceparent, inSpan, tracingEnabled } from '../telemetry/index.ts';
 import type { CustomerSnapshotStore, SnapshotWrite } from './snapshot-store.ts';
 import { applyAccountCommand } from './account-commands.ts';
 import type { AccountStore } from './account-store.ts';
@@ -137,7 +138,7 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
   // This actor's order children and overdue standing (the behaviour is made once per customer actor).
   let orderChildren: OrderChildren | null = null;
   let standing: StandingCache | null = null;
-  return async (
+  const handle = async (
     state: CustomerActorState,
     envelope: CustomerEnvelope,
     context: ActorContext<CustomerEnvelope, Ref<unknown>>,
@@ -216,5 +217,19 @@ export function customerBehaviour(store: CustomerSnapshotStore, slot: number, lo
         }
       }
     }
+  };
+  // Tracing on: a command is one span (`customer.pay_order`…), child of the span that asked (its
+  // `traceparent`, carried across IPC); the commit's database spans and outbox events hang below it.
+  return async (
+    state: CustomerActorState,
+    envelope: CustomerEnvelope,
+    context: ActorContext<CustomerEnvelope, Ref<unknown>>,
+  ): Promise<CustomerActorState> => {
+    const { request } = envelope;
+    if (!tracingEnabled() || (request.type !== 'command' && request.type !== 'account')) return handle(state, envelope, context);
+    return inSpan(`customer.${requestKind(request)}`, {
+      parent: contextFromTraceparent(request.traceparent),
+      attributes: { 'nodebill.actor': 'customer', 'nodebill.customer_id': context.name, 'nodebill.command': requestKind(request), 'nodebill.actor.worker': slot },
+    }, () => handle(state, envelope, context));
   };
 }

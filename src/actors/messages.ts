@@ -50,6 +50,8 @@ export type CustomerRequest =
        * recorded under it, so the actor skips looking for an earlier outcome. Absent: true.
        */
       mayBeRecorded?: boolean;
+      /** W3C `traceparent` of the span that asked (set by the ShardRouter; crosses IPC with the request): the actor's span is its child. */
+      traceparent?: string;
     }
   | {
       /** A money command (src/domain/accounts): orders, payments, refunds, the ledger. */
@@ -64,6 +66,8 @@ export type CustomerRequest =
        * recorded under it, so the actor skips looking for an earlier outcome.
        */
       mayBeRecorded: boolean;
+      /** W3C `traceparent` of the span that asked (set by the ShardRouter; crosses IPC with the request): the actor's span is its child. */
+      traceparent?: string;
     };
 
 /** Requests that change nothing and may be delivered again after their worker died. */

@@ -1,4 +1,5 @@
 import { metrics } from '../metrics/metrics.ts';
+import { activeTraceparent, inSpan, SpanKind } from '../telemetry/index.ts';
 import type { ActorHost } from './actor-host.ts';
 import type { CustomerReply, CustomerRequest } from './messages.ts';
 import { shardOf } from './shards.ts';
@@ -26,15 +27,22 @@ export class ShardRouter {
     return owner;
   }
 
-  /** Asks the customer's actor wherever it lives. */
+  /**
+   * Asks the customer's actor wherever it lives. A command carries the active span's
+   * `traceparent` (tracing on), so the actor's span continues the caller's trace in this worker or
+   * in the one it is forwarded to (a CLIENT span `actor.forward` covers the IPC round trip).
+   */
   async ask(customerId: string, request: CustomerRequest): Promise<CustomerReply> {
     const owner = this.ownerOf(customerId);
+    const traced = withTraceparent(request);
     if (owner === this.options.slot) {
       metrics.actorMessages.inc({ kind: request.type, route: 'local' });
-      return this.options.host.ask(customerId, request);
+      return this.options.host.ask(customerId, traced);
     }
     metrics.actorMessages.inc({ kind: request.type, route: 'forwarded' });
-    return this.options.forwarder.forward(owner, customerId, request);
+    if (traced === request) return this.options.forwarder.forward(owner, customerId, request);
+    return inSpan('actor.forward', { kind: SpanKind.CLIENT, attributes: { 'nodebill.customer_id': customerId, 'nodebill.actor.target_worker': owner } }, () =>
+      this.options.forwarder.forward(owner, customerId, withTraceparent(request)));
   }
 
   /** Handles a request another worker forwarded here (this worker must own the shard). */
@@ -45,4 +53,11 @@ export class ShardRouter {
     }
     return this.options.host.ask(customerId, request);
   }
+}
+
+/** `request` stamped with the active span's `traceparent` (commands only; unchanged when tracing is off). */
+function withTraceparent(request: CustomerRequest): CustomerRequest {
+  if (request.type !== 'command' && request.type !== 'account') return request;
+  const traceparent = activeTraceparent();
+  return traceparent === null ? request : { ...request, traceparent };
 }

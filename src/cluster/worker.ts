@@ -44,6 +44,7 @@ import { NotificationDispatcher } from '../plugins/notifications.ts';
 import { startPluginSchedules } from '../plugins/schedules.ts';
 import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
 import { WorkerIpc } from './worker-ipc.ts';
+import { addTraceIdsToLogs, startTelemetry, tracePool } from '../telemetry/index.ts';
 
 /** How long an idle customer actor stays in memory. */
 const ACTOR_IDLE_MS = 5 * 60_000;
@@ -57,6 +58,9 @@ const CUSTOMER_POOL_SIZE = 4;
 const JOBS_POOL_SIZE = 3;
 /** Instances whose status one refresh run asks their providers about. */
 const INSTANCE_REFRESH_BATCH = 200;
+
+/** Export failures (collector unreachable) are logged at most this often. */
+const EXPORT_WARNING_EVERY_MS = 60_000;
 
 /** How long a revocation waits for the other workers to drop their cached copies. */
 const INVALIDATION_WAIT_MS = 1_000;
@@ -74,6 +78,17 @@ export async function runWorker(): Promise<void> {
   const shardMap = JSON.parse(rawShardMap) as number[];
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
   const log = createLogger(config.log, { role: 'worker', worker: slot });
+  // Tracing (HA guide §9.3, issue 14): the SDK first, so that every pool and server below is traced.
+  let exportWarnedAt = 0;
+  const telemetry = startTelemetry(config.telemetry, { 'service.instance.id': `worker-${slot}`, 'process.pid': process.pid }, (error) => {
+    if (Date.now() - exportWarnedAt < EXPORT_WARNING_EVERY_MS) return;
+    exportWarnedAt = Date.now();
+    log.warn({ err: error, endpoint: config.telemetry.otlp_endpoint }, 'could not export traces to the OTLP endpoint; spans are dropped meanwhile');
+  });
+  if (telemetry.enabled) {
+    addTraceIdsToLogs(log);
+    log.info({ endpoint: config.telemetry.otlp_endpoint, protocol: telemetry.protocol, serviceName: config.telemetry.service_name }, 'tracing: exporting spans over OTLP');
+  }
   // The business clock (issue 11): the system clock, or a test's simulated one.
   useClock(clockFromEnvironment(process.env));
   if (process.env[SIMULATED_CLOCK_ENV]) log.warn({ file: process.env[SIMULATED_CLOCK_ENV] }, 'the business clock is simulated (a test run): money decisions use the time in that file');
@@ -90,18 +105,21 @@ export async function runWorker(): Promise<void> {
     idleTimeoutMs: config.db.idle_timeout_secs * 1000,
     acquireTimeoutMs: config.db.acquire_timeout_secs * 1000,
     maxLifetimeSecs: config.db.max_lifetime_secs,
+    onPoolCreated: (pool) => tracePool(pool, 'orm'),
   });
   const redis = config.redis.enabled ? connectRedis(config) : null;
 
   // The money path's own pool: actor commits and money reads never queue behind the ORM's work.
   const moneyPool = new pg.Pool({ connectionString: config.db.url, max: MONEY_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   moneyPool.on('error', (error) => log.warn({ err: error }, 'money pool connection failed'));
+  tracePool(moneyPool, 'money');
   let drain: () => void = () => undefined;
   // Set once the event processing exists: a commit that wrote outbox events nudges the relay.
   let nudgeEvents: () => void = () => undefined;
   // Customer commands (profile changes, imports) on a small pool of their own.
   const customerPool = new pg.Pool({ connectionString: config.db.url, max: CUSTOMER_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   customerPool.on('error', (error) => log.warn({ err: error }, 'customer pool connection failed'));
+  tracePool(customerPool, 'customers');
   const host = new ActorHost({ store: new PgCustomerSnapshotStore(customerPool), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
@@ -162,6 +180,7 @@ export async function runWorker(): Promise<void> {
   const jobsLog = log.child({ component: 'jobs' });
   const jobsPool = new pg.Pool({ connectionString: config.db.url, max: JOBS_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   jobsPool.on('error', (error) => jobsLog.warn({ err: error }, 'jobs pool connection failed'));
+  tracePool(jobsPool, 'jobs');
   trackPools({ money: moneyPool, customers: customerPool, jobs: jobsPool });
   const provisioning = new Provisioning({
     accounts: app.money.accounts, reads: app.money.reads, providers: pluginRegistry.providers, gateways, maxAttempts: config.jobs.max_attempts, log: jobsLog,
@@ -299,6 +318,8 @@ export async function runWorker(): Promise<void> {
       await moneyPool.end().catch(() => undefined);
       await customerPool.end().catch(() => undefined);
       await jobsPool.end().catch(() => undefined);
+      // The last spans (this drain's calls and events) leave before the process does.
+      await telemetry.stop();
       log.info('worker stopped');
       process.exit(0);
     })();

@@ -10,6 +10,8 @@ import type { Transport } from './context.ts';
 import { Code, ConnectError, toPublicError } from './errors.ts';
 import { type HandlerRegistry, procedureOf } from './handlers.ts';
 import { checkRequestLimits } from './request-limits.ts';
+import { context, trace, type Span } from '@opentelemetry/api';
+import { contextFromTraceparent, SpanKind, SpanStatusCode, traceparentOf, tracer, tracingEnabled, untracedResponseTraceparent } from '../telemetry/index.ts';
 
 /** Resolves the caller from request headers (cookie, bearer JWT or API key). */
 export interface Authenticator {
@@ -36,6 +38,9 @@ export interface DispatchResult {
   response: MessageInitShape<DescMessage>;
   responseHeaders: Headers;
 }
+
+/** Status codes that mark a server span failed (OpenTelemetry gRPC conventions). */
+const SERVER_FAULTS: ReadonlySet<Code> = new Set([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
 
 /** Header naming the worker that served the call (useful to operators and to the cluster tests). */
 export const WORKER_HEADER = 'x-nodebill-worker';
@@ -79,12 +84,43 @@ export class Dispatcher {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Runs one unary call through the pipeline. @throws ConnectError (with `x-request-id` in metadata). */
+  /**
+   * Runs one unary call through the pipeline. With tracing on, the call is one SERVER span named
+   * after the procedure (`rustbill.order.OrderService/CreateOrder`: rpc.system, rpc.service,
+   * rpc.method, rpc.grpc.status_code), child of the caller's `traceparent` when it sent one, and
+   * active while the handler runs; either way the response carries `traceparent` (HA guide §9.2).
+   * @throws ConnectError (with `x-request-id` and `traceparent` in metadata).
+   */
   async dispatch(call: InboundCall): Promise<DispatchResult> {
+    if (!tracingEnabled()) return this.run(call, untracedResponseTraceparent(call.headers.get('traceparent')));
+    const procedure = procedureOf(call.method);
+    const parent = contextFromTraceparent(call.headers.get('traceparent'), call.headers.get('tracestate'));
+    const span = tracer().startSpan(procedure, {
+      kind: SpanKind.SERVER,
+      attributes: { 'rpc.system': 'grpc', 'rpc.service': call.method.parent.typeName, 'rpc.method': call.method.name, 'nodebill.transport': call.transport },
+    }, parent);
+    try {
+      const traceparent = traceparentOf(span.spanContext()) ?? untracedResponseTraceparent(call.headers.get('traceparent'));
+      const result = await context.with(trace.setSpan(parent, span), () => this.run(call, traceparent, span));
+      span.setAttribute('rpc.grpc.status_code', 0);
+      return result;
+    } catch (thrown) {
+      const code = thrown instanceof ConnectError ? thrown.code : Code.Internal;
+      span.setAttribute('rpc.grpc.status_code', code);
+      // gRPC semantic conventions: a server span fails only for the server's own faults.
+      if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: `${Code[code]}: ${thrown instanceof ConnectError ? thrown.rawMessage : 'internal error'}` });
+      throw thrown;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async run(call: InboundCall, traceparent: string, span?: Span): Promise<DispatchResult> {
     const requestId = newId();
     const procedure = procedureOf(call.method);
     const clientAddress = clientAddressBehindProxies(call.peerAddress, call.headers.get('x-forwarded-for'), this.deps.trustedProxies);
-    const responseHeaders = new Headers({ 'x-request-id': requestId, [WORKER_HEADER]: this.deps.workerId });
+    const responseHeaders = new Headers({ 'x-request-id': requestId, traceparent, [WORKER_HEADER]: this.deps.workerId });
+    span?.setAttribute('nodebill.request_id', requestId);
     // A child logger costs a serialization of its bindings: made only when a line is written.
     const log = (): Logger => this.deps.logger.child({ requestId, procedure, transport: call.transport });
     const started = performance.now();

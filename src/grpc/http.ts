@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cors as connectCors } from '@connectrpc/connect';
+import { context, trace } from '@opentelemetry/api';
 import { newId } from '../lib/ids.ts';
+import { contextFromTraceparent, SpanKind, SpanStatusCode, traceparentOf, tracer, tracingEnabled, untracedResponseTraceparent } from '../telemetry/index.ts';
 import { isInvoicePdfPath, serveInvoicePdf, type InvoicePdfs } from './invoice-pdf-route.ts';
 import { isCallbackPath, servePaymentCallback, type PaymentCallbacks } from './payment-callback-route.ts';
 import { isCrmFilesPath, serveCrmFiles, type CustomerFiles } from './crm-files-route.ts';
@@ -8,8 +10,8 @@ import { isAdminAppPath } from './admin-app-route.ts';
 import { isPortalPath } from './portal-app-route.ts';
 
 /** Response headers browser scripts must be able to read (gRPC-Web status and our request id). */
-export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'x-nodebill-worker'];
-const ALLOWED_HEADERS = [...connectCors.allowedHeaders, 'Authorization', 'X-Request-Id'];
+export const EXPOSED_HEADERS = [...connectCors.exposedHeaders, 'x-request-id', 'traceparent', 'x-nodebill-worker'];
+const ALLOWED_HEADERS = [...connectCors.allowedHeaders, 'Authorization', 'X-Request-Id', 'traceparent', 'tracestate'];
 
 /** Plain HTTP routes beside gRPC-Web on the same port. */
 export interface HttpRoutesOptions {
@@ -58,7 +60,10 @@ export interface HttpRoutesOptions {
  * notifications, when `paymentCallbacks` is given), `GET /invoices/{id}.pdf` (when `invoicePdfs` is
  * given), `/crm/customers/…` (customer files, when `customerFiles` is given), the customer portal
  * for any other GET (when `portalApp` is given), then gRPC-Web. Every response carries
- * `x-request-id` (UUID v7). Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
+ * `x-request-id` (UUID v7) and `traceparent` (HA guide §9.2: the caller's trace continued; a
+ * gRPC-Web call's are those of its dispatcher span). With tracing on, the callback, invoice PDF and
+ * CRM file routes are SERVER spans of their own (`POST /callback/{interface_id}`…).
+ * Spec: operations manual 7.2; extra-services.md (gRPC-Web and CORS).
  */
 export function createHttpHandler(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const anyOrigin = options.corsAllowedOrigins.includes('*');
@@ -66,6 +71,8 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
   return (request, response) => {
     const requestId = newId();
     response.setHeader('x-request-id', requestId);
+    const incomingTrace = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : null;
+    response.setHeader('traceparent', untracedResponseTraceparent(incomingTrace));
     const origin = request.headers.origin;
     const originAllowed = origin !== undefined && (anyOrigin || allowed.has(origin));
     if (origin !== undefined) {
@@ -91,11 +98,13 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
     }
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (options.paymentCallbacks && isCallbackPath(path)) {
-      servePaymentCallback(request, response, options.paymentCallbacks, options.onError);
+      const callbacks = options.paymentCallbacks;
+      inRouteSpan('/callback/{interface_id}', request, response, () => servePaymentCallback(request, response, callbacks, options.onError));
       return;
     }
     if (options.invoicePdfs && isInvoicePdfPath(path)) {
-      serveInvoicePdf(request, response, options.invoicePdfs, options.onError);
+      const pdfs = options.invoicePdfs;
+      inRouteSpan('/invoices/{id}.pdf', request, response, () => serveInvoicePdf(request, response, pdfs, options.onError));
       return;
     }
     if (options.adminApp && options.adminPath && isAdminAppPath(path, options.adminPath)) {
@@ -103,7 +112,8 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
       return;
     }
     if (options.customerFiles && isCrmFilesPath(path)) {
-      serveCrmFiles(request, response, options.customerFiles, options.onError);
+      const files = options.customerFiles;
+      inRouteSpan('/crm/customers', request, response, () => serveCrmFiles(request, response, files, options.onError));
       return;
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -138,4 +148,31 @@ export function createHttpHandler(options: HttpRoutesOptions): (request: Incomin
     }
     options.next(request, response);
   };
+}
+
+/**
+ * Runs a plain HTTP route inside a SERVER span (child of the request's `traceparent`), ended when
+ * the response is finished or the connection closes; the response's `traceparent` names the span.
+ * With tracing off, runs `serve` as it is.
+ */
+function inRouteSpan(route: string, request: IncomingMessage, response: ServerResponse, serve: () => void): void {
+  if (!tracingEnabled()) {
+    serve();
+    return;
+  }
+  const method = request.method ?? 'GET';
+  const incoming = request.headers.traceparent;
+  const parent = contextFromTraceparent(typeof incoming === 'string' ? incoming : null, typeof request.headers.tracestate === 'string' ? request.headers.tracestate : null);
+  const span = tracer().startSpan(`${method} ${route}`, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': method, 'http.route': route, 'url.path': (request.url ?? '/').split('?')[0] ?? '/', 'nodebill.request_id': String(response.getHeader('x-request-id') ?? '') },
+  }, parent);
+  const traceparent = traceparentOf(span.spanContext());
+  if (traceparent) response.setHeader('traceparent', traceparent);
+  response.once('close', () => {
+    span.setAttribute('http.response.status_code', response.statusCode);
+    if (response.statusCode >= 500 || !response.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR, message: response.writableFinished ? `HTTP ${response.statusCode}` : 'the connection closed before the response was complete' });
+    span.end();
+  });
+  context.with(trace.setSpan(parent, span), serve);
 }

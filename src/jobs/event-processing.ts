@@ -13,8 +13,10 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { newId } from '../lib/ids.ts';
 import { metrics } from '../metrics/metrics.ts';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { inSpan, linkTo, SpanKind, tracingEnabled } from '../telemetry/index.ts';
 import { runClaimedEvent, type DeliveryPath, type EventRunnerDeps } from './event-runner.ts';
-import { claimBatch, claimEvent, countBacklog, recoverLostClaims, relayBatch, type ClaimedEvent } from './outbox-store.ts';
+import { claimBatch, claimEvent, countBacklog, recoverLostClaims, relayBatch, type ClaimedEvent, type RelayRow } from './outbox-store.ts';
 import { QueueTransport } from './queue-transport.ts';
 import type { EventHandler, EventProcessing, JobsConfig } from './types.ts';
 
@@ -102,7 +104,7 @@ export function createEventProcessing(options: EventProcessingOptions): EventPro
     if (transport !== null && transport.usable()) {
       try {
         const queue = transport;
-        const relayed = await relayBatch(pool, RELAY_BATCH, config.queued_timeout_secs, (rows) => queue.add(rows));
+        const relayed = await relayBatch(pool, RELAY_BATCH, config.queued_timeout_secs, (rows) => relaySpan(rows, redisPrefix, () => queue.add(rows)));
         metrics.eventsRelayed.inc(relayed.length);
         setMode('queue');
         return relayed.length === RELAY_BATCH;
@@ -181,4 +183,22 @@ export function createEventProcessing(options: EventProcessingOptions): EventPro
       transport = null;
     },
   };
+}
+
+/**
+ * Tracing on: the relay of a batch is one PRODUCER span (`outbox relay`) of its own trace, linked
+ * to the span that wrote each event (the batch mixes many requests' events, so it has no parent).
+ */
+function relaySpan(rows: RelayRow[], prefix: string, add: () => Promise<void>): Promise<void> {
+  if (!tracingEnabled()) return add();
+  const links = rows.flatMap((row) => {
+    const link = linkTo(row.traceParent, { 'messaging.message.id': row.id, 'nodebill.event_type': row.eventType });
+    return link === null ? [] : [link];
+  });
+  return inSpan('outbox relay', {
+    kind: SpanKind.PRODUCER,
+    parent: ROOT_CONTEXT,
+    links,
+    attributes: { 'messaging.system': 'bullmq', 'messaging.operation.type': 'send', 'messaging.destination.name': `${prefix}:events`, 'messaging.batch.message_count': rows.length },
+  }, () => add());
 }

@@ -5,6 +5,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { metrics } from '../metrics/metrics.ts';
+import { trace, context } from '@opentelemetry/api';
+import { contextFromTraceparent, inSpan, recordFailure, SpanKind, tracingEnabled } from '../telemetry/index.ts';
 import { backoffDelayMs } from './backoff.ts';
 import { errorText, finishDone, finishFailed, renewClaim, type ClaimedEvent } from './outbox-store.ts';
 import type { EventHandler, JobsConfig } from './types.ts';
@@ -29,6 +31,22 @@ export interface EventRunnerDeps {
  * @throws only database errors while recording the outcome (the handler's errors are recorded)
  */
 export async function runClaimedEvent(deps: EventRunnerDeps, claimed: ClaimedEvent, path: DeliveryPath): Promise<void> {
+  if (!tracingEnabled()) return runEvent(deps, claimed, path);
+  // Tracing on: one CONSUMER span per run (`process order_paid`), child of the span that wrote the
+  // event (the request's actor command), so a paid order's trace reaches its provisioning.
+  const { event } = claimed;
+  return inSpan(`process ${event.eventType}`, {
+    kind: SpanKind.CONSUMER,
+    parent: contextFromTraceparent(event.traceParent),
+    attributes: {
+      'messaging.system': 'nodebill.outbox', 'messaging.operation.type': 'process', 'messaging.message.id': event.id,
+      'nodebill.event_type': event.eventType, 'nodebill.event.run': claimed.run, 'nodebill.event.path': path,
+      ...(event.orderId ? { 'nodebill.order_id': event.orderId } : {}), ...(event.customerId ? { 'nodebill.customer_id': event.customerId } : {}),
+    },
+  }, () => runEvent(deps, claimed, path));
+}
+
+async function runEvent(deps: EventRunnerDeps, claimed: ClaimedEvent, path: DeliveryPath): Promise<void> {
   const { pool, handlers, config, log } = deps;
   const { event } = claimed;
   const context = { eventId: event.id, eventType: event.eventType, orderId: event.orderId, run: claimed.run, path };
@@ -69,6 +87,7 @@ export async function runClaimedEvent(deps: EventRunnerDeps, claimed: ClaimedEve
   }
   const retryInMs = backoffDelayMs(claimed.run, config.backoff_base_ms, config.backoff_max_ms);
   const status = await finishFailed(pool, claimed, errorText(failure.error), config.max_attempts, retryInMs);
+  markFailed(failure.error);
   if (status === 'failed') {
     metrics.eventsProcessed.inc({ type: event.eventType, outcome: 'failed', path });
     log.error({ ...context, err: failure.error }, `outbox event failed for the last time (run ${claimed.run} of ${config.max_attempts}); left failed for an admin ("events failed", "events retry")`);
@@ -77,4 +96,10 @@ export async function runClaimedEvent(deps: EventRunnerDeps, claimed: ClaimedEve
     if (status === null) log.warn({ ...context, err: failure.error }, 'outbox event handler failed after its claim had been lost');
     else log.warn({ ...context, err: failure.error, retryInMs }, `outbox event handler failed (run ${claimed.run} of ${config.max_attempts}); retrying after ${retryInMs} ms`);
   }
+}
+
+/** Marks the active (event) span failed: the handler threw, the event is retried or left failed. */
+function markFailed(error: unknown): void {
+  const span = trace.getSpan(context.active());
+  if (span) recordFailure(span, error);
 }

@@ -22,7 +22,7 @@ export const ORDER_LOCK_CLASS = 0x4f52;
 /** Longest `last_error` kept, in characters. */
 const MAX_ERROR_LENGTH = 4000;
 
-const EVENT_COLUMNS = 'id, event_type, payload, customer_id, order_id, attempts, created_at';
+const EVENT_COLUMNS = 'id, event_type, payload, customer_id, order_id, attempts, created_at, trace_parent';
 
 interface EventRow {
   id: string;
@@ -32,6 +32,7 @@ interface EventRow {
   order_id: string | null;
   attempts: number;
   created_at: Date;
+  trace_parent: string | null;
 }
 
 /** An event taken by one claim: run its handler, then finish it with the same token. */
@@ -62,6 +63,7 @@ function toClaimed(row: EventRow, token: string): ClaimedEvent {
       orderId: row.order_id,
       attempts: row.attempts - 1,
       createdAt: rfc3339(row.created_at),
+      traceParent: row.trace_parent,
     },
     run: row.attempts,
     token,
@@ -239,6 +241,8 @@ export async function recoverLostClaims(pool: pg.Pool, timeoutSecs: number, maxA
 export interface RelayRow {
   id: string;
   eventType: string;
+  /** `traceparent` of the span that wrote it (null when tracing was off). */
+  traceParent?: string | null;
 }
 
 /**
@@ -252,8 +256,8 @@ export interface RelayRow {
  */
 export async function relayBatch(pool: pg.Pool, limit: number, queuedTimeoutSecs: number, deliver: (rows: RelayRow[]) => Promise<void>): Promise<RelayRow[]> {
   return inTransaction(pool, async (client) => {
-    const selected = await client.query<{ id: string; event_type: string }>(
-      `select id, event_type from event_queue
+    const selected = await client.query<{ id: string; event_type: string; trace_parent: string | null }>(
+      `select id, event_type, trace_parent from event_queue
         where (status = 'pending' and available_at <= now())
            or (status = 'queued' and locked_at < now() - make_interval(secs => $2))
         order by available_at, id
@@ -261,7 +265,7 @@ export async function relayBatch(pool: pg.Pool, limit: number, queuedTimeoutSecs
         for update skip locked`,
       [limit, queuedTimeoutSecs],
     );
-    const rows = selected.rows.map((row) => ({ id: row.id, eventType: row.event_type }));
+    const rows = selected.rows.map((row) => ({ id: row.id, eventType: row.event_type, traceParent: row.trace_parent }));
     if (rows.length === 0) return rows;
     await deliver(rows);
     await client.query(`update event_queue set status = 'queued', locked_at = now(), locked_by = null where id = any($1::uuid[])`, [rows.map((row) => row.id)]);

@@ -18,6 +18,8 @@ export interface OutboxEvent {
   attempts: number;
   /** When the event was written, RFC3339 UTC (`2024-01-15T10:30:00Z`). */
   createdAt: string /* RFC3339 */;
+  /** W3C `traceparent` of the span that wrote the event (tracing on); its handler's span continues that trace. */
+  traceParent?: string | null;
 }
 
 /** Runs one event; throwing means "retry later with backoff". Must be idempotent (may run more than once). */

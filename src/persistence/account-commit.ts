@@ -21,7 +21,7 @@ import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
 
 /** The name the statement is prepared under on each connection. */
-export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v3';
+export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v4';
 
 function orderColumns(order: OrderState): Record<string, unknown> {
   return {
@@ -74,7 +74,7 @@ export function commitValues(writes: readonly AccountWrite[]): unknown[] {
       server_spec: instance.serverSpec,
     })))),
     JSON.stringify(writes.flatMap((write) => write.decision.events.map((event) => ({
-      id: event.id, event_type: event.eventType, payload: event.payload, customer_id: write.customerId, order_id: event.orderId,
+      id: event.id, event_type: event.eventType, payload: event.payload, customer_id: write.customerId, order_id: event.orderId, trace_parent: write.traceparent ?? null,
     })))),
     JSON.stringify(writes.flatMap((write) => {
       const origin = write.origin;
@@ -147,8 +147,8 @@ with c as (
   select r.id, r.customer_id, r.order_id, r.product_id, r.product_name, r.provider_interface_id, r.provider_instance_id, r.status, r.ip_address, r.server_spec
   from jsonb_populate_recordset(null::instances, $9::jsonb) r join c on c.id = r.customer_id returning 1
 ), ei as (
-  insert into event_queue (id, event_type, payload, customer_id, order_id)
-  select r.id, r.event_type, r.payload, r.customer_id, r.order_id from jsonb_populate_recordset(null::event_queue, $10::jsonb) r join c on c.id = r.customer_id returning 1
+  insert into event_queue (id, event_type, payload, customer_id, order_id, trace_parent)
+  select r.id, r.event_type, r.payload, r.customer_id, r.order_id, r.trace_parent from jsonb_populate_recordset(null::event_queue, $10::jsonb) r join c on c.id = r.customer_id returning 1
 ), ai as (
   insert into operation_logs (id, admin_user_id, admin_username, action, target_type, target_id, details, client_address, request_id)
   select r.id, r.admin_user_id, r.admin_username, r.action, r.target_type, r.target_id, r.details, r.client_address, r.request_id

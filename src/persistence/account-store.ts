@@ -21,6 +21,7 @@ import type { OrderState } from '../domain/orders/order.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
 import { metrics } from '../metrics/metrics.ts';
+import { activeTraceparent } from '../telemetry/index.ts';
 import { COMMIT_STATEMENT, COMMIT_STATEMENT_NAME, commitValues } from './account-commit.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { CUSTOMER_COLUMNS, stateOf, type SnapshotRow } from './customer-snapshots.ts';
@@ -134,7 +135,10 @@ export class PgAccountStore implements AccountStore {
 
   /** @see AccountStore.commit */
   async commit(write: AccountWrite): Promise<AccountCommitResult> {
-    const result = write.decision.customer ? await this.batcher.submit(write) : await this.commitOutcomeOnly(write);
+    // Its events remember the trace of the command that wrote them (null when tracing is off).
+    const traceparent = write.decision.events.length > 0 ? activeTraceparent() : null;
+    const traced = traceparent === null ? write : { ...write, traceparent };
+    const result = traced.decision.customer ? await this.batcher.submit(traced) : await this.commitOutcomeOnly(traced);
     if (result.ok && write.decision.events.length > 0) this.onEventsCommitted();
     return result;
   }

@@ -4,6 +4,7 @@
  */
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import { ALL_ENTITIES } from './entities/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
@@ -26,6 +27,8 @@ export type OrmOptions = {
   maxLifetimeSecs?: number;
   /** Log every SQL statement through MikroORM's logger (default false). */
   debug?: boolean;
+  /** Given the `pg` pool MikroORM creates, before it is used (tracing wraps its queries: src/telemetry/pg.ts). */
+  onPoolCreated?: (pool: pg.Pool) => void;
 };
 
 /**
@@ -60,6 +63,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
       application_name: 'nodebill',
       ...(options.maxLifetimeSecs ? { maxLifetimeSeconds: options.maxLifetimeSecs } : {}),
+      ...(options.onPoolCreated ? { onPoolCreated: options.onPoolCreated } : {}),
     },
     // The cache-invalidation triggers (migration 0005) are SQL of their own, not entity metadata:
     // the schema comparison leaves existing triggers alone (test/persistence checks them by behaviour).

@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { newId } from '../../lib/ids.ts';
+import { activeTraceparent } from '../../telemetry/index.ts';
 import type { OutboxEvent } from '../../jobs/types.ts';
 import type { Notification } from '../../plugins/notifications.ts';
 
@@ -92,10 +93,11 @@ export class NotificationFanout {
     })));
     if (rows.length === 0) return;
     await this.deps.pool.query(
-      `insert into event_queue (id, event_type, payload, customer_id, dedupe_key)
-       select r.id, $2, r.payload, $3, r.dedupe_key from jsonb_to_recordset($1::jsonb) r(id uuid, payload jsonb, dedupe_key text)
+      `insert into event_queue (id, event_type, payload, customer_id, dedupe_key, trace_parent)
+       select r.id, $2, r.payload, $3, r.dedupe_key, $4 from jsonb_to_recordset($1::jsonb) r(id uuid, payload jsonb, dedupe_key text)
        on conflict (dedupe_key) where dedupe_key is not null do nothing`,
-      [JSON.stringify(rows), DELIVERY_EVENT, event.customerId],
+      // The deliveries continue the trace of the event being fanned out (its handler's span).
+      [JSON.stringify(rows), DELIVERY_EVENT, event.customerId, activeTraceparent()],
     );
     this.deps.nudge();
   }

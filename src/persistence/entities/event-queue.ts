@@ -26,6 +26,8 @@ export type OutboxEventStatus = (typeof OUTBOX_EVENT_STATUSES)[number];
  *   `lockedAt` (when it was relayed or taken, renewed while its handler runs, to recover lost
  *   `queued` and stuck `processing` rows), `lockedBy` (the claim of the process running it) and
  *   `processedAt` track delivery.
+ * - `traceParent`: the W3C `traceparent` of the request (or handler) that wrote the event, so that
+ *   relaying and handling it continue that trace (src/telemetry, migration 0013).
  */
 export const OutboxEvent = defineEntity({
   name: 'OutboxEvent',
@@ -45,6 +47,8 @@ export const OutboxEvent = defineEntity({
     /** Unique when set: an event a handler writes (a notification delivery) is written once however often the handler runs. */
     dedupeKey: p.string().length(255).nullable(),
     processedAt: optionalTime(),
+    /** W3C `traceparent` of the span that wrote the event (issue 14): its processing continues that trace. Null when tracing was off. */
+    traceParent: p.string().length(55).nullable(),
     createdAt: createdAt(),
   },
   uniques: [{ name: 'event_queue_dedupe_key_unique', properties: ['dedupeKey'], where: 'dedupe_key is not null' }],

@@ -18,6 +18,7 @@ import { Migration0009InvoiceNumbers } from './0009-invoice-numbers.ts';
 import { Migration0010EventDedupe } from './0010-event-dedupe.ts';
 import { Migration0011Crm } from './0011-crm.ts';
 import { Migration0012RecurringBilling } from './0012-recurring-billing.ts';
+import { Migration0013EventTraceContext } from './0013-event-trace-context.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -33,4 +34,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0010-event-dedupe', class: Migration0010EventDedupe },
   { name: '0011-crm', class: Migration0011Crm },
   { name: '0012-recurring-billing', class: Migration0012RecurringBilling },
+  { name: '0013-event-trace-context', class: Migration0013EventTraceContext },
 ];

@@ -11,6 +11,7 @@
  * huge BigInt `toString`, say) and is terminated — `worker.terminate()` stops running WebAssembly.
  * A thread that crashes or exits fails its task with a PluginError saying so.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import type { HostServices, PluginCallContext, PluginError } from '../types.ts';
 import { engineClosedError, threadCrashError, timeoutError, type ErrorScope } from './errors.ts';
@@ -69,6 +70,8 @@ interface RunningJob extends ThreadJob {
   controller: AbortController | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
   graceTimer: NodeJS.Timeout | undefined;
+  /** The caller's async context: the task's host calls run in it (its trace span, its log fields). */
+  callerScope: AsyncResource;
 }
 
 const ENTRY = new URL('./thread-entry.ts', import.meta.url);
@@ -154,7 +157,7 @@ export class SandboxThread {
     if (this.job) throw new Error(`sandbox thread ${this.id} is already running a task`);
     if (!this.alive) return Promise.reject(threadCrashError(job.scope, { message: 'the thread had already stopped' }));
     return new Promise<unknown>((resolve, reject) => {
-      const running: RunningJob = { ...job, id: this.nextJob++, settled: false, resolve, reject, controller: undefined, deadlineTimer: undefined, graceTimer: undefined };
+      const running: RunningJob = { ...job, id: this.nextJob++, settled: false, resolve, reject, controller: undefined, deadlineTimer: undefined, graceTimer: undefined, callerScope: new AsyncResource('nodebill.plugin-task') };
       this.job = running;
       this.worker.ref();
       this.post({ type: 'run', job: running.id, deadline: job.deadline, task: job.task });
@@ -219,7 +222,7 @@ export class SandboxThread {
     if (!job) return;
     job.controller ??= new AbortController();
     const scope = { host: this.options.host, context: job.context, stateAvailable: job.task.kind === 'call', signal: job.controller.signal };
-    relayHostCall(scope, message.call).then(
+    job.callerScope.runInAsyncScope(() => relayHostCall(scope, message.call)).then(
       answer => {
         if (this.active(job.id)) this.post({ type: 'host-reply', job: job.id, request: message.request, ok: true, value: answer.value }, answer.transfer);
       },

@@ -7,6 +7,10 @@
  *
  * Non-2xx responses are answers and are returned, not thrown; 5xx responses also count as failures
  * of the breaker. Redirects are not followed (a 3xx is returned as it is).
+ *
+ * Tracing on (issue 14, HA guide §9.3 "outbound HTTP spans"): each attempt made under a recorded
+ * span is a CLIENT span (`GET`, url without its query, status, resend count, plugin interface)
+ * and sends its `traceparent` (unless the plugin set one).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -18,6 +22,8 @@ import type { HostMetrics, OutboundOutcome } from './metrics.ts';
 import { OutboundPolicyError, type OutboundGuard } from './outbound-guard.ts';
 import { backoffDelayMs, isRetryable, type AttemptFailure } from './retry-policy.ts';
 import type { TlsAgents } from './tls-agents.ts';
+import { context as traceContext, trace } from '@opentelemetry/api';
+import { recordFailure, SpanKind, SpanStatusCode, traceparentOf, tracer, tracingEnabled } from '../../telemetry/index.ts';
 
 /** Options of {@link createHttpClient}. Durations are milliseconds. */
 export interface HttpClientOptions {
@@ -305,6 +311,39 @@ function breakerVerdict(error: unknown): FailureKind {
   return error instanceof OutboundPolicyError || error instanceof AttemptAborted ? 'neutral' : 'failure';
 }
 
+/**
+ * {@link sendOnce} as a CLIENT span when a recorded span is active (see the file comment); the
+ * request then carries the span's `traceparent`.
+ */
+async function sendTraced(prepared: PreparedRequest, attempt: number, call: PluginCallContext | undefined): Promise<OutboundResponse> {
+  const parent = traceContext.active();
+  if (!tracingEnabled() || trace.getSpan(parent)?.isRecording() !== true) return sendOnce(prepared);
+  const { url, method } = prepared;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const span = tracer().startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method, 'url.full': `${url.origin}${url.pathname}`, 'server.address': url.hostname, 'server.port': port,
+      ...(attempt > 0 ? { 'http.request.resend_count': attempt } : {}),
+      ...(call ? { 'nodebill.plugin.interface_id': call.interfaceId, 'nodebill.plugin.id': call.pluginId, 'nodebill.plugin.type': call.pluginType } : {}),
+    },
+  }, parent);
+  const traceparent = traceparentOf(span.spanContext());
+  const ownHeader = Object.keys(prepared.headers).some((name) => name.toLowerCase() === 'traceparent');
+  const headers = traceparent !== null && !ownHeader ? { ...prepared.headers, traceparent } : prepared.headers;
+  try {
+    const answer = await sendOnce({ ...prepared, headers });
+    span.setAttribute('http.response.status_code', answer.status);
+    if (answer.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${answer.status}` });
+    return answer;
+  } catch (error) {
+    recordFailure(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /** Creates the HTTP client of the host services; see {@link HttpClient}. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { breakers, agents, metrics, log, retries, retryBaseMs, timeoutMs, maxResponseBytes, guard } = options;
@@ -333,7 +372,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const response = await breakers.fire(
           key,
           async () => {
-            const answer = await sendOnce(prepared);
+            const answer = await sendTraced(prepared, attempt, context);
             if (answer.status >= 500) throw new ServerErrorResponse(answer);
             return answer;
           },
