@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
+import { attributeValues, launchBrowser, newContext, screenshot, signInToConsole } from '../support/browser.ts';
 import { queryRows } from '../support/db.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -100,7 +100,7 @@ describe('the Catalog screens', () => {
     await editor.getByLabel('vCPU (cores)', { exact: true }).fill('4');
     await editor.getByLabel('Memory (GB)', { exact: true }).fill('8');
     const os = editor.getByLabel('Operating system');
-    const osValues = (await os.locator('option').evaluateAll((options) => options.map((option) => option.getAttribute('value') ?? ''))).filter((value) => value !== '');
+    const osValues = (await attributeValues(os.locator('option'), 'value')).map((value) => value ?? '').filter((value) => value !== '');
     expect(osValues.length).toBeGreaterThan(0);
     await os.selectOption(osValues[osValues.length - 1] ?? '');
     await editor.getByRole('button', { name: 'Add a spec value' }).click();

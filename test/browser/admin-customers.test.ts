@@ -15,7 +15,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { IMPORT_COLUMNS } from '../../src/domain/crm/customer-sheet.ts';
-import { launchBrowser, newContext, screenshot } from '../support/browser.ts';
+import { attributeValues, launchBrowser, newContext, screenshot } from '../support/browser.ts';
 import { queryRows } from '../support/db.ts';
 import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { TEST_ADMIN_PASSWORD } from '../support/server.ts';
@@ -308,7 +308,7 @@ describe('the Customers screens', () => {
       const expected = await scored('s.risk_level', level);
       await expect.poll(sortedCodes).toEqual(expected);
       // What the rows show is that level.
-      expect(new Set(await list.locator('tbody tr [data-risk]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-risk'))))).toEqual(new Set(expected.length > 0 ? [level] : []));
+      expect(new Set(await attributeValues(list.locator('tbody tr [data-risk]'), 'data-risk'))).toEqual(new Set(expected.length > 0 ? [level] : []));
     }
     expect(await scored('s.risk_level', 'orange')).toEqual(expect.arrayContaining(['RATE-ONE', 'RISK-ORANGE']));
     await filters.getByLabel('Risk level').selectOption('');
@@ -326,7 +326,7 @@ describe('the Customers screens', () => {
       await filters.getByLabel('Rating').selectOption(String(stars));
       const expected = await scored('coalesce(c.rating, s.computed_rating, 3)', stars);
       await expect.poll(sortedCodes).toEqual(expected);
-      expect(new Set(await list.locator('tbody tr [data-rating]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-rating'))))).toEqual(new Set(expected.length > 0 ? [String(stars)] : []));
+      expect(new Set(await attributeValues(list.locator('tbody tr [data-rating]'), 'data-rating'))).toEqual(new Set(expected.length > 0 ? [String(stars)] : []));
     }
     expect(await scored('coalesce(c.rating, s.computed_rating, 3)', 5)).toContain('RATE-FIVE');
     await filters.getByRole('button', { name: 'Clear' }).click();
@@ -369,11 +369,11 @@ describe('the Customers screens', () => {
     // The purchase history: newest first, ten a page, the paid order last.
     await page.getByTestId('customer-page').getByRole('navigation').getByRole('link', { name: 'Purchase history' }).click();
     const history = page.getByTestId('purchase-history');
-    const ids = async () => history.locator('tbody tr td:first-child a').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('title')));
+    const ids = async () => attributeValues(history.locator('tbody tr td:first-child a'), 'title');
     await expect.poll(() => history.locator('tbody tr').count()).toBe(10);
     expect(await history.locator('.pager').textContent()).toContain('Page 1 of 2 · 12 in all');
     const first = await ids();
-    expect(await history.locator('tbody tr [data-payment]').evaluateAll((nodes) => nodes.map((node) => node.textContent))).toEqual(Array(10).fill('Unpaid'));
+    expect(await history.locator('tbody tr [data-payment]').allTextContents()).toEqual(Array(10).fill('Unpaid'));
     await history.getByRole('button', { name: 'Next' }).click();
     await expect.poll(() => history.locator('tbody tr').count()).toBe(2);
     const second = await ids();

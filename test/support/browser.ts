@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -57,4 +57,16 @@ export async function signInToConsole(page: Page, baseUrl: string, username: str
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('signed-in').waitFor();
+}
+
+/**
+ * The `name` attribute of every element `locator` matches, in document order (null where it is
+ * missing). Typed without the DOM library: the server's TypeScript settings (no `lib: dom`) see
+ * @types/react's empty HTMLElement, so callbacks run in the page cannot call getAttribute.
+ */
+export async function attributeValues(locator: Locator, name: string): Promise<Array<string | null>> {
+  const values: Array<string | null> = [];
+  const count = await locator.count();
+  for (let index = 0; index < count; index += 1) values.push(await locator.nth(index).getAttribute(name));
+  return values;
 }
