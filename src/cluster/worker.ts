@@ -234,7 +234,9 @@ export async function runWorker(): Promise<void> {
   events?.start();
   periodic?.start();
 
-  const limiter = new ConcurrencyLimiter(config.server.max_concurrency, (active, queued) => {
+  // `[server] max_concurrency` is per server instance (RustBill's ConcurrencyLimitLayer): the
+  // node's workers share it, as they share [db] max_connections.
+  const limiter = new ConcurrencyLimiter(Math.max(1, Math.ceil(config.server.max_concurrency / config.cluster.workers)), (active, queued) => {
     metrics.inFlight.set(active);
     metrics.queued.set(queued);
   });

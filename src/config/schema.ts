@@ -51,7 +51,7 @@ const serverSchema = z
     host: z.string().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
     /** Port for gRPC, gRPC-Web and the HTTP routes. */
     port: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be between 1 and 65535' }).max(65535, { error: 'must be between 1 and 65535' }).default(50051),
-    /** Requests handled at once per worker; more wait in FIFO order. */
+    /** Requests the node handles at once, shared by its workers (⌈max_concurrency ÷ workers⌉ each); more wait in FIFO order. */
     max_concurrency: positiveInt('requests').default(30),
     /** Address that receives system notifications (new orders etc.); empty = none. */
     notify_email: z.string().default(''),
