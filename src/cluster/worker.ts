@@ -44,7 +44,7 @@ import { NotificationDispatcher } from '../plugins/notifications.ts';
 import { startPluginSchedules } from '../plugins/schedules.ts';
 import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
 import { WorkerIpc } from './worker-ipc.ts';
-import { addTraceIdsToLogs, startTelemetry, tracePool } from '../telemetry/index.ts';
+import { startTelemetry, traceLogFields, tracePool } from '../telemetry/index.ts';
 
 /** How long an idle customer actor stays in memory. */
 const ACTOR_IDLE_MS = 5 * 60_000;
@@ -77,7 +77,8 @@ export async function runWorker(): Promise<void> {
   const config: AppConfig = AppConfigSchema.parse(JSON.parse(rawConfig));
   const shardMap = JSON.parse(rawShardMap) as number[];
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
-  const log = createLogger(config.log, { role: 'worker', worker: slot });
+  // With tracing on, every line written inside a span carries trace_id and span_id.
+  const log = createLogger(config.log, { role: 'worker', worker: slot }, undefined, config.telemetry.enabled ? { mixin: traceLogFields } : {});
   // Tracing (HA guide §9.3, issue 14): the SDK first, so that every pool and server below is traced.
   let exportWarnedAt = 0;
   const telemetry = startTelemetry(config.telemetry, { 'service.instance.id': `worker-${slot}`, 'process.pid': process.pid }, (error) => {
@@ -86,7 +87,6 @@ export async function runWorker(): Promise<void> {
     log.warn({ err: error, endpoint: config.telemetry.otlp_endpoint }, 'could not export traces to the OTLP endpoint; spans are dropped meanwhile');
   });
   if (telemetry.enabled) {
-    addTraceIdsToLogs(log);
     log.info({ endpoint: config.telemetry.otlp_endpoint, protocol: telemetry.protocol, serviceName: config.telemetry.service_name }, 'tracing: exporting spans over OTLP');
   }
   // The business clock (issue 11): the system clock, or a test's simulated one.

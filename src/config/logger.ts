@@ -27,17 +27,20 @@ const FIXED_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'err'])
  * @param config `[log]` of the configuration: level and format
  * @param bindings fields added to every entry (e.g. `{ worker: 3 }`)
  * @param destination where lines go (default: standard output); tests pass a collecting stream
+ * @param extra.mixin fields computed for each entry when it is written (the worker's trace ids)
  * @returns a pino logger writing one line per entry
  */
 export function createLogger(
   config: AppConfig['log'],
   bindings: Record<string, unknown> = {},
   destination?: pino.DestinationStream,
+  extra: { mixin?: () => Record<string, unknown> } = {},
 ): pino.Logger {
   const options: pino.LoggerOptions = {
     level: config.level,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    ...(extra.mixin ? { mixin: extra.mixin } : {}),
   };
   if (config.format === 'json') {
     const logger = destination === undefined ? pino(options) : pino(options, destination);

@@ -6,4 +6,4 @@
 export { activeTraceparent, contextFromTraceparent, inSpan, linkTo, otlpProtocolOf, recordFailure, SpanKind, SpanStatusCode, startTelemetry, traceparentOf, tracer, tracingEnabled, type SpanOptions, type Telemetry } from './tracing.ts';
 export { formatTraceparent, newSpanId, newTraceId, parseTraceparent, untracedResponseTraceparent, type TraceParent } from './trace-context.ts';
 export { operationOf, tracePool } from './pg.ts';
-export { addTraceIdsToLogs, traceLogFields } from './logs.ts';
+export { traceLogFields } from './logs.ts';
