@@ -20,7 +20,8 @@
  *    beside the guide's figures (§11, single PostgreSQL: 8 ms, 45 ms, 12 ms).
  *
  * BENCH_RUNS runs (default 5) of BENCH_SECONDS each (default 2); figures are medians over the runs,
- * printed, never asserted. Every failed call is counted and its first messages printed.
+ * printed, never asserted. BENCH_TRACING=1 runs the clusters with `[telemetry]` on, every span
+ * exported to a local OTLP receiver (what tracing costs). Every failed call is counted and its first messages printed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ import { newId } from '../../src/lib/ids.ts';
 import { providerScript } from '../../test/plugins/registry/scripts.ts';
 import { bearer, grpcClient } from '../../test/support/clients.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { startOtlpReceiver } from '../../test/support/counterparts/otlp.ts';
 import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../../test/support/server.ts';
 import { metadataOf, serviceClient, type ServiceCall } from '../grpc-js.ts';
 import { BALANCE_GATEWAY_ID, loadOrdersDataset } from './orders-dataset.ts';
@@ -171,14 +173,21 @@ async function startMoneyCluster(options: { workers: number; customers: number; 
   const workDir = mkdtempSync(path.join(tmpdir(), 'nodebill-money-'));
   writeFileSync(path.join(workDir, 'provider-benchcloud.js'), providerScript());
   const database = await createTestDatabase();
+  // BENCH_TRACING=1: [telemetry] on, exporting every span over OTLP/gRPC to a local receiver (issue 14).
+  const receiver = process.env.BENCH_TRACING === '1' ? await startOtlpReceiver() : null;
   let server: RunningServer | undefined;
   const close = async (): Promise<void> => {
     await server?.stop();
+    if (receiver) {
+      process.stdout.write(`tracing on: ${receiver.spans.length.toLocaleString('en-US')} spans in ${receiver.requests} OTLP exports\n`);
+      await receiver.close();
+    }
     await database.drop();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    server = await startServer({ databaseUrl: database.url, workers: options.workers, redis: false, config: { plugins: { plugins_dir: workDir }, ...jobsOff() } });
+    const telemetry: Record<string, Record<string, unknown>> = receiver ? { telemetry: { enabled: true, otlp_endpoint: receiver.url } } : {};
+    server = await startServer({ databaseUrl: database.url, workers: options.workers, redis: false, config: { plugins: { plugins_dir: workDir }, ...jobsOff(), ...telemetry } });
     const running = server;
     const adminToken = (await grpcClient(IdentityService, running.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
     const admin = bearer(adminToken);

@@ -112,6 +112,8 @@ export class ProviderCalls {
   private readonly interfaces: PluginInterfaces;
   private readonly log: Logger;
   private readonly specTemplates = new Map<string, { template: SpecTemplate; expires: number }>();
+  /** {@link specTemplateOf}'s answers by interface id, for SPEC_TEMPLATE_TTL_MS. */
+  private readonly templatesById = new Map<string, { template: SpecTemplate; expires: number }>();
 
   constructor(deps: { orm: MikroORM; scripts: InterfaceScripts; interfaces: PluginInterfaces; log: Logger }) {
     this.orm = deps.orm;
@@ -154,16 +156,22 @@ export class ProviderCalls {
 
   /**
    * The spec template of the enabled provider interface `id` as {@link specTemplate} gives it
-   * (cached the same way, so ListProviders and orders share one cache), for pricing and checking
+   * (cached for a minute by interface id, so an order does not read the interface again), for pricing and checking
    * an order's spec (issue 13, README "Spec pricing"). A provider whose script has no
    * `spec_template` function has an empty template.
    * @throws PluginRegistryError not_found (missing or disabled), failed_precondition (not a
    *   provider); PluginError (the script failed)
    */
   async specTemplateOf(id: string): Promise<SpecTemplate> {
+    // Every CreateOrder prices through here: within the TTL the template is answered without
+    // reading the interface's row (script source included) again.
+    const known = this.templatesById.get(id);
+    if (known && known.expires > Date.now()) return known.template;
     const row = await this.provider(id, 'spec_template');
-    if (!(await this.defines(row, 'spec_template'))) return { fields: [], groups: [] };
-    return this.specTemplate(row);
+    const template = (await this.defines(row, 'spec_template')) ? await this.specTemplate(row) : { fields: [], groups: [] };
+    if (this.templatesById.size >= SPEC_TEMPLATE_CACHE_SIZE) this.templatesById.clear();
+    this.templatesById.set(id, { template, expires: Date.now() + SPEC_TEMPLATE_TTL_MS });
+    return template;
   }
 
   /** `sync_products(group_id)` → the provider's products in ProductInfo form (stored by nobody here). */
