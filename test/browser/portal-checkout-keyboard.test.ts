@@ -77,7 +77,11 @@ describe('a customer using only the keyboard', () => {
       customerId: buyer.customerId, productId: bed.productId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: BALANCE, notes: '', billingCycle: 'monthly',
     });
     const orderId = created.order?.id ?? '';
-    const instance = await eventually(async () => (await queryRows<{ id: string; status: string }>(bed.db.url, 'select id, status from instances where order_id = $1', [orderId]))[0], 'the instance');
+    // Provisioning is asynchronous: the page is opened once the server is running (it does not poll).
+    const instance = await eventually(async () => {
+      const [row] = await queryRows<{ id: string; status: string }>(bed.db.url, 'select id, status from instances where order_id = $1', [orderId]);
+      return row?.status === 'running' ? row : undefined;
+    }, 'the instance running');
     await page.goto(`${bed.server.url}/instances/${instance.id}`);
     await expect.poll(() => page.getByTestId('instance-status').locator('[data-status]').getAttribute('data-status')).toBe('running');
     const before = bed.incus.requests.length;
