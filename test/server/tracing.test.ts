@@ -34,6 +34,17 @@ function descendsFrom(spans: ReceivedSpan[], span: ReceivedSpan, ancestor: Recei
   return false;
 }
 
+/**
+ * `spans` of one trace once they are all in: each span's parent has arrived too (but the client's
+ * own span, which only the client knows) and every name in `names` is there. Each worker exports
+ * its batch on its own schedule, so a trace arrives in pieces.
+ */
+function wholeTrace(spans: ReceivedSpan[], clientSpanId: string, names: readonly string[]): ReceivedSpan[] | undefined {
+  const ids = new Set(spans.map((span) => span.spanId));
+  const orphan = spans.some((span) => span.parentSpanId !== '' && span.parentSpanId !== clientSpanId && !ids.has(span.parentSpanId));
+  return !orphan && names.every((name) => spans.some((span) => span.name === name)) ? spans : undefined;
+}
+
 describe('tracing with [telemetry] enabled (OTLP/gRPC)', () => {
   let receiver: OtlpReceiver;
   let bed: MoneyBed;
@@ -76,12 +87,13 @@ describe('tracing with [telemetry] enabled (OTLP/gRPC)', () => {
       return rows[0]?.status === 'active' ? true : undefined;
     }, `order ${orderId} to become active`);
 
-    // The spans arrive in batches; wait until the provisioning's are in.
-    const spans = await eventually(async () => {
-      const found = traceOf(receiver, traceId);
-      // Both ends: the event's span (exported by the worker that ran it, after its HTTP calls) and the command it sent to the actor's worker.
-      return found.some((span) => span.name === 'customer.complete_provisioning') && found.some((span) => span.name === 'process order_paid') ? found : undefined;
-    }, 'the provisioning spans of the order to arrive');
+    // The spans arrive in batches, each worker's on its own schedule; wait until the calls' and the
+    // provisioning's are all in.
+    const expected = [
+      'rustbill.order.OrderService/CreateOrder', 'rustbill.order.OrderService/PayOrder', 'customer.create_order', 'customer.pay_order',
+      'process order_paid', 'customer.start_provisioning', 'customer.complete_provisioning',
+    ];
+    const spans = await eventually(async () => wholeTrace(traceOf(receiver, traceId), clientSpanId, expected), 'the whole trace of the calls and the provisioning to arrive');
 
     const create = spans.find((span) => span.name === 'rustbill.order.OrderService/CreateOrder');
     const pay = spans.find((span) => span.name === 'rustbill.order.OrderService/PayOrder');
@@ -137,14 +149,14 @@ describe('tracing with [telemetry] enabled (OTLP/gRPC)', () => {
   it('sends the plugin calls to Incus as HTTP client spans of the order trace', async () => {
     const buyer = await bed.customer('100.00');
     const traceId = newTraceId();
-    const orders = grpcClient(OrderService, bed.server.url, { ...bearer(buyer.accessToken), traceparent: `00-${traceId}-${newSpanId()}-01` });
+    const clientSpanId = newSpanId();
+    const orders = grpcClient(OrderService, bed.server.url, { ...bearer(buyer.accessToken), traceparent: `00-${traceId}-${clientSpanId}-01` });
     const order = (await orders.createOrder({ customerId: buyer.customerId, productId: bed.productId, providerInterfaceId: bed.providerId, serverSpec: SPEC, currency: 'CNY', gatewayInterfaceId: '', notes: '', billingCycle: 'monthly' })).order;
     await orders.payOrder({ orderId: order?.id ?? '', gatewayInterfaceId: BALANCE });
     const spans = await eventually(async () => {
-      const found = traceOf(receiver, traceId);
-      // Both ends: the event's span (exported by the worker that ran it, after its HTTP calls) and the command it sent to the actor's worker.
-      return found.some((span) => span.name === 'customer.complete_provisioning') && found.some((span) => span.name === 'process order_paid') ? found : undefined;
-    }, 'the provisioning spans to arrive');
+      const found = wholeTrace(traceOf(receiver, traceId), clientSpanId, ['process order_paid', 'customer.complete_provisioning']);
+      return found?.some((span) => span.kind === 'CLIENT' && String(span.attributes['url.full']).startsWith(bed.incus.url)) ? found : undefined;
+    }, 'the whole trace with its calls to Incus to arrive');
     const paid = spans.find((span) => span.name === 'process order_paid');
     const incus = spans.find((span) => span.kind === 'CLIENT' && String(span.attributes['url.full']).startsWith(bed.incus.url));
     expect(incus?.attributes).toMatchObject({ 'http.request.method': expect.any(String), 'http.response.status_code': expect.any(Number), 'nodebill.plugin.interface_id': bed.providerId });
