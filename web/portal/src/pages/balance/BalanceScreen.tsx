@@ -10,7 +10,6 @@
 import { Code } from '@connectrpc/connect';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router-dom';
 import type { BalanceTransactionInfo, RechargeResponse } from '../../../../../src/gen/rustbill/balance_pb.ts';
 import { api, idempotent, newActionKey, problemOf } from '../../api.ts';
 import { useFriendly } from '../../friendly.ts';
@@ -20,7 +19,7 @@ import { addMoney, formatMoney } from '../../money.ts';
 import { PaymentNext, PayMethodPicker, usePayMethods, type BalanceFigures } from '../../ui/payment.tsx';
 import { Pager, useServerList, type PageQuery } from '../../../../shared/list.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
-import { amountProblem, forgetPendingPayment, pendingPayment, portalUrl, rememberPendingPayment, usePaymentWatch, type PendingPayment } from './shared.tsx';
+import { amountProblem, forgetPendingPayment, portalUrl, rememberPendingPayment, useGatewayReturn, type PendingPayment } from './shared.tsx';
 import { LEDGER_TYPES } from './strings.ts';
 import './balance.css';
 
@@ -55,31 +54,19 @@ function useBalance(): { figures: BalanceFigures | null; error: string | null; r
 export function BalanceScreen() {
   const { t } = useTranslation('balance');
   const friendly = useFriendly();
-  const [params, setParams] = useSearchParams();
   const { figures, error, reload } = useBalance();
   const describe = useCallback((failure: unknown) => friendly(failure).message, [friendly]);
   const ledger = useServerList(loadLedger, { type: '' }, 10, describe);
   const reloadLedger = ledger.reload;
   const refresh = useCallback(() => { reload(); reloadLedger(); }, [reload, reloadLedger]);
-  // The payment the customer left for (or whose QR code / instructions are shown here).
-  const [watched, setWatched] = useState<PendingPayment | null>(() => (params.get('returned') !== null ? pendingPayment('recharge') : null));
-  const watch = usePaymentWatch(watched?.paymentId ?? null, 12, 2000);
   const [next, setNext] = useState<RechargeResponse | null>(null);
+  // The payment the customer left for (or whose QR code / instructions are shown here).
+  const { watched, setWatched, watch } = useGatewayReturn('recharge', '', () => { setNext(null); refresh(); });
 
   useEffect(() => {
     window.addEventListener('focus', refresh);
     return () => window.removeEventListener('focus', refresh);
   }, [refresh]);
-  useEffect(() => {
-    // Back from the gateway: drop its query parameters (the watch keeps the payment).
-    if (params.get('returned') !== null) setParams({}, { replace: true });
-  }, [params, setParams]);
-  useEffect(() => {
-    if (watch.status === null || watch.status === 'pending') return;
-    forgetPendingPayment();
-    setNext(null);
-    refresh();
-  }, [watch.status, refresh]);
 
   return (
     <section className="balance-screen">

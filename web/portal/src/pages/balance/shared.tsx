@@ -2,9 +2,11 @@
  * Pieces the account screens (balance, invoices, support) share: a pager under a server list,
  * a money-amount check as the server's (positive, at most 2 decimals), absolute return URLs for
  * gateways, and the watch of a started gateway payment (PaymentService/GetPayment polled until it
- * leaves `pending`), remembered across the trip to the gateway's page in sessionStorage.
+ * leaves `pending`), remembered across the trip to the gateway's page in sessionStorage
+ * ({@link useGatewayReturn}).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { api } from '../../api.ts';
 
 /**
@@ -91,4 +93,32 @@ export function usePaymentWatch(paymentId: string | null, tries: number, interva
     return () => { live = false; window.clearTimeout(timer); };
   }, [paymentId, tries, intervalMs]);
   return { status, watching };
+}
+
+/**
+ * The gateway payment a screen watches (balance recharges, invoices): back from the gateway
+ * (`?returned=1`) it is the remembered payment of `kind`/`target`, and the query is dropped;
+ * `setWatched` starts watching one shown here (QR code, instructions). When the payment leaves
+ * `pending` it is forgotten and `onSettled(status)` runs once.
+ */
+export function useGatewayReturn(kind: PendingPayment['kind'], target: string, onSettled: (status: string) => void): {
+  watched: PendingPayment | null;
+  setWatched: (pending: PendingPayment | null) => void;
+  watch: { status: string | null; watching: boolean };
+} {
+  const [params, setParams] = useSearchParams();
+  const [watched, setWatched] = useState<PendingPayment | null>(() => (params.get('returned') !== null ? pendingPayment(kind, target) : null));
+  const watch = usePaymentWatch(watched?.paymentId ?? null, 12, 2000);
+  const settled = useRef(onSettled);
+  settled.current = onSettled;
+  useEffect(() => {
+    // Back from the gateway: drop its query parameters (the watch keeps the payment).
+    if (params.get('returned') !== null) setParams({}, { replace: true });
+  }, [params, setParams]);
+  useEffect(() => {
+    if (watch.status === null || watch.status === 'pending') return;
+    forgetPendingPayment();
+    settled.current(watch.status);
+  }, [watch.status]);
+  return { watched, setWatched, watch };
 }

@@ -9,7 +9,7 @@
 import { Code } from '@connectrpc/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { Link, useParams } from 'react-router-dom';
 import type { InvoiceInfo } from '../../../../../src/gen/rustbill/billing_pb.ts';
 import type { CreatePaymentResponse } from '../../../../../src/gen/rustbill/payment_pb.ts';
 import { api, BALANCE_METHOD_ID, idempotent, newActionKey, openAuthorizedFile, problemOf } from '../../api.ts';
@@ -18,7 +18,7 @@ import { ErrorBox, Loading, Notice, PageTitle, StatusBadge } from '../../ui/page
 import { formatMoney } from '../../money.ts';
 import { PaymentNext, PayMethodPicker, usePayMethods } from '../../ui/payment.tsx';
 import { Money, Time } from '../../../../shared/format.tsx';
-import { forgetPendingPayment, pendingPayment, portalUrl, rememberPendingPayment, usePaymentWatch, type PendingPayment } from '../balance/shared.tsx';
+import { portalUrl, rememberPendingPayment, useGatewayReturn, type PendingPayment } from '../balance/shared.tsx';
 import '../balance/balance.css';
 import './invoices.css';
 
@@ -27,15 +27,16 @@ export function InvoiceDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation('invoices');
   const friendly = useFriendly();
-  const [params, setParams] = useSearchParams();
   const [invoice, setInvoice] = useState<InvoiceInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [pdfProblem, setPdfProblem] = useState<string | null>(null);
   const [justPaid, setJustPaid] = useState(false);
-  const [watched, setWatched] = useState<PendingPayment | null>(() => (params.get('returned') !== null ? pendingPayment('invoice', id) : null));
-  const watch = usePaymentWatch(watched?.paymentId ?? null, 12, 2000);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
+  const { watched, setWatched, watch } = useGatewayReturn('invoice', id, (status) => {
+    if (status === 'success') setJustPaid(true);
+    reload();
+  });
   useEffect(() => {
     let live = true;
     api.billing.getInvoice({ id }).then(
@@ -44,15 +45,6 @@ export function InvoiceDetail() {
     );
     return () => { live = false; };
   }, [id, version, friendly]);
-  useEffect(() => {
-    if (params.get('returned') !== null) setParams({}, { replace: true });
-  }, [params, setParams]);
-  useEffect(() => {
-    if (watch.status === null || watch.status === 'pending') return;
-    forgetPendingPayment();
-    if (watch.status === 'success') setJustPaid(true);
-    reload();
-  }, [watch.status, reload]);
   useEffect(() => {
     window.addEventListener('focus', reload);
     return () => window.removeEventListener('focus', reload);
