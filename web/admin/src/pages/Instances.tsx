@@ -18,6 +18,7 @@ import { FormProblem } from '../../../shared/form.tsx';
 import { Time } from '../../../shared/format.tsx';
 import { DataTable, useServerList, type Column } from '../../../shared/list.tsx';
 import { ConfirmDialog, InterfaceLabel, ShortId, StatusBadge, useInterfaces } from './orders/shared.tsx';
+import { POWER, powerCall, type Power } from '../../../shared/instance-power.ts';
 
 registerStrings('instances', {
   en: {
@@ -106,8 +107,6 @@ function InstanceList() {
   );
 }
 
-const POWER = ['start', 'stop', 'restart', 'terminate'] as const;
-type Power = (typeof POWER)[number];
 
 /** What the confirmation dialog is about: a power action or one of the plugin's. */
 type Pending = { kind: 'power'; action: Power } | { kind: 'plugin'; action: InstanceAction };
@@ -146,7 +145,7 @@ function InstancePage({ id }: { id: string }) {
     setProblem(null);
     setDone(null);
     const finished = pending.kind === 'power'
-      ? powerCall(instance.id, pending.action).then((after) => {
+      ? powerCall(api.instances, instance.id, pending.action).then((after) => {
         setDone(t('done', { action: t(pending.action), status: t(after?.status ?? '', { ns: 'ordersShared', defaultValue: after?.status ?? '' }) }));
       })
       : api.instances.executeInstanceAction({ id: instance.id, action: pending.action.id }).then((result) => {
@@ -225,14 +224,6 @@ function InstancePage({ id }: { id: string }) {
   );
 }
 
-async function powerCall(id: string, action: Power): Promise<InstanceInfo | undefined> {
-  switch (action) {
-    case 'start': return (await api.instances.startInstance({ id })).instance;
-    case 'stop': return (await api.instances.stopInstance({ id })).instance;
-    case 'restart': return (await api.instances.restartInstance({ id })).instance;
-    case 'terminate': return (await api.instances.terminateInstance({ id })).instance;
-  }
-}
 
 /** The plugin's detail sections in their order: fields, a data card, HTML in a sandboxed frame, or an iframe. */
 function Sections({ sections }: { sections: InstanceDetailSection[] }) {

@@ -22,14 +22,12 @@ import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { ErrorBox, Loading, Notice, PageTitle, StatusBadge } from '../../ui/page.tsx';
 import { Time } from '../../../../shared/format.tsx';
 import { Sections } from './Sections.tsx';
+import { POWER, powerCall, type Power } from '../../../../shared/instance-power.ts';
 import './strings.ts';
 import './instances.css';
 
-/** The power actions, in the order of their buttons. */
-const POWER = ['start', 'stop', 'restart', 'terminate'] as const;
-type Power = (typeof POWER)[number];
 /** Plugin action ids that are the power buttons already (README "Instances"). */
-const POWER_IDS: readonly string[] = ['start', 'stop', 'restart', 'terminate'];
+const POWER_IDS: readonly string[] = POWER;
 
 /** Reads of GetInstance after an action, and the pause between them (ms). */
 const SETTLE_READS = 5;
@@ -103,7 +101,7 @@ export function InstancePage() {
     setMessage(null);
     const label = item.kind === 'power' ? t(item.action) : item.action.label || item.action.id;
     const started: Promise<{ status: string; expected: string | null; note: string | null }> = item.kind === 'power'
-      ? powerCall(instance.id, item.action).then((after) => ({
+      ? powerCall(api.instances, instance.id, item.action).then((after) => ({
           status: after?.status ?? instance.status,
           expected: isInstanceStatus(instance.status) ? expectedStatus(instance.status, item.action) : null,
           note: null,
@@ -225,15 +223,6 @@ export function InstancePage() {
 /** A plugin's `success: false` (ExecuteInstanceAction answers it rather than failing). */
 class PluginRefusal extends Error {}
 
-/** The power RPC of `action`; the instance as it answers. @throws ConnectError as the RPC answers */
-async function powerCall(id: string, action: Power): Promise<InstanceInfo | undefined> {
-  switch (action) {
-    case 'start': return (await api.instances.startInstance({ id })).instance;
-    case 'stop': return (await api.instances.stopInstance({ id })).instance;
-    case 'restart': return (await api.instances.restartInstance({ id })).instance;
-    case 'terminate': return (await api.instances.terminateInstance({ id })).instance;
-  }
-}
 
 /** Spec keys with a unit, and the unit's string key. */
 const SPEC_UNITS: Record<string, string> = { memory_gb: 'unit_gb', disk_gb: 'unit_gb', bandwidth_mbps: 'unit_mbps' };
