@@ -63,14 +63,17 @@ export async function probeRedis(config: AppConfig, log: BootstrapLog): Promise<
   }
 }
 
-/** The URL without its password (`redis://user:***@host:6379/0`). */
-export function redactUrl(url: string): string {
+/**
+ * The URL without its password (`redis://user:***@host:6379/0`), for messages.
+ * @param unparsable what a value that is not a URL becomes (default: the value itself)
+ */
+export function redactUrl(url: string, unparsable = url): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
     return parsed.toString();
   } catch {
-    return url;
+    return unparsable;
   }
 }
 

@@ -12,6 +12,7 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type pg from 'pg';
+import { redactUrl as redactAnyUrl } from '../../bootstrap/redis.ts';
 import { ensureDatabase, migrateWithLock } from '../../persistence/migrate.ts';
 import { MIGRATIONS } from '../../persistence/migrations/index.ts';
 import { MIGRATIONS_TABLE } from '../../persistence/orm.ts';
@@ -39,15 +40,9 @@ Exit codes: 0 done, 1 refused or failed (server running, pg_dump/pg_restore fail
 present), 2 bad arguments.
 `;
 
-/** The URL with its password replaced by `***`, for messages. Pure. */
+/** The database URL with its password replaced by `***`, for messages (never the raw text of one that does not parse). Pure. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable database URL)';
-  }
+  return redactAnyUrl(url, '(unparsable database URL)');
 }
 
 /** The migration names recorded in `mikro_orm_migrations` with their time, oldest first (none when the table is missing). */
