@@ -38,6 +38,13 @@ async function withRetries<T>(call: (key: { headers: Record<string, string>; tim
   return null;
 }
 
+/**
+ * Each customer's opening credit: enough for every order the stream can place in its seconds (the
+ * money path pays 500+ orders/s here, 20.00 each, over 8 customers), so a refusal is never
+ * "insufficient funds" but only what the crash does.
+ */
+const CREDIT = '100000.00';
+
 interface Stream {
   acked: Array<{ orderId: string; paymentId: string }>;
   interrupted: number;
@@ -118,7 +125,7 @@ describe('a worker killed with SIGKILL in the middle of payments and provisionin
     bed = await startMoneyBed({ workers: 2, config: CRASH_CONFIG });
     const pids = new Map<number, number>();
     for (const line of bed.server.logs) if (line.msg === 'worker ready' && typeof line.slot === 'number' && typeof line.workerPid === 'number') pids.set(line.slot, line.workerPid);
-    const customers = await Promise.all(Array.from({ length: 8 }, () => bed!.customer('5000.00')));
+    const customers = await Promise.all(Array.from({ length: 8 }, () => bed!.customer(CREDIT)));
     const stream = startStream(bed, customers, 16);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const victim = pids.get(1);
@@ -150,7 +157,7 @@ describe('Redis, then PostgreSQL, killed and restarted under load', () => {
     redis = await startPrivateRedis();
     const url = await pg.createDatabase('money_crash');
     bed = await startMoneyBed({ workers: 2, config: CRASH_CONFIG, env: { REDIS_URL: redis.url }, database: { url, name: 'money_crash', drop: async () => undefined } });
-    const customers = await Promise.all(Array.from({ length: 8 }, () => bed!.customer('5000.00')));
+    const customers = await Promise.all(Array.from({ length: 8 }, () => bed!.customer(CREDIT)));
     const stream = startStream(bed, customers, 12);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await redis.kill();
