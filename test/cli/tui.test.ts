@@ -43,7 +43,9 @@ function tmux(...args: string[]): string {
 function startTui(): string {
   const session = `tui-${randomBytes(4).toString('hex')}`;
   const command = `${process.execPath} --disable-warning=ExperimentalWarning ${MAIN} tui; echo "tui exit code: $?"; stty -a; exec sleep 600`;
-  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', session, '-c', ROOT, '-e', `DATABASE_URL=${db.url}`, '-e', 'TERM=screen-256color', command);
+  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', session, '-c', ROOT, '-e', `DATABASE_URL=${db.url}`, '-e', 'TERM=screen-256color',
+    // CI runners set CI=true, which makes ink hold every frame back until exit: the TUI must draw anyway.
+    '-e', 'CI=true', command);
   tmux('set-option', '-t', session, 'remain-on-exit', 'on');
   return session;
 }

@@ -9,8 +9,6 @@
  * raw mode is switched off, the cursor is shown again and the alternate screen is left.
  */
 import { createElement } from 'react';
-import { render } from 'ink';
-import { TuiApp } from './app.ts';
 import { TuiData } from './data.ts';
 
 const SHOW_CURSOR = '\u001B[?25h';
@@ -32,6 +30,12 @@ export async function runTui(options: { databaseUrl: string }): Promise<number> 
     process.stderr.write(`the TUI needs a terminal: ${process.stdout.isTTY ? 'stdin' : 'stdout'} is not a TTY. Run it in a terminal, or use the line commands instead (npm run cli -- help).\n`);
     return 2;
   }
+  // ink draws nothing but the last frame when it believes it runs in CI (the `is-in-ci` package,
+  // read once when ink is first imported, looks at CI / CONTINUOUS_INTEGRATION). Both ends are
+  // terminals here, so a person is looking at the screen: drop those variables before ink loads.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  const [{ render }, { TuiApp }] = await Promise.all([import('ink'), import('./app.ts')]);
   const data = new TuiData(options.databaseUrl);
   try {
     await data.list('dashboard');
