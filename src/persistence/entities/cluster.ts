@@ -18,6 +18,10 @@ export const InstanceHeartbeat = defineEntity({
     poolIdle: p.integer().default(0),
     poolActive: p.integer().default(0),
     poolMax: p.integer().default(0),
+    /** `host:port` other nodes forward requests to (native gRPC); '' for rows of non-node processes. */
+    address: p.string().length(255).default(''),
+    /** Worker processes of the node (>= 0). */
+    workers: p.integer().default(0),
   },
   indexes: [{ name: 'instance_heartbeat_heartbeat_at_index', properties: ['heartbeatAt'] }],
   checks: [
@@ -25,6 +29,7 @@ export const InstanceHeartbeat = defineEntity({
       name: 'instance_heartbeat_pool_check',
       expression: 'pool_idle >= 0 and pool_active >= 0 and pool_max >= 0',
     },
+    { name: 'instance_heartbeat_workers_check', expression: 'workers >= 0' },
   ],
 });
 /** A row of `instance_heartbeat`. */
@@ -50,3 +55,31 @@ export const LeaderRole = defineEntity({
 });
 /** A row of `leader_role`. */
 export type LeaderRole = InferEntity<typeof LeaderRole>;
+
+/**
+ * Table `shard_leases` (issue 15): one row per shard (0 … 63). `ownerNode` is the
+ * `instance_heartbeat.instance_id` of the node holding it and `ownerSlot` its worker slot (both
+ * null when free); `epoch` (>= 0) is the fencing token, raised each time the shard changes owner,
+ * and a snapshot write is accepted only under the current epoch of a lease that has not expired;
+ * `expiresAt` is when the lease lapses unless renewed (`-infinity`: never taken).
+ */
+export const ShardLease = defineEntity({
+  name: 'ShardLease',
+  tableName: 'shard_leases',
+  properties: {
+    shard: p.smallint().primary().autoincrement(false),
+    ownerNode: p.uuid().nullable(),
+    ownerSlot: p.integer().nullable(),
+    epoch: p.bigint().defaultRaw('0'),
+    expiresAt: p.datetime().defaultRaw("'-infinity'"),
+    acquiredAt: p.datetime().nullable(),
+  },
+  checks: [
+    { name: 'shard_leases_shard_check', expression: 'shard >= 0 and shard < 64' },
+    { name: 'shard_leases_owner_slot_check', expression: 'owner_slot >= 0' },
+    { name: 'shard_leases_epoch_check', expression: 'epoch >= 0' },
+    { name: 'shard_leases_owner_check', expression: '(owner_node is null) = (owner_slot is null)' },
+  ],
+});
+/** A row of `shard_leases`. */
+export type ShardLease = InferEntity<typeof ShardLease>;

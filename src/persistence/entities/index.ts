@@ -19,7 +19,7 @@ import { AdminUser, Session } from './admin-users.ts';
 import { ApiKey } from './api-keys.ts';
 import { BalanceTransaction } from './balance-transactions.ts';
 import { Product, ProductCategory, ProductGroup } from './catalog.ts';
-import { InstanceHeartbeat, LeaderRole } from './cluster.ts';
+import { InstanceHeartbeat, LeaderRole, ShardLease } from './cluster.ts';
 import { CustomerUser, RefreshToken } from './customer-users.ts';
 import { CustomerCommand } from './customer-commands.ts';
 import { Customer } from './customers.ts';
@@ -90,4 +90,5 @@ export const ALL_ENTITIES = [
   OperationLog,
   InstanceHeartbeat,
   LeaderRole,
+  ShardLease,
 ] as const;
