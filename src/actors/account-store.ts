@@ -6,6 +6,7 @@ import type { OrderState } from '../domain/orders/order.ts';
 import type { Origin } from '../domain/origin.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import type { CustomerReply } from './messages.ts';
+import type { LeaseFence } from './snapshot-store.ts';
 
 /** One decided account command, to be written in one transaction. */
 export interface AccountWrite {
@@ -24,6 +25,8 @@ export interface AccountWrite {
    * its outbox events so that their processing continues the trace; absent when tracing is off.
    */
   traceparent?: string | null;
+  /** The shard lease the write is made under (set by the store from its fence; absent: not fenced). */
+  fence?: LeaseFence | null;
 }
 
 /** What committing an {@link AccountWrite} gave. */

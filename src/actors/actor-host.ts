@@ -5,6 +5,7 @@ import { customerBehaviour, type CustomerActorState, type CustomerEnvelope } fro
 import { requestKind, type CustomerReply, type CustomerRequest } from './messages.ts';
 import type { CustomerSnapshotStore } from './snapshot-store.ts';
 import type { AccountStore } from './account-store.ts';
+import { shardOf } from './shards.ts';
 
 /**
  * The nact actor system of one worker: spawns a customer actor on first use (named by the customer
@@ -15,8 +16,15 @@ export class ActorHost {
   private readonly system = start();
   private readonly actors = new Map<string, Ref<CustomerEnvelope>>();
   private pendingAsks = 0;
+  /** Asks in progress by shard, so that a shard handed over is drained first. */
+  private readonly pendingByShard = new Map<number, number>();
+  private readonly drained: Array<{ shards: ReadonlySet<number>; resolve: () => void }> = [];
   private stopping = false;
-  private readonly options: { store: CustomerSnapshotStore; accounts?: AccountStore; slot: number; idleMs: number; askTimeoutMs: number; log: Pick<Logger, 'error'> };
+  private readonly options: {
+    store: CustomerSnapshotStore; accounts?: AccountStore; slot: number; idleMs: number; askTimeoutMs: number; log: Pick<Logger, 'error'>;
+    /** The shard count (64): customers are drained and dropped by shard. */
+    shards: number;
+  };
 
   constructor(options: ActorHost['options']) {
     this.options = options;
@@ -33,16 +41,64 @@ export class ActorHost {
   async ask(customerId: string, request: CustomerRequest): Promise<CustomerReply> {
     const ref = this.actorFor(customerId);
     const started = performance.now();
+    const shard = shardOf(customerId, this.options.shards);
     this.pendingAsks += 1;
+    this.pendingByShard.set(shard, (this.pendingByShard.get(shard) ?? 0) + 1);
     metrics.mailboxDepth.set({ kind: 'customer' }, this.pendingAsks);
     try {
       return await query(ref, (replyTo: Ref<CustomerReply>): CustomerEnvelope => ({ request, replyTo }), this.options.askTimeoutMs);
     } catch {
       return { ok: false, error: 'unavailable', message: `customer ${customerId} did not answer within ${this.options.askTimeoutMs} ms` };
     } finally {
+      const left = (this.pendingByShard.get(shard) ?? 1) - 1;
+      if (left > 0) this.pendingByShard.set(shard, left);
+      else {
+        this.pendingByShard.delete(shard);
+        this.wakeDrained();
+      }
       this.pendingAsks -= 1;
       metrics.mailboxDepth.set({ kind: 'customer' }, this.pendingAsks);
       metrics.actorCommandDuration.observe({ kind: requestKind(request) }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * Lets the asks in progress for `shards` finish (at most `timeoutMs`), then stops those shards'
+   * actors: this worker no longer owns them (handed over, or the lease was lost), and their state
+   * in memory must not outlive the lease (issue 15). New asks are no longer routed here meanwhile.
+   * @returns the number of actors stopped
+   */
+  async dropShards(shards: readonly number[], timeoutMs: number): Promise<number> {
+    const set = new Set(shards);
+    if (set.size === 0) return 0;
+    if ([...set].some((shard) => this.pendingByShard.has(shard))) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, timeoutMs);
+        const entry = { shards: set, resolve: finish };
+        this.drained.push(entry);
+        const drained = this.drained;
+        function finish(): void {
+          clearTimeout(timer);
+          const index = drained.indexOf(entry);
+          if (index >= 0) drained.splice(index, 1);
+          resolve();
+        }
+      });
+    }
+    let stopped = 0;
+    for (const [key, ref] of [...this.actors]) {
+      if (!set.has(shardOf(key, this.options.shards))) continue;
+      this.actors.delete(key);
+      stop(ref);
+      stopped += 1;
+    }
+    metrics.actorsAlive.set({ kind: 'customer' }, this.actors.size);
+    return stopped;
+  }
+
+  private wakeDrained(): void {
+    for (const entry of [...this.drained]) {
+      if (![...entry.shards].some((shard) => this.pendingByShard.has(shard))) entry.resolve();
     }
   }
 

@@ -32,7 +32,7 @@ export type CustomerActorState =
 type Command = Extract<CustomerRequest, { type: 'command' }>;
 
 function refusal(error: unknown): CustomerReply {
-  if (error instanceof DomainError) return { ok: false, error: error.kind, message: error.message };
+  if (error instanceof DomainError) return { ok: false, error: error.kind, message: error.message, ...(error.reason ? { reason: error.reason } : {}) };
   throw error;
 }
 

@@ -3,6 +3,23 @@ import type { DomainError } from '../domain/errors.ts';
 import type { Origin } from '../domain/origin.ts';
 import type { CommandAttachments, CustomerReply } from './messages.ts';
 
+/**
+ * The shard lease a snapshot write is made under (issue 15): the write is accepted only while the
+ * `shard_leases` row of `shard` is held by `node` under `epoch` and has not expired.
+ */
+export interface LeaseFence {
+  shard: number;
+  node: string;
+  /** Decimal text of the bigint epoch ('-1': the writer holds no lease, so nothing is accepted). */
+  epoch: string;
+}
+
+/** The fence of a customer's writes, as this worker's shard table knows it. */
+export type FenceOf = (customerId: string) => LeaseFence;
+
+/** The DomainError reason of a write refused by its lease fence (the router routes the call again). */
+export const LEASE_LOST = 'shard_moved';
+
 /** One applied command as the actor hands it to the store, to be written in one transaction. */
 export interface SnapshotWrite {
   customerId: string;

@@ -1,4 +1,5 @@
 import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
+import type { ShardTableUpdate } from '../actors/shard-table.ts';
 import type { Invalidation } from '../identity/principal-cache.ts';
 
 /**
@@ -18,7 +19,9 @@ export type WorkerToPrimary =
   /** The ops dashboard (issue 12): every worker's sample, answered with `ops.result`. */
   | { kind: 'nodebill.ops.request'; id: string }
   /** This worker's answer to `ops.collect`. */
-  | { kind: 'nodebill.ops.sample'; id: string; sample: WorkerSample };
+  | { kind: 'nodebill.ops.sample'; id: string; sample: WorkerSample }
+  /** This worker applied the shard table `id` (and drained the actors of the shards it lost). */
+  | { kind: 'nodebill.shards.applied'; id: string };
 
 export type PrimaryToWorker =
   | { kind: 'nodebill.actor.deliver'; id: string; customerId: string; request: CustomerRequest }
@@ -32,6 +35,8 @@ export type PrimaryToWorker =
   | { kind: 'nodebill.invalidate.done'; id: string }
   /** Send this worker's sample for `id`. */
   | { kind: 'nodebill.ops.collect'; id: string }
+  /** Who owns each shard now (issue 15); answer `shards.applied` unless `id` is ''. */
+  | { kind: 'nodebill.shards'; id: string; update: ShardTableUpdate }
   /** The samples of every worker that answered in time. */
   | { kind: 'nodebill.ops.result'; id: string; workers: WorkerSample[]; primary: { pid: number; uptimeSecs: number } };
 

@@ -5,6 +5,7 @@ import type { Invalidation } from '../identity/principal-cache.ts';
 import { newId } from '../lib/ids.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.ts';
 import type { WorkerSample } from './ipc-messages.ts';
+import type { ShardTableUpdate } from '../actors/shard-table.ts';
 
 type Forward = Extract<WorkerToPrimary, { kind: 'nodebill.actor.forward' }>;
 
@@ -24,6 +25,10 @@ export class WorkerSupervisor {
   private readonly planned = new WeakSet<Worker>();
   /** Invalidations relayed to other workers: who published it and whose answers are missing. */
   private readonly invalidations = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
+  /** Shard tables published to the workers: whose answers are missing. */
+  private readonly shardPublications = new Map<string, { waiting: Set<Worker>; resolve: () => void; timer: NodeJS.Timeout }>();
+  /** The last shard table, for a worker that (re)starts. */
+  private lastShards: ShardTableUpdate | null = null;
   private readonly opsCollections = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; samples: WorkerSample[]; timer: NodeJS.Timeout }>();
   private stopping = false;
   private restarting = false;
@@ -119,6 +124,28 @@ export class WorkerSupervisor {
     }
   }
 
+  /**
+   * Gives every live worker the shard table (issue 15); resolves once each applied it (and let the
+   * calls in progress for the shards it lost finish), or after `waitMs`.
+   */
+  publishShards(update: ShardTableUpdate, waitMs: number): Promise<void> {
+    this.lastShards = update;
+    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead() && worker.isConnected());
+    if (targets.length === 0) return Promise.resolve();
+    const id = newId();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        const publication = this.shardPublications.get(id);
+        if (!publication) return;
+        this.shardPublications.delete(id);
+        clearTimeout(publication.timer);
+        resolve();
+      };
+      this.shardPublications.set(id, { waiting: new Set(targets), resolve: finish, timer: setTimeout(finish, waitMs) });
+      for (const target of targets) this.send(target, { kind: 'nodebill.shards', id, update });
+    });
+  }
+
   /** Applies an invalidation from another node in every worker of this one (no answers awaited). */
   applyEverywhere(event: Invalidation): void {
     for (const worker of this.slots) if (worker) this.send(worker, { kind: 'nodebill.invalidate.apply', id: '', event });
@@ -203,6 +230,7 @@ export class WorkerSupervisor {
       case 'nodebill.ready': {
         this.ready[slot] = true;
         this.options.log.info({ slot, workerPid: worker.process.pid }, 'worker ready');
+        if (this.lastShards) this.send(worker, { kind: 'nodebill.shards', id: '', update: this.lastShards });
         const waiting = this.queued.get(slot) ?? [];
         this.queued.delete(slot);
         for (const forward of waiting) this.deliver(forward);
@@ -233,6 +261,13 @@ export class WorkerSupervisor {
         if (!relay) return;
         relay.waiting.delete(worker);
         if (relay.waiting.size === 0) this.finishInvalidation(message.id);
+        return;
+      }
+      case 'nodebill.shards.applied': {
+        const publication = this.shardPublications.get(message.id);
+        if (!publication) return;
+        publication.waiting.delete(worker);
+        if (publication.waiting.size === 0) publication.resolve();
         return;
       }
       case 'nodebill.ops.request':

@@ -1,5 +1,6 @@
 import type { CustomerReply, CustomerRequest } from '../actors/messages.ts';
 import type { ShardForwarder } from '../actors/router.ts';
+import type { ShardTableUpdate } from '../actors/shard-table.ts';
 import type { Invalidation } from '../identity/principal-cache.ts';
 import { newId } from '../lib/ids.ts';
 import { isNodebillMessage, type PrimaryToWorker, type WorkerSample, type WorkerToPrimary } from './ipc-messages.ts';
@@ -29,6 +30,8 @@ export class WorkerIpc implements ShardForwarder {
     onDrain: () => void;
     /** Applies an invalidation another worker (or node) published to this worker's caches. */
     onInvalidate: (event: Invalidation) => void;
+    /** Applies a shard table (issue 15); resolves once the actors of the shards lost are drained. */
+    onShards: (update: ShardTableUpdate) => Promise<void>;
     /** This worker's ops sample (issue 12); absent: it answers none. */
     sample?: () => Promise<WorkerSample>;
   };
@@ -173,6 +176,12 @@ export class WorkerIpc implements ShardForwarder {
         pending.resolve({ alreadyRunning: message.alreadyRunning });
         return;
       }
+      case 'nodebill.shards':
+        this.options.onShards(message.update).then(
+          () => { if (message.id !== '') this.send({ kind: 'nodebill.shards.applied', id: message.id }); },
+          () => { if (message.id !== '') this.send({ kind: 'nodebill.shards.applied', id: message.id }); },
+        );
+        return;
       case 'nodebill.drain':
         this.options.onDrain();
         return;

@@ -42,7 +42,9 @@ import { PluginRegistry } from '../plugins/registry/registry.ts';
 import { PluginScanner } from '../plugins/scanner.ts';
 import { NotificationDispatcher } from '../plugins/notifications.ts';
 import { startPluginSchedules } from '../plugins/schedules.ts';
-import { RUNTIME_CONFIG_ENV, SHARD_MAP_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
+import { NODE_ID_ENV, RUNTIME_CONFIG_ENV, WORKER_SLOT_ENV } from './runtime-env.ts';
+import { ShardTable } from '../actors/shard-table.ts';
+import { NodeLinkClient, nodeLinkService } from './node-link.ts';
 import { WorkerIpc } from './worker-ipc.ts';
 import { startTelemetry, traceLogFields, tracePool } from '../telemetry/index.ts';
 
@@ -62,6 +64,9 @@ const INSTANCE_REFRESH_BATCH = 200;
 /** Export failures (collector unreachable) are logged at most this often. */
 const EXPORT_WARNING_EVERY_MS = 60_000;
 
+/** How long a node forwarded a call waits for a lease it is about to take before answering "moved" (ms). */
+const NODE_OWNER_WAIT_MS = 2_000;
+
 /** How long a revocation waits for the other workers to drop their cached copies. */
 const INVALIDATION_WAIT_MS = 1_000;
 
@@ -72,11 +77,13 @@ const INVALIDATION_WAIT_MS = 1_000;
  */
 export async function runWorker(): Promise<void> {
   const rawConfig = process.env[RUNTIME_CONFIG_ENV];
-  const rawShardMap = process.env[SHARD_MAP_ENV];
-  if (!rawConfig || !rawShardMap) throw new Error('a worker must be started by the NodeBill primary process');
+  const nodeId = process.env[NODE_ID_ENV];
+  if (!rawConfig || !nodeId) throw new Error('a worker must be started by the NodeBill primary process');
   const config: AppConfig = AppConfigSchema.parse(JSON.parse(rawConfig));
-  const shardMap = JSON.parse(rawShardMap) as number[];
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
+  // Who owns each shard across the nodes, as the primary's lease keeper publishes it (issue 15).
+  const shardTable = new ShardTable({ slot, shards: config.cluster.shards });
+  const fenceOf = (customerId: string): ReturnType<ShardTable['fenceOf']> => shardTable.fenceOf(customerId);
   // With tracing on, every line written inside a span carries trace_id and span_id.
   const log = createLogger(config.log, { role: 'worker', worker: slot }, undefined, config.telemetry.enabled ? { mixin: traceLogFields } : {});
   // Tracing (HA guide §9.3, issue 14): the SDK first, so that every pool and server below is traced.
@@ -96,7 +103,7 @@ export async function runWorker(): Promise<void> {
   // (actors alive, mailbox depth… per worker; sum them in queries for the whole server).
   metricsRegistry.setDefaultLabels({ worker: String(slot) });
   metrics.workerStart.set(Math.round(Date.now() / 1000 - process.uptime()));
-  metrics.workerShards.set(shardMap.filter((owner) => owner === slot).length);
+  metrics.workerShards.set(0);
 
   const orm = await createOrm({
     url: config.db.url,
@@ -120,7 +127,11 @@ export async function runWorker(): Promise<void> {
   const customerPool = new pg.Pool({ connectionString: config.db.url, max: CUSTOMER_POOL_SIZE, idleTimeoutMillis: config.db.idle_timeout_secs * 1000 });
   customerPool.on('error', (error) => log.warn({ err: error }, 'customer pool connection failed'));
   tracePool(customerPool, 'customers');
-  const host = new ActorHost({ store: new PgCustomerSnapshotStore(customerPool), accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days }), slot, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }) });
+  const host = new ActorHost({
+    store: new PgCustomerSnapshotStore(customerPool, { fenceOf }),
+    accounts: new PgAccountStore(moneyPool, () => nudgeEvents(), { defaultPaymentTermsDays: config.billing.due_days, fenceOf }),
+    slot, shards: config.cluster.shards, idleMs: ACTOR_IDLE_MS, askTimeoutMs: ACTOR_ASK_TIMEOUT_MS, log: log.child({ component: 'actors' }),
+  });
   // Created before the IPC channel: other workers' invalidations may arrive while this one boots.
   const principalCache = new PrincipalCache();
   // Set once the application exists: the tax rules' copy is dropped when any worker or node changes them.
@@ -129,17 +140,25 @@ export async function runWorker(): Promise<void> {
     timeoutMs: ACTOR_ASK_TIMEOUT_MS + 2_000,
     onDeliver: (customerId, request) => router.receive(customerId, request),
     onDrain: () => drain(),
+    onShards: async (update) => {
+      const lost = shardTable.update(update);
+      metrics.workerShards.set(shardTable.localShards().length);
+      // The calls in progress for shards handed over finish; then their actors go.
+      if (lost.length > 0) await host.dropShards(lost, config.cluster.shutdown_grace_ms);
+    },
     onInvalidate: (event) => {
       principalCache.apply(event);
       if (event.kind === 'tax_rules') forgetTaxRules();
     },
     // The ops dashboard's sample of this worker (issue 12): the same registry /metrics aggregates.
     sample: async () => ({
-      slot, pid: process.pid, uptimeSecs: Math.round(process.uptime()), shards: shardMap.flatMap((owner, shard) => (owner === slot ? [shard] : [])),
+      slot, pid: process.pid, uptimeSecs: Math.round(process.uptime()), shards: shardTable.localShards(),
       metrics: await metricsRegistry.getMetricsAsJSON(),
     }),
   });
-  const router = new ShardRouter({ slot, shardMap, host, forwarder: ipc });
+  // Requests for customers of other nodes go there over the node link (native gRPC, cluster secret).
+  const nodeLinks = new NodeLinkClient({ secret: config.cluster.secret, ownerWaitMs: NODE_OWNER_WAIT_MS });
+  const router = new ShardRouter({ slot, table: shardTable, host, forwarder: ipc, nodes: nodeLinks, routeTimeoutMs: ACTOR_ASK_TIMEOUT_MS + config.cluster.lease_timeout_ms });
 
   // The plugin system, once per worker: host services (breakers, HTTP, SMTP, state), the QuickJS
   // engine, the interface registry; worker 0 syncs the plugin directory at boot, and every worker
@@ -248,7 +267,10 @@ export async function runWorker(): Promise<void> {
     workerId: String(slot),
     trustedProxies: config.server.trusted_proxies.map(parseTrustedProxy),
   });
-  const native = createNativeServer({ services: ALL_SERVICES, files: ALL_FILES, dispatcher });
+  const native = createNativeServer({
+    services: ALL_SERVICES, files: ALL_FILES, dispatcher,
+    extraServices: [nodeLinkService({ secret: config.cluster.secret, receive: (customerId, request, waitMs) => router.receiveFromNode(customerId, request, waitMs) })],
+  });
   const webRouter = createConnectRouter({ grpc: false, grpcWeb: true, connect: false });
   grpcWebRoutes(ALL_SERVICES, dispatcher)(webRouter);
   const grpcWeb = createGrpcWebHandler(webRouter, webContextValues);
@@ -311,6 +333,7 @@ export async function runWorker(): Promise<void> {
       await periodic?.stop().catch((error: unknown) => jobsLog.warn({ err: error }, 'periodic jobs did not stop cleanly'));
       await events?.stop().catch((error: unknown) => jobsLog.warn({ err: error }, 'event processing did not stop cleanly'));
       host.shutdown();
+      nodeLinks.close();
       pluginSchedules.stop();
       await pluginEngine.close();
       await pluginHost.close();

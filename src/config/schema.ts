@@ -277,6 +277,23 @@ const clusterSchema = z
       .default(SHARD_COUNT),
     /** How long a stopping worker may finish in-flight work before it is killed. */
     shutdown_grace_ms: nonNegativeInt('milliseconds').default(10_000),
+    /**
+     * Several nodes on one database (issue 15). `host:port` at which the other nodes reach this
+     * node's gRPC port to forward requests; '' = `[server] host` (127.0.0.1 when it listens on
+     * every address) and `[server] port`.
+     */
+    node_address: z.string().regex(/^$|^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, { error: 'must be host:port (or empty for [server] host and port)' }).default(''),
+    /** The secret every node of the cluster shares to forward requests to each other ('' = a single node). */
+    secret: z.string().default(''),
+    /** A node whose leases were not renewed for this long loses its shards to the others (ms). */
+    lease_timeout_ms: z.int({ error: 'must be a whole number (milliseconds)' }).min(1_000, { error: 'must be at least 1000 (milliseconds)' }).default(10_000),
+    /** How often a node beats and renews its shard leases (ms); at most a third of lease_timeout_ms. */
+    heartbeat_interval_ms: z.int({ error: 'must be a whole number (milliseconds)' }).min(100, { error: 'must be at least 100 (milliseconds)' }).default(1_000),
+  })
+  .superRefine((cluster, ctx) => {
+    if (cluster.heartbeat_interval_ms * 3 > cluster.lease_timeout_ms) {
+      ctx.addIssue({ code: 'custom', path: ['heartbeat_interval_ms'], message: `must be at most a third of [cluster] lease_timeout_ms (${cluster.lease_timeout_ms}), so that a beat can be missed without losing the shards` });
+    }
   })
   .prefault({});
 

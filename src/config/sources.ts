@@ -128,6 +128,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'JWT_SECRET', path: ['jwt', 'secret'], kind: 'string' },
   { name: 'ADMIN_PASSWORD', path: ['bootstrap', 'admin_password'], kind: 'string' },
   { name: 'WORKERS', path: ['cluster', 'workers'], kind: 'integer' },
+  { name: 'NODE_ADDRESS', path: ['cluster', 'node_address'], kind: 'string' },
+  { name: 'CLUSTER_SECRET', path: ['cluster', 'secret'], kind: 'string' },
   { name: 'LOG_LEVEL', path: ['log', 'level'], kind: 'lowercase' },
   { name: 'LOG_FORMAT', path: ['log', 'format'], kind: 'lowercase' },
 ];

@@ -56,8 +56,11 @@ export function createNativeServer(options: {
   services: readonly DescService[];
   files: readonly DescFile[];
   dispatcher: Dispatcher;
+  /** Services outside the RustBill contract with their own handling (the node link of issue 15). */
+  extraServices?: ReadonlyArray<{ definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }>;
 }): { server: grpc.Server; injector: grpc.ConnectionInjector; health: HealthImplementation } {
   const server = new grpc.Server(SERVER_OPTIONS);
+  for (const extra of options.extraServices ?? []) server.addService(extra.definition, extra.implementation);
   for (const service of options.services) {
     const definition: Record<string, grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};

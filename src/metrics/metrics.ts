@@ -30,7 +30,7 @@ export const metrics = {
   }),
   actorMessages: new Counter({
     name: 'nodebill_actor_messages_total',
-    help: 'Messages delivered to actors, by kind and route (local: the shard is owned here; forwarded: sent over IPC to the owner; received: forwarded here by another worker)',
+    help: 'Messages delivered to actors, by kind and route (local: the shard is owned here; forwarded: sent over IPC to the owner; received: forwarded here by another worker; node_forwarded / node_received: to or from another node; rerouted: sent again after the shard moved)',
     labelNames: ['kind', 'route'] as const,
   }),
   actorCommandDuration: new Histogram({
@@ -53,6 +53,11 @@ export const metrics = {
     name: 'nodebill_account_commit_batch_size',
     help: 'Money commands committed by one statement (group commit across customers)',
     buckets: [1, 2, 4, 8, 16, 32, 64],
+  }),
+  fencedWrites: new Counter({
+    name: 'nodebill_fenced_writes_total',
+    help: 'Snapshot writes refused because the shard lease they were made under is no longer current (another node took the shard, or the lease lapsed)',
+    labelNames: ['kind'] as const,
   }),
   snapshotConflicts: new Counter({
     name: 'nodebill_actor_snapshot_conflicts_total',

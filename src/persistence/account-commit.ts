@@ -56,7 +56,11 @@ export function commitValues(writes: readonly AccountWrite[]): unknown[] {
   const customers = writes.map((write) => {
     const customer = write.decision.customer;
     if (!customer) throw new Error('the commit statement needs a customer write');
-    return { id: write.customerId, balance: customer.balance, version: customer.version, updated_at: customer.updatedAt, expected: write.expectedVersion };
+    const fence = write.fence ?? null;
+    return {
+      id: write.customerId, balance: customer.balance, version: customer.version, updated_at: customer.updatedAt, expected: write.expectedVersion,
+      shard: fence?.shard ?? null, node: fence?.node ?? null, epoch: fence?.epoch ?? null,
+    };
   });
   const orders = (write: AccountWrite): Array<RowWrite<OrderState>> => write.decision.orders;
   const payments = (write: AccountWrite): Array<RowWrite<PaymentState>> => write.decision.payments;
@@ -103,8 +107,10 @@ export function commitValues(writes: readonly AccountWrite[]): unknown[] {
 export const COMMIT_STATEMENT = `
 with c as (
   update customers k set balance = r.balance, version = r.version, updated_at = r.updated_at
-  from jsonb_to_recordset($1::jsonb) r(id uuid, balance numeric, version int, updated_at timestamptz, expected int)
-  where k.id = r.id and k.version = r.expected returning k.id
+  from jsonb_to_recordset($1::jsonb) r(id uuid, balance numeric, version int, updated_at timestamptz, expected int, shard int, node uuid, epoch bigint)
+  where k.id = r.id and k.version = r.expected
+    and (r.node is null or exists (select 1 from shard_leases l where l.shard = r.shard and l.owner_node = r.node and l.epoch = r.epoch and l.expires_at > now()))
+  returning k.id
 ), oi as (
   insert into orders (id, customer_id, product_id, product_name, provider_interface_id, provider_instance_id, server_spec, status, amount, currency,
     billing_cycle, gateway_interface_id, gateway_payment_id, notes, paid_at, version, created_at, updated_at,
@@ -171,6 +177,8 @@ with c as (
   on conflict do nothing returning 1
 )
 select array(select id from c)::text[] as committed,
+  array(select r.id from jsonb_to_recordset($1::jsonb) r(id uuid, shard int, node uuid, epoch bigint) where r.node is not null
+    and not exists (select 1 from shard_leases l where l.shard = r.shard and l.owner_node = r.node and l.epoch = r.epoch and l.expires_at > now()))::text[] as unleased,
   1 / (case when (select count(*) from ou) = (select count(*) from ou_in) and (select count(*) from od) = (select count(*) from od_in)
     and (select count(*) from iu) = (select count(*) from iu_in)
     and (select count(*) from cc) = (select count(*) from c) then 1 else 0 end) as fenced

@@ -5,11 +5,14 @@
  * payments, ledger entries (`balance_transactions`: amount, balance_before, balance_after, type,
  * reference), the instance row, the outbox events (`event_queue`), the audit row and the recorded
  * outcome (`customer_commands`, unique per customer and idempotency key). A stale writer updates
- * nothing and learns it (a conflict) instead of overwriting newer money.
+ * nothing and learns it (a conflict) instead of overwriting newer money. With several nodes
+ * (issue 15) the customer row's update is also fenced by the shard lease the worker holds: a write
+ * made under a lease that is no longer current is refused (`unavailable`, reason `shard_moved`).
  */
 import type pg from 'pg';
 import type { AccountCommitResult, AccountStore, AccountWrite } from '../actors/account-store.ts';
 import type { CustomerReply } from '../actors/messages.ts';
+import { LEASE_LOST, type FenceOf } from '../actors/snapshot-store.ts';
 import type { InvoiceDue, RowWrite } from '../domain/accounts/account.ts';
 import { Decimal } from 'decimal.js';
 import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
@@ -48,14 +51,17 @@ export class PgAccountStore implements AccountStore {
   /** Days a debt on credit is due after, for customers without payment terms of their own (`[billing] due_days`). */
   private readonly defaultPaymentTermsDays: number;
   private readonly batcher: CommitBatcher<AccountWrite, AccountCommitResult>;
+  private readonly fenceOf: FenceOf | null;
 
   /**
    * @param pool a pool of its own (the money path's statements do not wait behind the ORM's)
    * @param onEventsCommitted called after a commit that wrote outbox events (to relay them at once)
    * @param options.defaultPaymentTermsDays `[billing] due_days`: the payment terms of customers without their own (default 14)
+   * @param options.fenceOf the shard lease each customer's writes are made under (absent: writes are not lease-fenced)
    */
-  constructor(pool: pg.Pool, onEventsCommitted: () => void = () => undefined, options: { defaultPaymentTermsDays?: number } = {}) {
+  constructor(pool: pg.Pool, onEventsCommitted: () => void = () => undefined, options: { defaultPaymentTermsDays?: number; fenceOf?: FenceOf } = {}) {
     this.pool = pool;
+    this.fenceOf = options.fenceOf ?? null;
     this.onEventsCommitted = onEventsCommitted;
     this.defaultPaymentTermsDays = options.defaultPaymentTermsDays ?? DEFAULT_PAYMENT_TERMS_DAYS;
     this.batcher = new CommitBatcher({
@@ -137,7 +143,7 @@ export class PgAccountStore implements AccountStore {
   async commit(write: AccountWrite): Promise<AccountCommitResult> {
     // Its events remember the trace of the command that wrote them (null when tracing is off).
     const traceparent = write.decision.events.length > 0 ? activeTraceparent() : null;
-    const traced = traceparent === null ? write : { ...write, traceparent };
+    const traced = { ...write, ...(traceparent === null ? {} : { traceparent }), fence: this.fenceOf?.(write.customerId) ?? null };
     const result = traced.decision.customer ? await this.batcher.submit(traced) : await this.commitOutcomeOnly(traced);
     if (result.ok && write.decision.events.length > 0) this.onEventsCommitted();
     return result;
@@ -154,9 +160,16 @@ export class PgAccountStore implements AccountStore {
 
   /** One statement for `writes` (src/persistence/account-commit.ts). @throws the database's error when the statement failed as a whole */
   private async commitStatement(writes: readonly AccountWrite[]): Promise<AccountCommitResult[]> {
-    const { rows } = await this.pool.query<{ committed: string[] }>({ name: COMMIT_STATEMENT_NAME, text: COMMIT_STATEMENT, values: commitValues(writes) });
+    const { rows } = await this.pool.query<{ committed: string[]; unleased: string[] }>({ name: COMMIT_STATEMENT_NAME, text: COMMIT_STATEMENT, values: commitValues(writes) });
     const committed = new Set((rows[0]?.committed ?? []).map((id) => id.toLowerCase()));
-    return writes.map((write) => (committed.has(write.customerId.toLowerCase()) ? { ok: true } : { ok: false, conflict: true }));
+    const unleased = new Set((rows[0]?.unleased ?? []).map((id) => id.toLowerCase()));
+    return writes.map((write): AccountCommitResult => {
+      const id = write.customerId.toLowerCase();
+      if (committed.has(id)) return { ok: true };
+      if (!unleased.has(id)) return { ok: false, conflict: true };
+      metrics.fencedWrites.inc({ kind: 'account' });
+      return { ok: false, conflict: false, error: new DomainError('unavailable', `this node no longer holds the shard of customer ${write.customerId}; nothing was written`, LEASE_LOST) };
+    });
   }
 
   /** One write on its own, its database refusal turned into an answer. */

@@ -11,7 +11,8 @@
  */
 import type pg from 'pg';
 import type { CustomerReply } from '../actors/messages.ts';
-import type { CommitResult, CustomerSnapshotStore, SnapshotWrite } from '../actors/snapshot-store.ts';
+import { LEASE_LOST, type CommitResult, type CustomerSnapshotStore, type FenceOf, type SnapshotWrite } from '../actors/snapshot-store.ts';
+import { metrics } from '../metrics/metrics.ts';
 import { auditColumns } from '../application/audit.ts';
 import { newId } from '../lib/ids.ts';
 import type { CustomerState } from '../domain/customers/customer.ts';
@@ -149,10 +150,18 @@ const TAKEN_SQL = `select case when $1::boolean then pg_advisory_xact_lock(17237
 /** See the file comment. */
 export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
   private readonly pool: pg.Pool;
+  private readonly fenceOf: FenceOf | null;
 
-  /** @param pool a pool of its own (customer commands, imports included, do not queue behind other work) */
-  constructor(pool: pg.Pool) {
+  /**
+   * @param pool a pool of its own (customer commands, imports included, do not queue behind other work)
+   * @param options.fenceOf the shard lease each customer's writes are made under (issue 15; absent:
+   *   not lease-fenced). The transaction first share-locks that lease row, current and unexpired,
+   *   so no other node can take the shard before it commits; otherwise nothing is written and the
+   *   commit answers `unavailable` with reason `shard_moved`.
+   */
+  constructor(pool: pg.Pool, options: { fenceOf?: FenceOf } = {}) {
     this.pool = pool;
+    this.fenceOf = options.fenceOf ?? null;
   }
 
   /** @see CustomerSnapshotStore.load */
@@ -176,6 +185,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     try {
       await client.query('begin');
       try {
+        await this.checkLease(client, write.customerId);
         const state = await this.write(client, write);
         await client.query('commit');
         return { ok: true, state };
@@ -205,6 +215,19 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** The lease fence (see the constructor). @throws Refusal when the lease is not current */
+  private async checkLease(tx: pg.PoolClient, customerId: string): Promise<void> {
+    if (!this.fenceOf) return;
+    const fence = this.fenceOf(customerId);
+    const { rows } = await tx.query({
+      name: 'nb_customer_lease', values: [fence.shard, fence.node, fence.epoch],
+      text: 'select 1 from shard_leases where shard = $1 and owner_node = $2 and epoch = $3 and expires_at > now() for share',
+    });
+    if (rows.length > 0) return;
+    metrics.fencedWrites.inc({ kind: 'customer' });
+    throw new Refusal(new DomainError('unavailable', `this node no longer holds the shard of customer ${customerId}; nothing was written`, LEASE_LOST));
   }
 
   private async write(tx: pg.PoolClient, write: SnapshotWrite): Promise<CustomerState | null> {
