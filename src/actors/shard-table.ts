@@ -53,9 +53,13 @@ export class ShardTable {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Replaces the table; returns the shards this worker served before and does not any more. */
+  /**
+   * Replaces the table; returns the shards whose actors must go: those this worker served before
+   * and does not any more, and those it serves under a new epoch (the shard was someone else's in
+   * between, while this node heard nothing: what its actors remember may be stale).
+   */
   update(update: ShardTableUpdate): number[] {
-    const before = new Set(this.heldBySlot());
+    const before = new Map(this.heldBySlot().map((shard) => [shard, this.entries[shard]?.epoch]));
     this.entries = [...update.entries].sort((a, b) => a.shard - b.shard);
     this.nodeId = update.nodeId;
     this.ownValidUntil = this.now() + update.ownValidMs;
@@ -63,7 +67,7 @@ export class ShardTable {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
-    return [...before].filter((shard) => !after.has(shard));
+    return [...before].filter(([shard, epoch]) => !after.has(shard) || this.entries[shard]?.epoch !== epoch).map(([shard]) => shard);
   }
 
   /** True once a first update arrived. */

@@ -88,6 +88,9 @@ describe('ShardTable', () => {
     const lost = table.update({ nodeId: A, ownValidMs: 1_000, entries: entries((index) => (index < 32 ? { node: A, slot: index % 2, epoch: '1', address: 'a:1' } : { node: B, slot: 0, epoch: '2', address: 'b:2' })) });
     expect(lost).toEqual(Array.from({ length: 16 }, (_, index) => 32 + index * 2));
     expect(table.localShards()).toHaveLength(16);
+    // Shard 0 came back under a new epoch (B held it meanwhile): its actors go too.
+    const renewed = table.update({ nodeId: A, ownValidMs: 1_000, entries: entries((index) => (index < 32 ? { node: A, slot: index % 2, epoch: index === 0 ? '3' : '1', address: 'a:1' } : { node: B, slot: 0, epoch: '2', address: 'b:2' })) });
+    expect(renewed).toEqual([0]);
   });
 
   it('wakes waiters on the next update', async () => {
