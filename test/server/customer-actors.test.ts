@@ -1,7 +1,8 @@
 /**
  * The customer actor's guarantees through real clusters (issue 7, "Customer actors"):
- * - the version fence: two nodes on one database each hold an actor for the same customer; the
- *   one with a stale snapshot fails its write, reloads, decides again — no update is lost;
+ * - the version fence: the customer's actor (one across both nodes, issue 15) holds a snapshot that
+ *   another writer of the database (the CLI, an operator's SQL) made stale; its next write fails,
+ *   it reloads and decides again — no update is lost;
  * - 1,000 concurrent updates of one customer arriving at both workers: applied one at a time by
  *   the owning actor, every version exactly once, the final state the last one applied.
  */
@@ -21,8 +22,10 @@ let node2: RunningServer;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  node1 = await startServer({ databaseUrl: db.url, workers: 2 });
-  node2 = await startServer({ databaseUrl: db.url, workers: 1 });
+  // Two nodes sharing the shards (issue 15): calls reaching the node that does not own the customer are forwarded.
+  const cluster = { secret: 'customer-actors-cluster-secret' };
+  node1 = await startServer({ databaseUrl: db.url, workers: 2, config: { cluster } });
+  node2 = await startServer({ databaseUrl: db.url, workers: 1, config: { cluster } });
 });
 
 afterAll(async () => {
@@ -49,19 +52,21 @@ async function counter(server: RunningServer, name: string, labels: string): Pro
   return sum;
 }
 
-describe('the version fence between two processes holding the same customer', () => {
+describe('the version fence against another writer of the database', () => {
   it('makes the stale actor reload and apply on the fresh state: no update lost', async () => {
     const [one, two] = await Promise.all([adminOf(node1), adminOf(node2)]);
     const { customer } = await one.createCustomer({ name: 'Fenced Ltd', contactPerson: '', email: '', phone: '', company: '', notes: '', creditLimit: '1.00' });
     const id = customer?.id ?? '';
-    // Both nodes' actors load the snapshot.
+    // The actor loads the snapshot (through either node: there is one actor for the customer).
     const token1 = (await grpcClient(IdentityService, node1.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
     const token2 = (await grpcClient(IdentityService, node2.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
     await grpcClient(BalanceService, node1.url, bearer(token1)).getBalance({ customerId: id });
     await grpcClient(BalanceService, node2.url, bearer(token2)).getBalance({ customerId: id });
-    const conflictsBefore = (await counter(node1, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"')) + (await counter(node2, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"'));
+    const conflicts = async (): Promise<number> =>
+      (await counter(node1, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"')) + (await counter(node2, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"'));
+    const conflictsBefore = await conflicts();
 
-    // Each node writes after the other did: every write but the first starts from a stale snapshot.
+    // Before each call, another writer changes the row behind the actor's back.
     const steps: Array<[Client<typeof CustomerService>, Record<string, string>]> = [
       [one, { notes: 'from node 1' }],
       [two, { phone: '222' }],
@@ -70,15 +75,18 @@ describe('the version fence between two processes holding the same customer', ()
       [one, { creditLimit: '3.00' }],
       [two, { notes: 'from node 2' }],
     ];
-    for (const [client, change] of steps) await client.updateCustomer({ id, ...change });
+    for (const [index, [client, change]] of steps.entries()) {
+      await sql(`update customers set region = $2, version = version + 1 where id = $1`, [id, `outside-${index}`]);
+      await client.updateCustomer({ id, ...change });
+    }
 
-    const rows = await sql<{ notes: string; phone: string; company: string; contact_person: string; credit_limit: string; version: number }>(
-      'select notes, phone, company, contact_person, credit_limit::text, version from customers where id = $1', [id],
+    const rows = await sql<{ notes: string; phone: string; company: string; contact_person: string; credit_limit: string; region: string; version: number }>(
+      'select notes, phone, company, contact_person, credit_limit::text, region, version from customers where id = $1', [id],
     );
-    expect(rows[0]).toEqual({ notes: 'from node 2', phone: '222', company: 'Fence Co', contact_person: 'Node Two', credit_limit: '3.00', version: 1 + steps.length });
-    const conflictsAfter = (await counter(node1, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"')) + (await counter(node2, 'nodebill_actor_snapshot_conflicts_total', 'kind="customer"'));
-    expect(conflictsAfter - conflictsBefore).toBe(steps.length - 1);
-    // And both actors now hold the latest state.
+    // Every call's change and the outside writer's last one are there: nothing was overwritten.
+    expect(rows[0]).toEqual({ notes: 'from node 2', phone: '222', company: 'Fence Co', contact_person: 'Node Two', credit_limit: '3.00', region: 'outside-5', version: 1 + 2 * steps.length });
+    expect((await conflicts()) - conflictsBefore).toBe(steps.length);
+    // And the actor now holds the latest state, whichever node is asked.
     expect((await grpcClient(BalanceService, node1.url, bearer(token1)).getBalance({ customerId: id })).creditLimit).toBe('3.00');
     expect((await grpcClient(BalanceService, node2.url, bearer(token2)).getBalance({ customerId: id })).creditLimit).toBe('3.00');
   });
