@@ -16,8 +16,9 @@
  *
  * Sections: `request` (the above), `money` (bench/money/main.ts: CreateOrder + PayOrder beside
  * pgbench's create-and-pay, and ListOrders over 1,000,000 orders) and `crm-import`
- * (bench/crm/import.ts: a 10,000-row customer import, export and re-import). All run by default;
- * BENCH_ONLY=request, money or crm-import selects one.
+ * (bench/crm/import.ts: a 10,000-row customer import, export and re-import) and `nodes`
+ * (bench/nodes/main.ts: the create-and-pay load over 1, 2 and 3 nodes on one database). All run by
+ * default; BENCH_ONLY=request, money, crm-import or nodes selects one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -36,6 +37,7 @@ import { startServer, TEST_ADMIN_PASSWORD, type RunningServer } from '../test/su
 import { unaryClient, type UnaryCall } from './grpc-js.ts';
 import { printMoneyResult, runMoneyBenchmark } from './money/main.ts';
 import { printImportResult, runImportBenchmark } from './crm/import.ts';
+import { printNodesResult, runNodesBenchmark } from './nodes/main.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -223,7 +225,7 @@ async function benchCluster(label: string, workers: number, redis: boolean, bare
   }
 }
 
-const SECTIONS = ['request', 'money', 'crm-import'] as const;
+const SECTIONS = ['request', 'money', 'crm-import', 'nodes'] as const;
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && !SECTIONS.some((section) => section === ONLY)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.join(', ')}, not ${ONLY}`);
 
@@ -254,3 +256,4 @@ async function requestSection(): Promise<void> {
 if (ONLY === undefined || ONLY === 'request') await requestSection();
 if (ONLY === undefined || ONLY === 'money') printMoneyResult(await runMoneyBenchmark());
 if (ONLY === undefined || ONLY === 'crm-import') printImportResult(await runImportBenchmark());
+if (ONLY === undefined || ONLY === 'nodes') printNodesResult(await runNodesBenchmark());

@@ -68,12 +68,17 @@ export async function startMoneyBed(options: {
   env?: Record<string, string>;
   /** A database of the caller's (e.g. on a private PostgreSQL); default a fresh one on the shared server. */
   database?: TestDatabase;
+  /**
+   * Starts the bed's server from the options the bed computed (default `startServer`); e.g. several
+   * nodes on the bed's database (test/support/nodes.ts), the one returned serving the bed's setup.
+   */
+  start?: (server: Parameters<typeof startServer>[0]) => Promise<RunningServer>;
 } = {}): Promise<MoneyBed> {
   const db = options.database ?? await createTestDatabase();
   const certs = generateTestCertificates();
   const incus = await startIncusServer({ caCert: certs.caCert, serverCert: certs.serverCert, serverKey: certs.serverKey });
   const epay = await startEpayServer();
-  const server = await startServer({
+  const server = await (options.start ?? startServer)({
     databaseUrl: db.url,
     workers: options.workers ?? 2,
     ...(options.redis === false ? { redis: false } : {}),

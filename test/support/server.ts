@@ -58,6 +58,11 @@ export async function startServer(options: {
    * by section, e.g. `{ plugins: { plugins_dir: dir, outbound_allow: ['127.0.0.1'] } }`.
    */
   config?: Record<string, Record<string, unknown>>;
+  /**
+   * Start the primary as the leader of a process group of its own (its workers join it), so that
+   * `process.kill(-server.process.pid, signal)` reaches the whole node (test/support/nodes.ts).
+   */
+  detached?: boolean;
 }): Promise<RunningServer> {
   const port = await freePort();
   // A Redis key prefix of its own, so rate limits and caches of earlier runs do not leak in.
@@ -83,6 +88,7 @@ export async function startServer(options: {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const logs: LogLine[] = [];
   let raw = '';
