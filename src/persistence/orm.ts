@@ -67,7 +67,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     },
     // The cache-invalidation triggers (migration 0005) are SQL of their own, not entity metadata:
     // the schema comparison leaves existing triggers alone (test/persistence checks them by behaviour).
-    schemaGenerator: { ignoreTriggers: true },
+    // The same holds for the migrations' plain SQL functions (0015's global_unique_keys_move).
+    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true },
     debug: options.debug ?? false,
     ensureDatabase: false,
     allowGlobalContext: false,

@@ -92,7 +92,7 @@ export class RenewalInvoices {
         const renewal = await sql<{ id: string }>(tx, `
           insert into service_renewals (id, customer_id, order_id, period_start, period_end, invoice_id, amount)
           values (?, ?, ?, ?, ?, ?, ?)
-          on conflict (order_id, period_start) do nothing returning id`,
+          on conflict (customer_id, order_id, period_start) do nothing returning id`,
         [newId(), candidate.customerId, candidate.orderId, period.start, period.end, invoiceId, taxed.gross]);
         if (renewal.length === 0) throw new RenewedAlready();
         await sql(tx, `

@@ -170,7 +170,7 @@ export class CustomerReports {
              coalesce(sum(p.refunded_amount) filter (where p.status in ('success', 'refunded')), 0)::text as refunded
         from orders o left join payments p on p.order_id = o.id and p.customer_id = o.customer_id
        where o.customer_id = ?
-       group by o.id
+       group by o.customer_id, o.id
        order by o.created_at desc, o.id desc
        limit ? offset ?`, [customerId, page.pageSize, page.offset]);
     return {

@@ -17,11 +17,11 @@ export const ApiKey = defineEntity({
   name: 'ApiKey',
   tableName: 'api_keys',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade'),
     name: p.string().length(255),
     keyPrefix: p.string().length(32),
-    keyHash: p.string().length(128).unique('api_keys_key_hash_unique'),
+    keyHash: p.string().length(128),
     permissions: jsonColumn<string[]>(() => []),
     enabled: p.boolean().default(true),
     lastUsedAt: optionalTime(),
@@ -30,7 +30,12 @@ export const ApiKey = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
+  primaryKeys: ['customerId', 'id'],
+  // Unique per customer (Citus); a SHA-256 of 256 random bits does not repeat across customers.
+  uniques: [{ name: 'api_keys_key_hash_unique', properties: ['customerId', 'keyHash'] }],
   indexes: [
+    { name: 'api_keys_id_index', properties: ['id'] },
+    { name: 'api_keys_key_hash_index', properties: ['keyHash'] },
     { name: 'api_keys_customer_id_index', properties: ['customerId'] },
     { name: 'api_keys_key_prefix_index', properties: ['keyPrefix'] },
   ],

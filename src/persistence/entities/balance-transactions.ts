@@ -18,13 +18,14 @@ export type BalanceTransactionType = (typeof BALANCE_TRANSACTION_TYPES)[number];
  * - `referenceId` is the order, payment or operation-log entry behind the change.
  * - A recharge is credited once: `(customer_id, reference_id)` is unique for
  *   `transaction_type = 'recharge'` (partial unique index; `referenceId` = the recharge payment).
+ * - Primary key `(customer_id, id)` (Citus: distributed by `customer_id`), plain index on `id`.
  */
 export const BalanceTransaction = defineEntity({
   name: 'BalanceTransaction',
   tableName: 'balance_transactions',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
     transactionType: p.enum(BALANCE_TRANSACTION_TYPES),
     amount: money(),
     balanceBefore: money(),
@@ -33,6 +34,7 @@ export const BalanceTransaction = defineEntity({
     description: p.text().default(''),
     createdAt: createdAt(),
   },
+  primaryKeys: ['customerId', 'id'],
   uniques: [
     {
       name: 'balance_transactions_recharge_once_unique',
@@ -41,6 +43,7 @@ export const BalanceTransaction = defineEntity({
     },
   ],
   indexes: [
+    { name: 'balance_transactions_id_index', properties: ['id'] },
     { name: 'balance_transactions_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'balance_transactions_reference_id_index', properties: ['referenceId'] },
   ],

@@ -6,8 +6,11 @@ import { Customer } from './customers.ts';
  * Table `customer_users`: logins of a customer (`UserInfo` with `user_type = "customer"`); a
  * customer may have several. Customer-owned: `customerId` NOT NULL, ON DELETE CASCADE.
  *
- * - `username` is unique (exact match); `email` is unique case-insensitively when not empty
- *   (`lower(email)` index) — registration's "email already registered".
+ * - Primary key `(customer_id, id)` (Citus: distributed by `customer_id`), plain index on `id`.
+ * - `username` is unique (exact match); `email` is unique case-insensitively when not empty —
+ *   registration's "email already registered". Both across all customers, enforced through
+ *   `global_unique_keys` by a trigger (migration 0015), which raises `unique_violation` naming
+ *   `customer_users_username_unique` / `customer_users_email_lower_unique`.
  * - `passwordHash` is a bcrypt hash. `emailVerifiedAt` is set when a verification code was
  *   consumed for the address.
  */
@@ -15,9 +18,9 @@ export const CustomerUser = defineEntity({
   name: 'CustomerUser',
   tableName: 'customer_users',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade'),
-    username: p.string().length(64).unique('customer_users_username_unique'),
+    username: p.string().length(64),
     email: p.string().length(255).default(''),
     displayName: p.string().length(255).default(''),
     passwordHash: p.string().length(255),
@@ -27,14 +30,13 @@ export const CustomerUser = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  uniques: [
-    {
-      name: 'customer_users_email_lower_unique',
-      expression:
-        "create unique index customer_users_email_lower_unique on customer_users (lower(email)) where email <> ''",
-    },
+  primaryKeys: ['customerId', 'id'],
+  indexes: [
+    { name: 'customer_users_customer_id_index', properties: ['customerId'] },
+    { name: 'customer_users_id_index', properties: ['id'] },
+    { name: 'customer_users_username_index', properties: ['username'] },
+    { name: 'customer_users_email_lower_index', expression: 'create index customer_users_email_lower_index on customer_users (lower(email))' },
   ],
-  indexes: [{ name: 'customer_users_customer_id_index', properties: ['customerId'] }],
 });
 /** A row of `customer_users`. */
 export type CustomerUser = InferEntity<typeof CustomerUser>;
@@ -48,23 +50,34 @@ export type CustomerUser = InferEntity<typeof CustomerUser>;
  *   `usedAt` or `revokedAt` is set means reuse: revoke the whole family.
  * - `usedAt` is set when the token was exchanged, `replacedBy` then holds the new token's jti.
  * - `expiresAt` is absolute. Customer-owned (`customerId` NOT NULL); rows are deleted with their
- *   user or customer (ON DELETE CASCADE).
+ *   user or customer (ON DELETE CASCADE). Primary key `(customer_id, jti)`, plain index on `jti`;
+ *   the user's foreign key is `(customer_id, customer_user_id)` (migration 0015).
  */
 export const RefreshToken = defineEntity({
   name: 'RefreshToken',
   tableName: 'refresh_tokens',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade').primary(),
     jti: p.uuid().primary(),
-    customerUserId: p.manyToOne(CustomerUser).mapToPk().fieldName('customer_user_id').deleteRule('cascade'),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade'),
+    customerUserId: p.uuid(),
     familyId: p.uuid(),
     createdAt: createdAt(),
     expiresAt: p.datetime(),
     usedAt: optionalTime(),
     revokedAt: optionalTime(),
     replacedBy: p.uuid().nullable(),
+    /** The composite foreign key `(customer_id, customer_user_id)`; never loaded: read `customerUserId`. */
+    customerUser: p
+      .manyToOne(CustomerUser)
+      .joinColumns('customer_id', 'customer_user_id')
+      .foreignKeyName('refresh_tokens_customer_user_id_foreign')
+      .deleteRule('cascade')
+      .updateRule('no action')
+      .nullable(),
   },
+  primaryKeys: ['customerId', 'jti'],
   indexes: [
+    { name: 'refresh_tokens_jti_index', properties: ['jti'] },
     { name: 'refresh_tokens_family_id_index', properties: ['familyId'] },
     { name: 'refresh_tokens_customer_user_id_index', properties: ['customerUserId'] },
     { name: 'refresh_tokens_customer_id_index', properties: ['customerId'] },

@@ -16,6 +16,10 @@ import { createdAt, lockVersion, money, updatedAt, uuidPrimaryKey } from './colu
  *
  * `email` is unique case-insensitively when not empty (registration's "email already registered").
  * Names are not unique in the database; `CreateCustomer`'s AlreadyExists check is the handler's.
+ * Since migration 0015 (Citus: `customers` is distributed by `id`) the e-mail and customer-code
+ * uniqueness is kept in the reference table `global_unique_keys` by a row trigger, which raises
+ * `unique_violation` naming `customers_email_lower_unique` / `customers_customer_code_lower_unique`
+ * as the unique indexes did; plain `lower(…)` indexes serve the look-ups.
  *
  * The CRM extension's fields (migrations 0001 and 0011; README "Customer relationship management"):
  * - `customerCode`: required, unique whatever its case (`customers_customer_code_lower_unique`);
@@ -63,17 +67,10 @@ export const Customer = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  uniques: [
-    {
-      name: 'customers_email_lower_unique',
-      expression: "create unique index customers_email_lower_unique on customers (lower(email)) where email <> ''",
-    },
-    {
-      name: 'customers_customer_code_lower_unique',
-      expression: 'create unique index customers_customer_code_lower_unique on customers (lower(customer_code))',
-    },
-  ],
   indexes: [
+    // Unique across customers through global_unique_keys (migration 0015); these serve look-ups.
+    { name: 'customers_email_lower_index', expression: 'create index customers_email_lower_index on customers (lower(email))' },
+    { name: 'customers_customer_code_lower_index', expression: 'create index customers_customer_code_lower_index on customers (lower(customer_code))' },
     { name: 'customers_created_at_index', properties: ['createdAt'] },
     // CreateCustomer's name check: "another customer with this name, trimmed, in any case".
     { name: 'customers_name_lower_index', expression: 'create index customers_name_lower_index on customers (lower(btrim(name)))' },

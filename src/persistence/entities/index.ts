@@ -25,6 +25,7 @@ import { CustomerCommand } from './customer-commands.ts';
 import { Customer } from './customers.ts';
 import { CustomerImport, CustomerScore } from './crm.ts';
 import { OutboxEvent } from './event-queue.ts';
+import { GlobalUniqueKey } from './global-unique-keys.ts';
 import { Instance } from './instances.ts';
 import { Invoice, InvoiceItem, InvoiceNumberCounter } from './invoices.ts';
 import { OperationLog } from './operation-logs.ts';
@@ -45,6 +46,7 @@ export * from './customer-commands.ts';
 export * from './customers.ts';
 export * from './crm.ts';
 export * from './event-queue.ts';
+export * from './global-unique-keys.ts';
 export * from './instances.ts';
 export * from './invoices.ts';
 export * from './operation-logs.ts';
@@ -65,6 +67,7 @@ export const ALL_ENTITIES = [
   CustomerImport,
   CustomerUser,
   RefreshToken,
+  GlobalUniqueKey,
   VerificationCode,
   ApiKey,
   Plugin,

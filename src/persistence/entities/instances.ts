@@ -11,10 +11,13 @@ export { INSTANCE_STATUSES, type InstanceStatus } from '../../domain/provisionin
 /**
  * Table `instances` (`InstanceInfo`): provisioned servers. Customer-owned (`customerId` NOT NULL).
  *
- * - `orderId` is UNIQUE: at most one instance per order, which makes provisioning idempotent (a
- *   retried provisioning job cannot create a second instance). Null for instances imported from an
- *   upstream without an order. Deleting an order with an instance is refused.
- * - `(providerInterfaceId, providerInstanceId)` is UNIQUE: an upstream instance is imported once.
+ * - Primary key `(customer_id, id)` (Citus: distributed by `customer_id`), plain index on `id`.
+ * - `(customerId, orderId)` is UNIQUE: at most one instance per order (an order has one customer),
+ *   which makes provisioning idempotent (a retried provisioning job cannot create a second
+ *   instance). Null for instances imported from an upstream without an order. The order's foreign
+ *   key is `(customer_id, order_id)`; deleting an order with an instance is refused.
+ * - `(providerInterfaceId, providerInstanceId)` is unique across all customers (through
+ *   `global_unique_keys`, migration 0015): an upstream instance is imported once, one owner.
  * - `serverSpec` is the `map<string,string>` of `InstanceInfo.server_spec`.
  * - `terminatedAt` is set when the instance reached `terminated`.
  * - `statusCheckedAt` is when its provider was last asked for its status (null: never).
@@ -23,9 +26,9 @@ export const Instance = defineEntity({
   name: 'Instance',
   tableName: 'instances',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
-    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').nullable().deleteRule('no action'),
+    orderId: p.uuid().nullable(),
     productId: p.manyToOne(Product).mapToPk().fieldName('product_id').nullable().deleteRule('set null'),
     productName: p.string().length(255).default(''),
     providerInterfaceId: p.uuid().nullable(),
@@ -37,15 +40,15 @@ export const Instance = defineEntity({
     statusCheckedAt: optionalTime(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** The composite foreign key `(customer_id, order_id)`; never loaded: read `orderId`. */
+    order: p.manyToOne(Order).joinColumns('customer_id', 'order_id').foreignKeyName('instances_order_id_foreign').deleteRule('no action').updateRule('no action').nullable(),
   },
-  uniques: [
-    { name: 'instances_order_id_unique', properties: ['orderId'] },
-    {
-      name: 'instances_provider_interface_id_provider_instance_id_unique',
-      properties: ['providerInterfaceId', 'providerInstanceId'],
-    },
-  ],
+  primaryKeys: ['customerId', 'id'],
+  uniques: [{ name: 'instances_order_id_unique', properties: ['customerId', 'orderId'] }],
   indexes: [
+    { name: 'instances_id_index', properties: ['id'] },
+    // Unique across customers through global_unique_keys (migration 0015).
+    { name: 'instances_provider_interface_id_provider_instance_id_index', properties: ['providerInterfaceId', 'providerInstanceId'] },
     { name: 'instances_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'instances_status_created_at_index', properties: ['status', 'createdAt'] },
   ],

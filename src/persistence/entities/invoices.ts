@@ -35,9 +35,9 @@ export const Invoice = defineEntity({
   name: 'Invoice',
   tableName: 'invoices',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    invoiceNumber: p.string().length(64).nullable().unique('invoices_invoice_number_unique'),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
+    invoiceNumber: p.string().length(64).nullable(),
     billingPeriodStart: p.date(),
     billingPeriodEnd: p.date(),
     amount: money().default('0.00'),
@@ -53,7 +53,10 @@ export const Invoice = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
+  primaryKeys: ['customerId', 'id'],
   uniques: [
+    // Per customer (Citus); numbers come from the year counter, so they never repeat across customers.
+    { name: 'invoices_invoice_number_unique', properties: ['customerId', 'invoiceNumber'] },
     {
       name: 'invoices_generated_period_unique',
       properties: ['customerId', 'billingPeriodStart', 'billingPeriodEnd'],
@@ -61,6 +64,8 @@ export const Invoice = defineEntity({
     },
   ],
   indexes: [
+    { name: 'invoices_id_index', properties: ['id'] },
+    { name: 'invoices_invoice_number_index', properties: ['invoiceNumber'] },
     { name: 'invoices_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'invoices_status_created_at_index', properties: ['status', 'createdAt'] },
     { name: 'invoices_status_due_date_index', properties: ['status', 'dueDate'] },
@@ -89,24 +94,31 @@ export type Invoice = InferEntity<typeof Invoice>;
  *
  * Money (decimal strings): `unitPrice` and `amount`, CHECK `amount = quantity * unit_price`; they
  * may be negative (a discount line). `quantity` is a uint32 (`>= 0`). `orderId` is the order a
- * generated line bills (ON DELETE SET NULL). `position` orders the lines.
+ * generated line bills, kept as a history reference without a foreign key (migration 0015: Citus
+ * cannot SET NULL a key that contains the distribution column). `position` orders the lines.
+ * Primary key `(customer_id, id)`, plain index on `id`; the invoice's foreign key is
+ * `(customer_id, invoice_id)`.
  */
 export const InvoiceItem = defineEntity({
   name: 'InvoiceItem',
   tableName: 'invoice_items',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    invoiceId: p.manyToOne(Invoice).mapToPk().fieldName('invoice_id').deleteRule('cascade'),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
-    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').nullable().deleteRule('set null'),
+    invoiceId: p.uuid(),
+    orderId: p.uuid().nullable(),
     description: p.text().default(''),
     quantity: p.integer().default(1),
     unitPrice: money().default('0.00'),
     amount: money().default('0.00'),
     position: p.integer().default(0),
     createdAt: createdAt(),
+    /** The composite foreign key `(customer_id, invoice_id)`; never loaded: read `invoiceId`. */
+    invoice: p.manyToOne(Invoice).joinColumns('customer_id', 'invoice_id').foreignKeyName('invoice_items_invoice_id_foreign').deleteRule('cascade').updateRule('no action').nullable(),
   },
+  primaryKeys: ['customerId', 'id'],
   indexes: [
+    { name: 'invoice_items_id_index', properties: ['id'] },
     { name: 'invoice_items_invoice_id_position_index', properties: ['invoiceId', 'position'] },
     { name: 'invoice_items_customer_id_index', properties: ['customerId'] },
     { name: 'invoice_items_order_id_index', properties: ['orderId'] },

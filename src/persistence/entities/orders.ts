@@ -61,8 +61,8 @@ export const Order = defineEntity({
   name: 'Order',
   tableName: 'orders',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
     productId: p.manyToOne(Product).mapToPk().fieldName('product_id').nullable().deleteRule('set null'),
     productName: p.string().length(255).default(''),
     providerInterfaceId: p.uuid().nullable(),
@@ -89,7 +89,9 @@ export const Order = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
+  primaryKeys: ['customerId', 'id'],
   indexes: [
+    { name: 'orders_id_index', properties: ['id'] },
     { name: 'orders_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'orders_status_created_at_index', properties: ['status', 'createdAt'] },
     { name: 'orders_created_at_index', properties: ['createdAt'] },

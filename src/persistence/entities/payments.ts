@@ -33,11 +33,11 @@ export const Payment = defineEntity({
   name: 'Payment',
   tableName: 'payments',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('no action'),
     kind: p.enum(PAYMENT_KINDS).default('order'),
-    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').nullable().deleteRule('no action'),
-    invoiceId: p.manyToOne(Invoice).mapToPk().fieldName('invoice_id').nullable().deleteRule('no action'),
+    orderId: p.uuid().nullable(),
+    invoiceId: p.uuid().nullable(),
     amount: money(),
     refundedAmount: money().default('0.00'),
     currency: p.string().length(8).default('CNY'),
@@ -52,8 +52,14 @@ export const Payment = defineEntity({
     paidAt: optionalTime(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** The composite foreign key `(customer_id, order_id)`; never loaded: read `orderId`. */
+    order: p.manyToOne(Order).joinColumns('customer_id', 'order_id').foreignKeyName('payments_order_id_foreign').deleteRule('no action').updateRule('no action').nullable(),
+    /** The composite foreign key `(customer_id, invoice_id)`; never loaded: read `invoiceId`. */
+    invoice: p.manyToOne(Invoice).joinColumns('customer_id', 'invoice_id').foreignKeyName('payments_invoice_id_foreign').deleteRule('no action').updateRule('no action').nullable(),
   },
+  primaryKeys: ['customerId', 'id'],
   indexes: [
+    { name: 'payments_id_index', properties: ['id'] },
     { name: 'payments_customer_id_created_at_index', properties: ['customerId', 'createdAt'] },
     { name: 'payments_status_created_at_index', properties: ['status', 'createdAt'] },
     { name: 'payments_order_id_index', properties: ['orderId'] },

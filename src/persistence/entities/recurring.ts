@@ -6,7 +6,9 @@ import { Order } from './orders.ts';
 
 /**
  * Table `service_renewals` (migration 0012): the renewal invoice of one service (order) for one
- * billing period. Customer-owned (deleted with the customer). `(orderId, periodStart)` is unique —
+ * billing period. Customer-owned (deleted with the customer; primary key `(customer_id, id)`,
+ * foreign keys `(customer_id, order_id)` and `(customer_id, invoice_id)`, migration 0015).
+ * `(customerId, orderId, periodStart)` is unique (an order has one customer) —
  * the lifecycle job issues one renewal per order and period however often or wherever it runs —
  * and so is `invoiceId`. `amount` is the invoice's total (money, `>= 0`). `remindersSent` holds the
  * dunning reminders already sent, as day offsets from the due date (−3 = three days before).
@@ -15,18 +17,29 @@ export const ServiceRenewal = defineEntity({
   name: 'ServiceRenewal',
   tableName: 'service_renewals',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade').primary(),
     id: uuidPrimaryKey(),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade'),
-    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').deleteRule('cascade'),
+    orderId: p.uuid(),
     periodStart: p.datetime(),
     periodEnd: p.datetime(),
-    invoiceId: p.manyToOne(Invoice).mapToPk().fieldName('invoice_id').deleteRule('cascade').unique('service_renewals_invoice_id_unique'),
+    invoiceId: p.uuid(),
     amount: money(),
     remindersSent: p.array().columnType('integer[]').defaultRaw("'{}'"),
     createdAt: createdAt(),
+    /** The composite foreign key `(customer_id, order_id)`; never loaded: read `orderId`. */
+    order: p.manyToOne(Order).joinColumns('customer_id', 'order_id').foreignKeyName('service_renewals_order_id_foreign').deleteRule('cascade').updateRule('no action').nullable(),
+    /** The composite foreign key `(customer_id, invoice_id)`; never loaded: read `invoiceId`. */
+    invoice: p.manyToOne(Invoice).joinColumns('customer_id', 'invoice_id').foreignKeyName('service_renewals_invoice_id_foreign').deleteRule('cascade').updateRule('no action').nullable(),
   },
-  uniques: [{ name: 'service_renewals_order_period_unique', properties: ['orderId', 'periodStart'] }],
-  indexes: [{ name: 'service_renewals_customer_id_index', properties: ['customerId'] }],
+  primaryKeys: ['customerId', 'id'],
+  uniques: [
+    { name: 'service_renewals_order_period_unique', properties: ['customerId', 'orderId', 'periodStart'] },
+    { name: 'service_renewals_invoice_id_unique', properties: ['customerId', 'invoiceId'] },
+  ],
+  indexes: [
+    { name: 'service_renewals_id_index', properties: ['id'] },
+    { name: 'service_renewals_customer_id_index', properties: ['customerId'] },
+  ],
   checks: [
     { name: 'service_renewals_period_check', expression: 'period_end > period_start' },
     { name: 'service_renewals_amount_check', expression: 'amount >= 0' },
@@ -77,21 +90,27 @@ export type PromotionCode = InferEntity<typeof PromotionCode>;
 
 /**
  * Table `promotion_redemptions` (migration 0012): one use of a promotion code by an order (unique
- * per order), written by the money path with the order. Customer-owned. Its AFTER INSERT trigger
+ * per order), written by the money path with the order. Customer-owned (primary key
+ * `(customer_id, id)`, order foreign key `(customer_id, order_id)`, migration 0015). Its AFTER INSERT trigger
  * counts the use and enforces the limits.
  */
 export const PromotionRedemption = defineEntity({
   name: 'PromotionRedemption',
   tableName: 'promotion_redemptions',
   properties: {
+    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade').primary(),
     id: uuidPrimaryKey(),
     promotionId: p.manyToOne(PromotionCode).mapToPk().fieldName('promotion_id').deleteRule('no action'),
-    customerId: p.manyToOne(Customer).mapToPk().fieldName('customer_id').deleteRule('cascade'),
-    orderId: p.manyToOne(Order).mapToPk().fieldName('order_id').deleteRule('cascade').unique('promotion_redemptions_order_id_unique'),
+    orderId: p.uuid(),
     discountAmount: money(),
     createdAt: createdAt(),
+    /** The composite foreign key `(customer_id, order_id)`; never loaded: read `orderId`. */
+    order: p.manyToOne(Order).joinColumns('customer_id', 'order_id').foreignKeyName('promotion_redemptions_order_id_foreign').deleteRule('cascade').updateRule('no action').nullable(),
   },
-  indexes: [{ name: 'promotion_redemptions_promotion_customer_index', properties: ['promotionId', 'customerId'] }],
+  primaryKeys: ['customerId', 'id'],
+  uniques: [{ name: 'promotion_redemptions_order_id_unique', properties: ['customerId', 'orderId'] }],
+  indexes: [
+    { name: 'promotion_redemptions_id_index', properties: ['id'] },{ name: 'promotion_redemptions_promotion_customer_index', properties: ['promotionId', 'customerId'] }],
   checks: [{ name: 'promotion_redemptions_discount_amount_check', expression: 'discount_amount >= 0' }],
 });
 /** A row of `promotion_redemptions`. */

@@ -20,6 +20,7 @@ import { Migration0011Crm } from './0011-crm.ts';
 import { Migration0012RecurringBilling } from './0012-recurring-billing.ts';
 import { Migration0013EventTraceContext } from './0013-event-trace-context.ts';
 import { Migration0014ShardLeases } from './0014-shard-leases.ts';
+import { Migration0015CitusReady } from './0015-citus-ready.ts';
 
 /** Every migration with its stable name, oldest first. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -37,4 +38,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0012-recurring-billing', class: Migration0012RecurringBilling },
   { name: '0013-event-trace-context', class: Migration0013EventTraceContext },
   { name: '0014-shard-leases', class: Migration0014ShardLeases },
+  { name: '0015-citus-ready', class: Migration0015CitusReady },
 ];
