@@ -90,7 +90,10 @@ describe('loadConfig: defaults', () => {
         state_max_value_bytes: 64 * 1024,
         state_max_keys: 1000,
       },
-      cluster: { workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000 },
+      cluster: {
+        workers: os.availableParallelism(), shards: SHARD_COUNT, shutdown_grace_ms: 10_000,
+        node_address: '', secret: '', lease_timeout_ms: 10_000, heartbeat_interval_ms: 1_000,
+      },
       orders: { unpaid_timeout_secs: 86_400, unpaid_check_interval_secs: 60, instance_refresh_interval_secs: 300 },
       billing: {
         due_days: 14, run_check_interval_secs: 3600, overdue_check_interval_secs: 3600, lifecycle_interval_secs: 3600, renewal_invoice_days_before: 7,

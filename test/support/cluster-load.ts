@@ -66,7 +66,10 @@ function clientsOf(url: string): NodeClients {
  * (REFUSED_STREAM / GOAWAY before the stream was taken). A load balancer retries those elsewhere.
  */
 export function notDelivered(error: unknown): boolean {
-  if (!(error instanceof ConnectError) || error.code !== Code.Unavailable) return false;
+  if (!(error instanceof ConnectError)) return false;
+  // A stream refused by the server (RFC 9113 §8.7: not processed at all) reaches connect as Internal.
+  if (/NGHTTP2_REFUSED_STREAM/.test(error.message)) return true;
+  if (error.code !== Code.Unavailable) return false;
   const cause = error.cause as { code?: unknown } | undefined;
   const causeCode = typeof cause?.code === 'string' ? cause.code : '';
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_HTTP2_GOAWAY_SESSION'].includes(causeCode)) return true;
