@@ -1,10 +1,12 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 
 /**
- * Table `instance_heartbeat`: one row per running server process (node or worker), as in the
- * handbook. `instanceId` is the process's UUID v7 chosen at start-up (supplied by the caller, not
- * generated). `heartbeatAt` is refreshed every 10 s together with the connection-pool snapshot
- * (`poolIdle`, `poolActive`, `poolMax`, all >= 0); a row older than 30 s is a lost instance.
+ * Table `instance_heartbeat`: one row per running node, as in the handbook. `instanceId` is the
+ * node's UUID v7 chosen by its primary at start-up (supplied by the caller, not generated).
+ * `heartbeatAt` is refreshed every `[cluster] heartbeat_interval_ms` by the lease keeper
+ * (src/cluster/lease-keeper.ts); a node whose row is older than `lease_timeout_ms` is gone, and a
+ * graceful stop deletes the row. The pool figures (`poolIdle`, `poolActive`, `poolMax`, all >= 0)
+ * are the handbook's and stay 0.
  */
 export const InstanceHeartbeat = defineEntity({
   name: 'InstanceHeartbeat',
