@@ -9,7 +9,8 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.ts';
 import { queryRows } from '../support/db.ts';
-import { BALANCE, moneyInvariant, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
+import { expectMoneyPathConsistent } from '../support/money-consistency.ts';
+import { BALANCE, SPEC, startMoneyBed, type MoneyBed } from '../support/money-fixture.ts';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../support/services.ts';
 
 /** Fast retries and short claim timeouts, so recovery happens within the test. */
@@ -90,30 +91,6 @@ async function settle(url: string, timeoutMs = 120_000): Promise<void> {
   }
 }
 
-/** The checks of the file comment. */
-async function expectConsistent(bed: MoneyBed, acked: Stream['acked']): Promise<void> {
-  const url = bed.db.url;
-  expect(acked.length).toBeGreaterThan(10);
-  const payments = await queryRows<{ id: string; order_id: string; status: string }>(url, 'select id, order_id, status from payments where id = any($1)', [acked.map((entry) => entry.paymentId)]);
-  expect(payments).toHaveLength(acked.length);
-  expect(payments.filter((payment) => payment.status !== 'success' && payment.status !== 'refunded')).toEqual([]);
-  const charged = await queryRows<{ reference_id: string; n: string }>(url, "select reference_id, count(*)::text as n from balance_transactions where transaction_type = 'payment' group by reference_id");
-  expect(charged.filter((row) => row.n !== '1')).toEqual([]);
-  const chargedOrders = new Set(charged.map((row) => row.reference_id));
-  expect(acked.filter((entry) => !chargedOrders.has(entry.orderId))).toEqual([]);
-  const stuck = await queryRows<{ status: string; n: string }>(url, "select status, count(*)::text as n from orders where status not in ('pending', 'active', 'cancelled') group by status");
-  expect(stuck).toEqual([]);
-  const cancelledPaid = await queryRows<{ id: string }>(url, `select o.id from orders o join payments p on p.order_id = o.id and p.status = 'success' where o.status = 'cancelled'`);
-  expect(cancelledPaid).toEqual([]);
-  const doubled = await queryRows(url, 'select order_id from instances group by order_id having count(*) > 1');
-  expect(doubled).toEqual([]);
-  const [active] = await queryRows<{ orders: string; instances: string }>(url, `select (select count(*) from orders where status = 'active')::text as orders,
-    (select count(*) from instances i join orders o on o.id = i.order_id where o.status = 'active')::text as instances`);
-  expect(active?.instances).toBe(active?.orders);
-  expect(bed.incus.instances.size).toBe(Number(active?.orders));
-  const invariant = await moneyInvariant(url);
-  expect(invariant.broken).toEqual([]);
-}
 
 describe('a worker killed with SIGKILL in the middle of payments and provisioning', () => {
   let bed: MoneyBed | undefined;
@@ -136,7 +113,7 @@ describe('a worker killed with SIGKILL in the middle of payments and provisionin
     await stream.stop();
     expect(stream.interrupted).toBeGreaterThan(0);
     await settle(bed.db.url);
-    await expectConsistent(bed, stream.acked);
+    await expectMoneyPathConsistent(bed, stream.acked);
   }, 240_000);
 });
 
@@ -174,6 +151,6 @@ describe('Redis, then PostgreSQL, killed and restarted under load', () => {
     // Payments went on after PostgreSQL came back.
     expect(stream.acked.length).toBeGreaterThan(ackedBeforePg);
     await settle(url);
-    await expectConsistent(bed, stream.acked);
+    await expectMoneyPathConsistent(bed, stream.acked);
   }, 300_000);
 });
