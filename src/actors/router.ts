@@ -50,11 +50,6 @@ export class ShardRouter {
     this.options = options;
   }
 
-  /** Where `customerId`'s messages go now. */
-  routeOf(customerId: string): ShardRoute {
-    return this.options.table.route(customerId);
-  }
-
   /**
    * Asks the customer's actor wherever it lives. A command carries the active span's
    * `traceparent` (tracing on), so the actor's span continues the caller's trace in this worker or

@@ -70,11 +70,6 @@ export class ShardTable {
     return [...before].filter(([shard, epoch]) => !after.has(shard) || this.entries[shard]?.epoch !== epoch).map(([shard]) => shard);
   }
 
-  /** True once a first update arrived. */
-  get known(): boolean {
-    return this.entries.length > 0;
-  }
-
   /** Where `customerId`'s messages go now. */
   route(customerId: string): ShardRoute {
     const shard = shardOf(customerId, this.shards);

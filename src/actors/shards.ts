@@ -19,7 +19,8 @@ export function shardOf(customerId: string, shards: number): number {
 }
 
 /**
- * The shard map: index = shard, value = owning worker slot (0 … workers-1), shards spread evenly.
+ * The shard map of a node: index = shard, value = the worker slot (0 … workers-1) that runs the
+ * shard's actors when the node holds its lease (issue 15), shards spread evenly (`shard mod workers`).
  * @throws RangeError when `workers` < 1 or `shards` < `workers`.
  */
 export function assignShards(shards: number, workers: number): number[] {

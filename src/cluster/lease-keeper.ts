@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import pg from 'pg';
+import { assignShards } from '../actors/shards.ts';
 import { fairShares, planLeases } from '../domain/cluster/shard-share.ts';
 import { PgShardLeases, SHARD_CHANNEL, type NodeRegistration, type ShardLeaseRow } from '../persistence/shard-leases.ts';
 import type { ShardTableUpdate } from '../actors/shard-table.ts';
@@ -23,6 +24,8 @@ const ANNOUNCE_DEBOUNCE_MS = 30;
 /** See the file comment. */
 export class LeaseKeeper {
   private readonly leases: PgShardLeases;
+  /** Index = shard, value = the worker slot of this node that runs it (as on a single node). */
+  private readonly slots: readonly number[];
   private readonly options: {
     databaseUrl: string;
     pool: pg.Pool;
@@ -51,6 +54,7 @@ export class LeaseKeeper {
   constructor(options: LeaseKeeper['options'] & { secretConfigured: boolean }) {
     this.options = options;
     this.leases = new PgShardLeases(options.pool);
+    this.slots = assignShards(options.shards, options.node.workers);
     this.warnedNoSecret = options.secretConfigured;
   }
 
@@ -66,7 +70,7 @@ export class LeaseKeeper {
    */
   async start(): Promise<void> {
     await this.leases.beat(this.options.node);
-    const adopted = await this.leases.adoptFromSameAddress(this.options.node, this.options.leaseTimeoutMs);
+    const adopted = await this.leases.adoptFromSameAddress(this.options.node, this.slots, this.options.leaseTimeoutMs);
     if (adopted.length > 0) this.options.log.info({ node: this.nodeId, shards: adopted.length }, 'took over the shard leases of the previous process on this address');
     await this.listen();
     await this.tick();
@@ -149,7 +153,7 @@ export class LeaseKeeper {
       else if (row.ownerNode !== node.id && held.has(row.ownerNode)) held.set(row.ownerNode, (held.get(row.ownerNode) ?? 0) + 1);
     }
     const plan = planLeases({ me: node.id, held, free, shards });
-    const gained = plan.acquire > 0 ? await this.leases.acquire(node.id, plan.acquire, node.workers, leaseTimeoutMs) : [];
+    const gained = plan.acquire > 0 ? await this.leases.acquire(node.id, plan.acquire, this.slots, leaseTimeoutMs) : [];
     for (const shard of gained) renewed.add(shard);
     let released: number[] = [];
     if (plan.release > 0) {

@@ -79,19 +79,20 @@ export class PgShardLeases {
 
   /**
    * Takes up to `count` free or expired shards (lowest numbers first; rows another node is taking
-   * at this instant are skipped), each under a new epoch, for worker slot `shard mod workers`.
+   * at this instant are skipped), each under a new epoch, for its worker slot in `slots`.
+   * @param slots index = shard, value = the node's worker slot for it (src/actors/shards.ts assignShards)
    * @returns the shards taken
    */
-  async acquire(nodeId: string, count: number, workers: number, timeoutMs: number): Promise<number[]> {
+  async acquire(nodeId: string, count: number, slots: readonly number[], timeoutMs: number): Promise<number[]> {
     if (count <= 0) return [];
     const { rows } = await this.pool.query<{ shard: number }>(
-      `update shard_leases l set owner_node = $1, owner_slot = l.shard % $3, epoch = l.epoch + 1, acquired_at = now(),
+      `update shard_leases l set owner_node = $1, owner_slot = ($3::int[])[l.shard + 1], epoch = l.epoch + 1, acquired_at = now(),
               expires_at = now() + make_interval(secs => $4::float8 / 1000)
         where l.shard in (select shard from shard_leases where owner_node is null or expires_at <= now()
                            order by shard limit $2 for update skip locked)
           and (l.owner_node is null or l.expires_at <= now())
         returning l.shard`,
-      [nodeId, count, workers, timeoutMs],
+      [nodeId, count, [...slots], timeoutMs],
     );
     return rows.map((row) => row.shard).sort((a, b) => a - b);
   }
@@ -100,16 +101,17 @@ export class PgShardLeases {
    * Takes over, under new epochs, the leases of earlier nodes that registered the same address from
    * the same host: this node bound that address there, so the process that held them is gone (a restart after a crash
    * need not wait for the leases to lapse).
+   * @param slots index = shard, value = this node's worker slot for it
    * @returns the shards taken over
    */
-  async adoptFromSameAddress(node: NodeRegistration, timeoutMs: number): Promise<number[]> {
+  async adoptFromSameAddress(node: NodeRegistration, slots: readonly number[], timeoutMs: number): Promise<number[]> {
     const { rows } = await this.pool.query<{ shard: number }>(
-      `update shard_leases l set owner_node = $1, owner_slot = l.shard % $3, epoch = l.epoch + 1, acquired_at = now(),
+      `update shard_leases l set owner_node = $1, owner_slot = ($3::int[])[l.shard + 1], epoch = l.epoch + 1, acquired_at = now(),
               expires_at = now() + make_interval(secs => $4::float8 / 1000)
          from instance_heartbeat h
         where h.instance_id = l.owner_node and h.address = $2 and h.hostname = $5 and h.instance_id <> $1
         returning l.shard`,
-      [node.id, node.address, node.workers, timeoutMs, os.hostname().slice(0, 255)],
+      [node.id, node.address, [...slots], timeoutMs, os.hostname().slice(0, 255)],
     );
     await this.pool.query(`delete from instance_heartbeat where address = $1 and hostname = $2 and instance_id <> $3`, [node.address, os.hostname().slice(0, 255), node.id]);
     return rows.map((row) => row.shard).sort((a, b) => a - b);

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeaseFence } from '../../src/actors/snapshot-store.ts';
-import { shardOf } from '../../src/actors/shards.ts';
+import { assignShards, shardOf } from '../../src/actors/shards.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { PgCustomerSnapshotStore } from '../../src/persistence/customer-snapshots.ts';
 import { PgShardLeases } from '../../src/persistence/shard-leases.ts';
@@ -37,7 +37,7 @@ describe('shard leases', () => {
   it('lets two nodes taking every shard at once end with disjoint halves of all 64, each under a new epoch', async () => {
     await leases.beat(A);
     await leases.beat(B);
-    const [a, b] = await Promise.all([leases.acquire(A.id, 64, A.workers, LEASE_MS), leases.acquire(B.id, 64, B.workers, LEASE_MS)]);
+    const [a, b] = await Promise.all([leases.acquire(A.id, 64, assignShards(64, A.workers), LEASE_MS), leases.acquire(B.id, 64, assignShards(64, B.workers), LEASE_MS)]);
     expect(a.length + b.length).toBe(64);
     expect(new Set([...a, ...b]).size).toBe(64);
     const rows = await owners();
@@ -47,7 +47,7 @@ describe('shard leases', () => {
       expect(row.epoch).toBe('1');
     }
     // Nothing is free any more: a third taker gets nothing.
-    expect(await leases.acquire('01900000-0000-7000-8000-0000000000cc', 64, 1, LEASE_MS)).toEqual([]);
+    expect(await leases.acquire('01900000-0000-7000-8000-0000000000cc', 64, assignShards(64, 1), LEASE_MS)).toEqual([]);
     expect((await leases.table()).every((row) => row.remainingMs > LEASE_MS - 10_000)).toBe(true);
   });
 
@@ -58,7 +58,7 @@ describe('shard leases', () => {
     // A stops beating; its leases lapse.
     await queryRows(db.url, `update shard_leases set expires_at = now() - interval '1 second' where owner_node = $1`, [A.id]);
     expect(await leases.renew(A.id, LEASE_MS)).toEqual([]);
-    const taken = await leases.acquire(B.id, 64, B.workers, LEASE_MS);
+    const taken = await leases.acquire(B.id, 64, assignShards(64, B.workers), LEASE_MS);
     expect(taken).toEqual(held);
     const rows = await owners();
     expect(rows.every((row) => row.owner_node === B.id)).toBe(true);
@@ -74,7 +74,7 @@ describe('shard leases', () => {
     // B crashes and comes back on its address as a new node id.
     const restarted = { ...B, id: newId() };
     await leases.beat(restarted);
-    const adopted = await leases.adoptFromSameAddress(restarted, LEASE_MS);
+    const adopted = await leases.adoptFromSameAddress(restarted, assignShards(64, restarted.workers), LEASE_MS);
     expect(adopted).toHaveLength(61);
     const rows = await owners();
     expect(rows.slice(3).every((row) => row.owner_node === restarted.id)).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fairShares, planLeases, slotOfShard } from '../../src/domain/cluster/shard-share.ts';
+import { fairShares, planLeases } from '../../src/domain/cluster/shard-share.ts';
 import { ShardTable, type ShardEntry } from '../../src/actors/shard-table.ts';
 import { shardOf } from '../../src/actors/shards.ts';
 
@@ -44,13 +44,6 @@ describe('planLeases', () => {
   it('counts itself live even before its first beat was seen', () => {
     expect(planLeases({ me: C, held: new Map([[A, 32], [B, 32]]), free: 0, shards: 64 })).toEqual({ acquire: 0, release: 0 });
     expect(planLeases({ me: A, held: new Map([[B, 64]]), free: 0, shards: 64 })).toEqual({ acquire: 0, release: 0 });
-  });
-});
-
-describe('slotOfShard', () => {
-  it('spreads a node\'s shards over its workers as a single node does', () => {
-    expect([0, 1, 2, 3, 63].map((shard) => slotOfShard(shard, 2))).toEqual([0, 1, 0, 1, 1]);
-    expect(() => slotOfShard(3, 0)).toThrow(RangeError);
   });
 });
 

@@ -21,6 +21,8 @@ describe('shard routing rules', () => {
     const counts = [0, 0, 0];
     for (const owner of map) counts[owner] = (counts[owner] ?? 0) + 1;
     expect(counts).toEqual([22, 21, 21]);
+    // A node's slot for a shard is shard mod workers (the lease keeper writes it into shard_leases).
+    expect([0, 1, 2, 3, 63].map((shard) => assignShards(64, 2)[shard])).toEqual([0, 1, 0, 1, 1]);
   });
 
   it('refuses impossible layouts', () => {

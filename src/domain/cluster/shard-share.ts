@@ -51,8 +51,3 @@ export function planLeases(input: { me: string; held: ReadonlyMap<string, number
   return { acquire: 0, release: Math.min(mine - target, unmet) };
 }
 
-/** The worker slot of this node that runs a shard's actors: `shard mod workers`, as on a single node. */
-export function slotOfShard(shard: number, workers: number): number {
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be ≥ 1, got ${workers}`);
-  return shard % workers;
-}
