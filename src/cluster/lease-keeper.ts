@@ -155,19 +155,13 @@ export class LeaseKeeper {
     const plan = planLeases({ me: node.id, held, free, shards });
     const gained = plan.acquire > 0 ? await this.leases.acquire(node.id, plan.acquire, this.slots, leaseTimeoutMs) : [];
     for (const shard of gained) renewed.add(shard);
-    let released: number[] = [];
-    if (plan.release > 0) {
-      // The highest-numbered shards go first, so holdings stay stable and predictable.
-      released = [...renewed].sort((a, b) => b - a).slice(0, plan.release);
-      this.owned = renewed;
-      await this.release(released);
-      for (const shard of released) renewed.delete(shard);
-    }
     this.owned = renewed;
-    if (gained.length > 0 || released.length > 0) {
-      await this.leases.announce(node.id);
-      table = await this.leases.table();
-    }
+    // The highest-numbered shards go first, so holdings stay stable and predictable. Releasing
+    // drops them from `this.owned` (this very set) and announces the release itself.
+    const released = [...renewed].sort((a, b) => b - a).slice(0, plan.release);
+    await this.release(released);
+    if (gained.length > 0) await this.leases.announce(node.id);
+    if (gained.length > 0 || released.length > 0) table = await this.leases.table();
     await this.publishTable(table, renewStarted);
     if (gained.length > 0 || lost.length > 0 || released.length > 0) {
       this.options.log.info({ node: node.id, owned: renewed.size, gained, lost: [...lost, ...released].sort((a, b) => a - b), share: fairShares([...held.keys()], shards).get(node.id) ?? 0 },
