@@ -23,13 +23,13 @@ export class WorkerSupervisor {
   private readonly recentDeaths: number[][];
   /** Workers asked to exit by a rolling restart: restarted at once, not counted as crashes. */
   private readonly planned = new WeakSet<Worker>();
-  /** Invalidations relayed to other workers: who published it and whose answers are missing. */
-  private readonly invalidations = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
-  /** Shard tables published to the workers: whose answers are missing. */
-  private readonly shardPublications = new Map<string, { waiting: Set<Worker>; resolve: () => void; timer: NodeJS.Timeout }>();
+  /**
+   * Requests sent to several workers whose answers are awaited (invalidations relayed, ops samples
+   * collected, shard tables published): the workers yet to answer, and the answers so far.
+   */
+  private readonly gatherings = new Map<string, { waiting: Set<Worker>; answers: unknown[]; finish: () => void }>();
   /** The last shard table, for a worker that (re)starts. */
   private lastShards: ShardTableUpdate | null = null;
-  private readonly opsCollections = new Map<string, { origin: Worker; originId: string; waiting: Set<Worker>; samples: WorkerSample[]; timer: NodeJS.Timeout }>();
   private stopping = false;
   private restarting = false;
   private readonly options: {
@@ -128,22 +128,9 @@ export class WorkerSupervisor {
    * Gives every live worker the shard table (issue 15); resolves once each applied it (and let the
    * calls in progress for the shards it lost finish), or after `waitMs`.
    */
-  publishShards(update: ShardTableUpdate, waitMs: number): Promise<void> {
+  async publishShards(update: ShardTableUpdate, waitMs: number): Promise<void> {
     this.lastShards = update;
-    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead() && worker.isConnected());
-    if (targets.length === 0) return Promise.resolve();
-    const id = newId();
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        const publication = this.shardPublications.get(id);
-        if (!publication) return;
-        this.shardPublications.delete(id);
-        clearTimeout(publication.timer);
-        resolve();
-      };
-      this.shardPublications.set(id, { waiting: new Set(targets), resolve: finish, timer: setTimeout(finish, waitMs) });
-      for (const target of targets) this.send(target, { kind: 'nodebill.shards', id, update });
-    });
+    await this.gather(this.liveWorkers(), waitMs, (id) => ({ kind: 'nodebill.shards', id, update }));
   }
 
   /** Applies an invalidation from another node in every worker of this one (no answers awaited). */
@@ -156,41 +143,51 @@ export class WorkerSupervisor {
    * them applied it, or after `invalidationWaitMs` (a worker that is dying never answers).
    */
   private relayInvalidation(origin: Worker, originId: string, event: Invalidation): void {
-    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && worker !== origin && !worker.isDead() && worker.isConnected());
-    if (targets.length === 0) {
-      this.send(origin, { kind: 'nodebill.invalidate.done', id: originId });
-      return;
-    }
-    const id = newId();
-    const timer = setTimeout(() => this.finishInvalidation(id), this.options.invalidationWaitMs ?? 1_000);
-    this.invalidations.set(id, { origin, originId, waiting: new Set(targets), timer });
-    for (const target of targets) this.send(target, { kind: 'nodebill.invalidate.apply', id, event });
+    const targets = this.liveWorkers().filter((worker) => worker !== origin);
+    void this.gather(targets, this.options.invalidationWaitMs ?? 1_000, (id) => ({ kind: 'nodebill.invalidate.apply', id, event }))
+      .then(() => this.send(origin, { kind: 'nodebill.invalidate.done', id: originId }));
   }
 
   /** Asks every live worker for its ops sample; answers `origin` when all did, or after the invalidation wait. */
   private collectOps(origin: Worker, originId: string): void {
-    const targets = this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead() && worker.isConnected());
+    void this.gather<WorkerSample>(this.liveWorkers(), this.options.invalidationWaitMs ?? 1_000, (id) => ({ kind: 'nodebill.ops.collect', id }))
+      .then((samples) => {
+        const workers = [...samples].sort((a, b) => a.slot - b.slot);
+        this.send(origin, { kind: 'nodebill.ops.result', id: originId, workers, primary: { pid: process.pid, uptimeSecs: Math.round(process.uptime()) } });
+      });
+  }
+
+  /**
+   * Sends `request(id)` to every worker of `targets` and resolves with their answers once each
+   * answered, or after `waitMs` with the answers that came (a dying worker never answers).
+   */
+  private gather<T>(targets: readonly Worker[], waitMs: number, request: (id: string) => PrimaryToWorker): Promise<T[]> {
+    const answers: T[] = [];
+    if (targets.length === 0) return Promise.resolve(answers);
     const id = newId();
-    const timer = setTimeout(() => this.finishOps(id), this.options.invalidationWaitMs ?? 1_000);
-    this.opsCollections.set(id, { origin, originId, waiting: new Set(targets), samples: [], timer });
-    for (const target of targets) this.send(target, { kind: 'nodebill.ops.collect', id });
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        if (!this.gatherings.delete(id)) return;
+        clearTimeout(timer);
+        resolve(answers);
+      };
+      const timer = setTimeout(finish, waitMs);
+      this.gatherings.set(id, { waiting: new Set(targets), answers, finish });
+      for (const target of targets) this.send(target, request(id));
+    });
   }
 
-  private finishOps(id: string): void {
-    const collection = this.opsCollections.get(id);
-    if (!collection) return;
-    this.opsCollections.delete(id);
-    clearTimeout(collection.timer);
-    const workers = [...collection.samples].sort((a, b) => a.slot - b.slot);
-    this.send(collection.origin, { kind: 'nodebill.ops.result', id: collection.originId, workers, primary: { pid: process.pid, uptimeSecs: Math.round(process.uptime()) } });
+  /** `worker` answered the gathering `id` (with `answer`, when the request asks for one). */
+  private answered(id: string, worker: Worker, answer?: unknown): void {
+    const gathering = this.gatherings.get(id);
+    if (!gathering || !gathering.waiting.delete(worker)) return;
+    if (answer !== undefined) gathering.answers.push(answer);
+    if (gathering.waiting.size === 0) gathering.finish();
   }
 
-  private finishInvalidation(id: string): void {
-    const relay = this.invalidations.get(id);
-    if (!relay) return;
-    this.invalidations.delete(id);
-    clearTimeout(relay.timer);
-    this.send(relay.origin, { kind: 'nodebill.invalidate.done', id: relay.originId });
+  /** Workers alive and connected now. */
+  private liveWorkers(): Worker[] {
+    return this.slots.filter((worker): worker is Worker => worker !== undefined && !worker.isDead() && worker.isConnected());
   }
 
   private fork(slot: number): void {
@@ -256,31 +253,16 @@ export class WorkerSupervisor {
       case 'nodebill.invalidate':
         this.relayInvalidation(worker, message.id, message.event);
         return;
-      case 'nodebill.invalidate.applied': {
-        const relay = this.invalidations.get(message.id);
-        if (!relay) return;
-        relay.waiting.delete(worker);
-        if (relay.waiting.size === 0) this.finishInvalidation(message.id);
+      case 'nodebill.invalidate.applied':
+      case 'nodebill.shards.applied':
+        this.answered(message.id, worker);
         return;
-      }
-      case 'nodebill.shards.applied': {
-        const publication = this.shardPublications.get(message.id);
-        if (!publication) return;
-        publication.waiting.delete(worker);
-        if (publication.waiting.size === 0) publication.resolve();
-        return;
-      }
       case 'nodebill.ops.request':
         this.collectOps(worker, message.id);
         return;
-      case 'nodebill.ops.sample': {
-        const collection = this.opsCollections.get(message.id);
-        if (!collection) return;
-        collection.samples.push(message.sample);
-        collection.waiting.delete(worker);
-        if (collection.waiting.size === 0) this.finishOps(message.id);
+      case 'nodebill.ops.sample':
+        this.answered(message.id, worker, message.sample);
         return;
-      }
       case 'nodebill.metrics.request':
         this.options.metrics().then(
           ({ contentType, body }) => this.send(worker, { kind: 'nodebill.metrics.result', id: message.id, contentType, body }),
