@@ -87,6 +87,8 @@ describe('the epoch fence of a snapshot write', () => {
     const customerId = newId();
     await queryRows(db.url, `insert into customers (id, name) values ($1, 'Fenced Ltd')`, [customerId]);
     const shard = shardOf(customerId, 64);
+    // The shard held by A now, whatever the tests above left of it (they release shards 0-2).
+    await queryRows(db.url, `update shard_leases set owner_node = $2, owner_slot = 0, expires_at = now() + interval '1 minute' where shard = $1`, [shard, A.id]);
     const row = (await owners())[shard];
     let fence: LeaseFence = { shard, node: row?.owner_node ?? '', epoch: row?.epoch ?? '' };
     const store = new PgCustomerSnapshotStore(pool, { fenceOf: () => fence });
