@@ -19,6 +19,7 @@ import type { RowWrite } from '../domain/accounts/account.ts';
 import type { OrderState } from '../domain/orders/order.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import { newId } from '../lib/ids.ts';
+import { leaseCurrentSql } from './shard-leases.ts';
 
 /** The name the statement is prepared under on each connection. */
 export const COMMIT_STATEMENT_NAME = 'nb_account_commit_batch_v4';
@@ -109,7 +110,7 @@ with c as (
   update customers k set balance = r.balance, version = r.version, updated_at = r.updated_at
   from jsonb_to_recordset($1::jsonb) r(id uuid, balance numeric, version int, updated_at timestamptz, expected int, shard int, node uuid, epoch bigint)
   where k.id = r.id and k.version = r.expected
-    and (r.node is null or exists (select 1 from shard_leases l where l.shard = r.shard and l.owner_node = r.node and l.epoch = r.epoch and l.expires_at > now()))
+    and (r.node is null or exists (select 1 from shard_leases l where ${leaseCurrentSql('l', 'r.shard', 'r.node', 'r.epoch')}))
   returning k.id
 ), oi as (
   insert into orders (id, customer_id, product_id, product_name, provider_interface_id, provider_instance_id, server_spec, status, amount, currency,
@@ -178,7 +179,7 @@ with c as (
 )
 select array(select id from c)::text[] as committed,
   array(select r.id from jsonb_to_recordset($1::jsonb) r(id uuid, shard int, node uuid, epoch bigint) where r.node is not null
-    and not exists (select 1 from shard_leases l where l.shard = r.shard and l.owner_node = r.node and l.epoch = r.epoch and l.expires_at > now()))::text[] as unleased,
+    and not exists (select 1 from shard_leases l where ${leaseCurrentSql('l', 'r.shard', 'r.node', 'r.epoch')}))::text[] as unleased,
   1 / (case when (select count(*) from ou) = (select count(*) from ou_in) and (select count(*) from od) = (select count(*) from od_in)
     and (select count(*) from iu) = (select count(*) from iu_in)
     and (select count(*) from cc) = (select count(*) from c) then 1 else 0 end) as fenced

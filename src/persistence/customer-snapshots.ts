@@ -21,6 +21,7 @@ import { starsOrNull } from '../domain/crm/rating.ts';
 import { alreadyExists, DomainError, invalid, refused } from '../domain/errors.ts';
 import { moneyOf } from '../domain/money.ts';
 import { rfc3339 } from '../lib/time.ts';
+import { leaseCurrentSql } from './shard-leases.ts';
 
 /** The columns of a snapshot, as a write's `returning` (and the account store's load) lists them. */
 export const CUSTOMER_COLUMNS = `id, name, contact_person, email, phone, company, notes, balance::text as balance, credit_limit::text as credit_limit,
@@ -223,7 +224,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     const fence = this.fenceOf(customerId);
     const { rows } = await tx.query({
       name: 'nb_customer_lease', values: [fence.shard, fence.node, fence.epoch],
-      text: 'select 1 from shard_leases where shard = $1 and owner_node = $2 and epoch = $3 and expires_at > now() for share',
+      text: `select 1 from shard_leases l where ${leaseCurrentSql('l', '$1', '$2', '$3')} for share`,
     });
     if (rows.length > 0) return;
     metrics.fencedWrites.inc({ kind: 'customer' });

@@ -14,6 +14,15 @@ import type pg from 'pg';
 /** The channel lease changes are announced on (payload: the node that changed them). */
 export const SHARD_CHANNEL = 'nodebill_shards';
 
+/**
+ * The SQL condition "`shard_leases` row `alias` is the current, unexpired lease of `node` under
+ * `epoch`" — the epoch fence of every snapshot write (src/persistence/account-commit.ts,
+ * customer-snapshots.ts). The arguments are SQL expressions (parameters or columns).
+ */
+export function leaseCurrentSql(alias: string, shard: string, node: string, epoch: string): string {
+  return `${alias}.shard = ${shard} and ${alias}.owner_node = ${node} and ${alias}.epoch = ${epoch} and ${alias}.expires_at > now()`;
+}
+
 /** One shard's lease as every node sees it. */
 export interface ShardLeaseRow {
   shard: number;
