@@ -176,12 +176,14 @@ export class WorkerIpc implements ShardForwarder {
         pending.resolve({ alreadyRunning: message.alreadyRunning });
         return;
       }
-      case 'nodebill.shards':
-        this.options.onShards(message.update).then(
-          () => { if (message.id !== '') this.send({ kind: 'nodebill.shards.applied', id: message.id }); },
-          () => { if (message.id !== '') this.send({ kind: 'nodebill.shards.applied', id: message.id }); },
-        );
+      case 'nodebill.shards': {
+        // Answered whether or not the drain went well: the primary only waits for it.
+        const applied = (): void => {
+          if (message.id !== '') this.send({ kind: 'nodebill.shards.applied', id: message.id });
+        };
+        this.options.onShards(message.update).then(applied, applied);
         return;
+      }
       case 'nodebill.drain':
         this.options.onDrain();
         return;
