@@ -5,7 +5,7 @@
  * polling until the expected text shows (no fixed sleeps).
  *
  * The pane's command is a shell line that runs the TUI, then prints its exit code and the terminal
- * settings (`stty -a`), then waits: after the TUI exits the screen shows whether the terminal was
+ * settings (`stty -a`) and a closing marker, then waits: after the TUI exits the screen shows whether the terminal was
  * given back (normal screen, cursor visible, canonical mode and echo on).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -39,10 +39,16 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Printed after `stty -a` once the TUI has exited: waiting for it (not for the exit code line) makes
+ * sure the terminal settings are on the screen before they are checked.
+ */
+const SETTINGS_END = 'end of terminal settings';
+
 /** Starts the TUI in a new session; returns its name. */
 function startTui(): string {
   const session = `tui-${randomBytes(4).toString('hex')}`;
-  const command = `${process.execPath} --disable-warning=ExperimentalWarning ${MAIN} tui; echo "tui exit code: $?"; stty -a; exec sleep 600`;
+  const command = `${process.execPath} --disable-warning=ExperimentalWarning ${MAIN} tui; echo "tui exit code: $?"; stty -a; echo "${SETTINGS_END}"; exec sleep 600`;
   tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', session, '-c', ROOT, '-e', `DATABASE_URL=${db.url}`, '-e', 'TERM=screen-256color',
     // CI runners set CI=true, which makes ink hold every frame back until exit: the TUI must draw anyway.
     '-e', 'CI=true', command);
@@ -275,7 +281,7 @@ describe('npm run cli -- tui', () => {
 
       // q: the TUI ends with code 0 and the terminal is back to normal.
       keys(s, 'q');
-      text = await shows(s, 'tui exit code:');
+      text = await shows(s, SETTINGS_END);
       expect(text).toContain('tui exit code: 0');
       expect(text).not.toContain('RustBill TUI');
       expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
@@ -291,7 +297,7 @@ describe('npm run cli -- tui', () => {
     try {
       await shows(first, '[1 Dashboard]');
       keys(first, 'Escape');
-      const text = await shows(first, 'tui exit code:');
+      const text = await shows(first, SETTINGS_END);
       expect(text).toContain('tui exit code: 0');
       expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
     } finally {
@@ -302,7 +308,7 @@ describe('npm run cli -- tui', () => {
     try {
       await shows(interrupted, '[1 Dashboard]');
       keys(interrupted, 'C-c');
-      const text = await shows(interrupted, 'tui exit code:');
+      const text = await shows(interrupted, SETTINGS_END);
       expect(text).toContain('tui exit code: 130');
       expect(text).toMatch(/(^|\s)icanon(\s|$)/m);
       expect(tmux('display-message', '-p', '-t', interrupted, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
@@ -318,7 +324,7 @@ describe('npm run cli -- tui', () => {
       const children = readFileSync(`/proc/${shellPid}/task/${shellPid}/children`, 'utf8').trim().split(/\s+/).filter((pid) => pid !== '');
       expect(children).toHaveLength(1);
       process.kill(Number(children[0]), 'SIGTERM');
-      const text = await shows(second, 'tui exit code:');
+      const text = await shows(second, SETTINGS_END);
       expect(text).toContain('tui exit code: 143');
       expect(text).not.toContain('RustBill TUI');
       expect(text).toMatch(/(^|\s)icanon(\s|$)/m);

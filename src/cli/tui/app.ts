@@ -255,7 +255,8 @@ export function TuiApp(props: TuiAppProps): ReactElement {
     try {
       const outcome = await data.act(tab, question.kind, question.id);
       if (!alive.current) return;
-      setStatus({ text: outcome.message, tone: outcome.ok ? 'ok' : 'error' });
+      // The outcome goes on the status line only once the list shows it: a message saying
+      // "enabled" above a row still saying "no" would contradict itself.
       if (outcome.ok) {
         await load(tab);
         if (details) {
@@ -263,6 +264,7 @@ export function TuiApp(props: TuiAppProps): ReactElement {
           else await openDetails(tab, details.id, details.title, details.scroll);
         }
       }
+      if (alive.current) setStatus({ text: outcome.message, tone: outcome.ok ? 'ok' : 'error' });
     } catch (error) {
       if (alive.current) setStatus({ text: `failed: ${messageOf(error)}`, tone: 'error' });
     } finally {
