@@ -153,8 +153,9 @@ describe('npm run cli -- tui', () => {
       await waitForScreen(s, (t) => lineWith(t, 'bob').startsWith('› bob'), 'bob selected by the arrow key');
 
       // Enter: bob's details (one live session); Backspace: back to the list.
+      // The title shows at once with "loading…"; wait for the record's own lines.
       keys(s, 'Enter');
-      text = await shows(s, 'Admin Users › bob');
+      text = await waitForScreen(s, (t) => t.includes('Admin Users › bob') && lineWith(t, 'live_sessions') !== '', "bob's details");
       expect(lineWith(text, 'id ')).toContain(ID.bob);
       expect(lineWith(text, 'live_sessions')).toContain('1');
       expect(text).not.toContain('password');
@@ -214,9 +215,10 @@ describe('npm run cli -- tui', () => {
       // r picks up a customer inserted behind the TUI's back.
       await queryRows(db.url, `insert into customers (id, name, email) values ('01900000-0000-7000-8000-00000000c0ff', 'Zenith GmbH', 'hi@zenith.example')`);
       expect(screen(s)).not.toContain('Zenith GmbH');
+      // The status line changes after the list is read again, so waiting for it sees the new list.
       keys(s, 'r');
-      text = await shows(s, 'Zenith GmbH');
-      expect(text).toContain('refreshed: 2 row(s)');
+      text = await shows(s, 'refreshed: 2 row(s)');
+      expect(text).toContain('Zenith GmbH');
 
       // 5: Products; 6: Plugins; 7: Instances; 8: DB Status.
       keys(s, '5');
@@ -230,7 +232,7 @@ describe('npm run cli -- tui', () => {
       expect(lineWith(text, 'Bank Transfer Main')).toMatch(/Bank Transfer Main\s+gateway\s+banktransfer\s+1\.2\.0\s+no\s+unchecked/);
       // Details show the config's keys, never its values.
       keys(s, 'Enter');
-      text = await shows(s, 'Plugins › Bank Transfer Main');
+      text = await waitForScreen(s, (t) => t.includes('Plugins › Bank Transfer Main') && lineWith(t, 'config_keys') !== '', 'the plugin details');
       expect(lineWith(text, 'config_keys')).toContain('account');
       expect(text).not.toContain('DE00 1234');
       keys(s, 'BSpace');
