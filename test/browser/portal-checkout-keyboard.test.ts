@@ -69,7 +69,8 @@ describe('a customer using only the keyboard', () => {
     await page.keyboard.type(buyer.password);
     await page.keyboard.press('Enter');
     await page.getByTestId('signed-in').waitFor({ state: 'attached' });
-    expect(new URL(page.url()).pathname).toBe('/services');
+    // The redirect to /services runs in an effect after the render that shows "signed in".
+    await page.waitForURL((url) => url.pathname === '/services');
   });
 
   it('opens a confirmation with the keyboard and cancels it with Escape: nothing happens', async () => {

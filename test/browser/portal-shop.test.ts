@@ -166,7 +166,8 @@ describe('the store, the order form, checkout and following the order', () => {
     expect(await page.getByTestId('order-amount').getAttribute('data-amount')).toBe(fourCores);
     expect(await page.getByTestId('order-status').getAttribute('data-status')).toBe('pending');
     await expect.poll(() => page.getByTestId('balance-line').innerText()).toMatch(/Balance 100\.00 · credit 0\.00 · available 100\.00/);
-    expect(await page.getByRole('radio', { name: /Balance/ }).isChecked()).toBe(true);
+    // The default payment method is chosen by an effect, one render after the picker shows.
+    await expect.poll(() => page.getByRole('radio', { name: /Balance/ }).isChecked()).toBe(true);
     await screenshot(page, FOLDER, '04-checkout-desktop');
 
     // Pay from the balance: the page follows the order to active and links its instance.
@@ -230,7 +231,7 @@ describe('the store, the order form, checkout and following the order', () => {
     expect(new Decimal(left).lessThan(quoted)).toBe(true);
     await expect.poll(() => page.getByTestId('short-balance').innerText()).toMatch(/do not cover/);
     expect(await page.getByTestId('short-balance').getByRole('link', { name: 'Add funds to your balance' }).getAttribute('href')).toBe('/balance');
-    expect(await page.getByRole('radio', { name: /Local EPay/ }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('radio', { name: /Local EPay/ }).isChecked()).toBe(true);
     expect(await scrollsSideways(page)).toBe(false);
     await screenshot(page, FOLDER, '09-checkout-phone');
 
