@@ -191,18 +191,7 @@ async function startMoneyCluster(options: { workers: number; customers: number; 
     const running = server;
     const adminToken = (await grpcClient(IdentityService, running.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
     const admin = bearer(adminToken);
-    const integration = grpcClient(IntegrationService, running.url, admin);
-    const plugin = (await integration.listPlugins({})).plugins.find((entry) => entry.pluginId === 'benchcloud');
-    if (!plugin) throw new Error('the provider plugin benchcloud was not scanned');
-    const providerInterfaceId = (await integration.createPluginInterface({ pluginDefId: plugin.id, displayName: 'Bench cloud', configJson: '{}' })).interface?.id ?? '';
-    await integration.togglePluginInterface({ interfaceId: providerInterfaceId, enable: true });
-    const product = (
-      await grpcClient(ProductService, running.url, admin).createProduct({
-        name: 'VPS bench', description: 'bench product', pricePerMonth: '10.00', costPrice: '5.00', interfaceId: providerInterfaceId,
-        billingCycles: { monthly: '10.00' }, specs: { region: 'bench' },
-      })
-    ).product;
-    if (!product) throw new Error('CreateProduct answered without a product');
+    const { productId, providerInterfaceId } = await setUpBenchCatalog(running.url, admin);
     const customersApi = grpcClient(CustomerService, running.url, admin);
     const balances = grpcClient(BalanceService, running.url, admin);
     const customers: Array<{ id: string; apiKey: string }> = [];
@@ -214,11 +203,33 @@ async function startMoneyCluster(options: { workers: number; customers: number; 
       credentials = apiKey.source;
       customers.push({ id, apiKey: apiKey.key });
     }
-    return { server: running, database, adminToken, productId: product.id, providerInterfaceId, customers, credentials, close };
+    return { server: running, database, adminToken, productId, providerInterfaceId, customers, credentials, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Sets up what the benchmarks order, through calls at `url` with the admin headers `admin`: an enabled interface of
+ * the scanned `benchcloud` provider script and a product on it at 10.00 a month.
+ * @returns the product's and the interface's ids
+ * @throws Error when the script was not scanned or CreateProduct answers without a product
+ */
+export async function setUpBenchCatalog(url: string, admin: Record<string, string>): Promise<{ productId: string; providerInterfaceId: string }> {
+  const integration = grpcClient(IntegrationService, url, admin);
+  const plugin = (await integration.listPlugins({})).plugins.find((entry) => entry.pluginId === 'benchcloud');
+  if (!plugin) throw new Error('the provider plugin benchcloud was not scanned');
+  const providerInterfaceId = (await integration.createPluginInterface({ pluginDefId: plugin.id, displayName: 'Bench cloud', configJson: '{}' })).interface?.id ?? '';
+  await integration.togglePluginInterface({ interfaceId: providerInterfaceId, enable: true });
+  const product = (
+    await grpcClient(ProductService, url, admin).createProduct({
+      name: 'VPS bench', description: 'bench product', pricePerMonth: '10.00', costPrice: '5.00', interfaceId: providerInterfaceId,
+      billingCycles: { monthly: '10.00' }, specs: { region: 'bench' },
+    })
+  ).product;
+  if (!product) throw new Error('CreateProduct answered without a product');
+  return { productId: product.id, providerInterfaceId };
 }
 
 /** Counts failures by message, keeping the first few for the report. */

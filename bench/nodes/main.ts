@@ -28,16 +28,14 @@ import { BalanceService } from '../../src/gen/rustbill/balance_pb.ts';
 import { CustomerService } from '../../src/gen/rustbill/customer_pb.ts';
 import { ApiKeyService } from '../../src/gen/rustbill/downstream_pb.ts';
 import { IdentityService } from '../../src/gen/rustbill/identity_pb.ts';
-import { IntegrationService } from '../../src/gen/rustbill/integration_pb.ts';
 import { OrderService } from '../../src/gen/rustbill/order_pb.ts';
-import { ProductService } from '../../src/gen/rustbill/product_pb.ts';
 import { providerScript } from '../../test/plugins/registry/scripts.ts';
 import { bearer, grpcClient } from '../../test/support/clients.ts';
 import { createTestDatabase } from '../../test/support/db.ts';
 import { fairlySpreadOver, metricSum, nodeIds, startNodes, waitForLeases, type NodeSet } from '../../test/support/nodes.ts';
 import { TEST_ADMIN_PASSWORD } from '../../test/support/server.ts';
 import { serviceClient } from '../grpc-js.ts';
-import { closedLoop, createAndPay, Failures, moneyOptionsFromEnv, type MoneyBenchOptions, type RunFigures } from '../money/main.ts';
+import { closedLoop, createAndPay, Failures, moneyOptionsFromEnv, setUpBenchCatalog, type MoneyBenchOptions, type RunFigures } from '../money/main.ts';
 import { median } from '../money/pgbench.ts';
 
 /** Figures of one node count (medians over the runs). */
@@ -108,16 +106,7 @@ export async function runNodesBenchmark(options: MoneyBenchOptions = moneyOption
     if (!first) throw new Error('no node started');
     const adminToken = (await grpcClient(IdentityService, first.url).login({ username: 'admin', password: TEST_ADMIN_PASSWORD, userType: 'admin' })).accessToken;
     const admin = bearer(adminToken);
-    const integration = grpcClient(IntegrationService, first.url, admin);
-    const plugin = (await integration.listPlugins({})).plugins.find((entry) => entry.pluginId === 'benchcloud');
-    if (!plugin) throw new Error('the provider plugin benchcloud was not scanned');
-    const providerInterfaceId = (await integration.createPluginInterface({ pluginDefId: plugin.id, displayName: 'Bench cloud', configJson: '{}' })).interface?.id ?? '';
-    await integration.togglePluginInterface({ interfaceId: providerInterfaceId, enable: true });
-    const product = (await grpcClient(ProductService, first.url, admin).createProduct({
-      name: 'VPS bench', description: 'bench product', pricePerMonth: '10.00', costPrice: '5.00', interfaceId: providerInterfaceId,
-      billingCycles: { monthly: '10.00' }, specs: { region: 'bench' },
-    })).product;
-    if (!product) throw new Error('CreateProduct answered without a product');
+    const { productId, providerInterfaceId } = await setUpBenchCatalog(first.url, admin);
     const customersApi = grpcClient(CustomerService, first.url, admin);
     const balances = grpcClient(BalanceService, first.url, admin);
     const apiKeys = grpcClient(ApiKeyService, first.url, admin);
@@ -127,7 +116,7 @@ export async function runNodesBenchmark(options: MoneyBenchOptions = moneyOption
       await balances.adjustBalance({ customerId: id, amount: '1000000.00', description: 'bench credit' });
       customers.push({ id, apiKey: (await apiKeys.createApiKey({ name: 'bench', customerId: id })).apiKey });
     }
-    const cluster = { customers, productId: product.id, providerInterfaceId };
+    const cluster = { customers, productId, providerInterfaceId };
 
     const rows: NodeCountFigures[] = [];
     const failures = new Failures();
