@@ -16,6 +16,32 @@ import { Migration } from '@mikro-orm/migrations';
  * - `invoices_customer_unpaid_due_index`: the money path's look-up of a customer's oldest unpaid
  *   invoice (red customers are refused new orders).
  */
+/** This migration's test of whether a generated code is taken: a customer has it, whatever its case. */
+export const CODE_TAKEN_IN_CUSTOMERS = `exists (select 1 from customers where lower(customer_code) = lower(candidate))`;
+
+/**
+ * The statement (re)defining the trigger function `customers_assign_code`: the next code of
+ * `customer_code_seq` (`C000001`, …) for which `taken` — a SQL condition on the variable
+ * `candidate` — is false. Migration 0015 redefines it with another test and its `down()` restores
+ * this one.
+ */
+export function customersAssignCodeFunction(taken: string): string {
+  return `
+      create or replace function customers_assign_code() returns trigger language plpgsql as $$
+      declare
+        candidate varchar(50);
+      begin
+        if new.customer_code is null or btrim(new.customer_code) = '' then
+          loop
+            candidate := 'C' || lpad(nextval('customer_code_seq')::text, 6, '0');
+            exit when not ${taken};
+          end loop;
+          new.customer_code := candidate;
+        end if;
+        return new;
+      end $$`;
+}
+
 export class Migration0011Crm extends Migration {
   override up(): void {
     this.addSql(`alter table customers alter column rating drop not null, alter column rating drop default`);
@@ -30,20 +56,7 @@ export class Migration0011Crm extends Migration {
     // The next free code C000001, C000002, … (skipping codes taken by hand), for a customer
     // inserted without one: a BEFORE INSERT trigger, so every way in (the actor's snapshot
     // write, the CLI, psql) gets a code.
-    this.addSql(`
-      create function customers_assign_code() returns trigger language plpgsql as $$
-      declare
-        candidate varchar(50);
-      begin
-        if new.customer_code is null or btrim(new.customer_code) = '' then
-          loop
-            candidate := 'C' || lpad(nextval('customer_code_seq')::text, 6, '0');
-            exit when not exists (select 1 from customers where lower(customer_code) = lower(candidate));
-          end loop;
-          new.customer_code := candidate;
-        end if;
-        return new;
-      end $$`);
+    this.addSql(customersAssignCodeFunction(CODE_TAKEN_IN_CUSTOMERS));
     this.addSql(`
       do $$
       declare

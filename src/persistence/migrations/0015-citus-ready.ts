@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { CODE_TAKEN_IN_CUSTOMERS, customersAssignCodeFunction } from './0011-crm.ts';
 
 /**
  * The tables distributed by customer (src/persistence/distribution.ts), with their key columns:
@@ -208,38 +209,12 @@ export class Migration0015CitusReady extends Migration {
       create index instances_provider_interface_id_provider_instance_id_index
         on instances (provider_interface_id, provider_instance_id)`);
     // A generated customer code skips codes taken (now looked up in global_unique_keys).
-    this.addSql(`
-      create or replace function customers_assign_code() returns trigger language plpgsql as $$
-      declare
-        candidate varchar(50);
-      begin
-        if new.customer_code is null or btrim(new.customer_code) = '' then
-          loop
-            candidate := 'C' || lpad(nextval('customer_code_seq')::text, 6, '0');
-            exit when not exists (select 1 from global_unique_keys
-                                   where scope = 'customers_customer_code_lower_unique' and key = lower(candidate));
-          end loop;
-          new.customer_code := candidate;
-        end if;
-        return new;
-      end $$`);
+    this.addSql(customersAssignCodeFunction(`exists (select 1 from global_unique_keys
+                                   where scope = 'customers_customer_code_lower_unique' and key = lower(candidate))`));
   }
 
   override down(): void {
-    this.addSql(`
-      create or replace function customers_assign_code() returns trigger language plpgsql as $$
-      declare
-        candidate varchar(50);
-      begin
-        if new.customer_code is null or btrim(new.customer_code) = '' then
-          loop
-            candidate := 'C' || lpad(nextval('customer_code_seq')::text, 6, '0');
-            exit when not exists (select 1 from customers where lower(customer_code) = lower(candidate));
-          end loop;
-          new.customer_code := candidate;
-        end if;
-        return new;
-      end $$`);
+    this.addSql(customersAssignCodeFunction(CODE_TAKEN_IN_CUSTOMERS));
     this.addSql(`drop index instances_provider_interface_id_provider_instance_id_index`);
     this.addSql(`alter table instances add constraint instances_provider_interface_id_provider_instance_id_unique unique (provider_interface_id, provider_instance_id)`);
     this.addSql(`drop index customer_users_email_lower_index`);
