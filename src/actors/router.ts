@@ -3,6 +3,7 @@ import { activeTraceparent, inSpan, SpanKind } from '../telemetry/index.ts';
 import type { ActorHost } from './actor-host.ts';
 import type { CustomerReply, CustomerRequest } from './messages.ts';
 import type { ShardRoute, ShardTable } from './shard-table.ts';
+import { SHARD_MOVED } from './snapshot-store.ts';
 
 /** Sends a request to the worker slot that owns a shard (cluster IPC through the primary). */
 export interface ShardForwarder {
@@ -18,8 +19,6 @@ export interface NodeForwarder {
   forward(address: string, customerId: string, request: CustomerRequest, timeoutMs: number): Promise<CustomerReply>;
 }
 
-/** Reason of a reply from a worker or node that does not own the shard (any more): route again. */
-export const SHARD_MOVED = 'shard_moved';
 /** Reason of a reply when another node could not be reached: route again once the leases moved. */
 export const NODE_UNREACHABLE = 'node_unreachable';
 

@@ -1,5 +1,5 @@
 import type { CustomerState, SnapshotChange } from '../domain/customers/customer.ts';
-import type { DomainError } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 import type { Origin } from '../domain/origin.ts';
 import type { CommandAttachments, CustomerReply } from './messages.ts';
 
@@ -17,8 +17,16 @@ export interface LeaseFence {
 /** The fence of a customer's writes, as this worker's shard table knows it. */
 export type FenceOf = (customerId: string) => LeaseFence;
 
-/** The DomainError reason of a write refused by its lease fence (the router routes the call again). */
-export const LEASE_LOST = 'shard_moved';
+/**
+ * Reason of a reply from a worker or node that does not own the customer's shard (any more), a
+ * write refused by its lease fence among them: the router routes the call again.
+ */
+export const SHARD_MOVED = 'shard_moved';
+
+/** The refusal of a write whose lease fence failed (`unavailable`, reason {@link SHARD_MOVED}); nothing was written. */
+export function leaseLost(customerId: string): DomainError {
+  return new DomainError('unavailable', `this node no longer holds the shard of customer ${customerId}; nothing was written`, SHARD_MOVED);
+}
 
 /** One applied command as the actor hands it to the store, to be written in one transaction. */
 export interface SnapshotWrite {

@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import type { AccountCommitResult, AccountStore, AccountWrite } from '../actors/account-store.ts';
 import type { CustomerReply } from '../actors/messages.ts';
-import { LEASE_LOST, type FenceOf } from '../actors/snapshot-store.ts';
+import { leaseLost, type FenceOf } from '../actors/snapshot-store.ts';
 import type { InvoiceDue, RowWrite } from '../domain/accounts/account.ts';
 import { Decimal } from 'decimal.js';
 import type { OverdueStanding } from '../domain/crm/credit-risk.ts';
@@ -168,7 +168,7 @@ export class PgAccountStore implements AccountStore {
       if (committed.has(id)) return { ok: true };
       if (!unleased.has(id)) return { ok: false, conflict: true };
       metrics.fencedWrites.inc({ kind: 'account' });
-      return { ok: false, conflict: false, error: new DomainError('unavailable', `this node no longer holds the shard of customer ${write.customerId}; nothing was written`, LEASE_LOST) };
+      return { ok: false, conflict: false, error: leaseLost(write.customerId) };
     });
   }
 

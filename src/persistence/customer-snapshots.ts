@@ -11,7 +11,7 @@
  */
 import type pg from 'pg';
 import type { CustomerReply } from '../actors/messages.ts';
-import { LEASE_LOST, type CommitResult, type CustomerSnapshotStore, type FenceOf, type SnapshotWrite } from '../actors/snapshot-store.ts';
+import { leaseLost, type CommitResult, type CustomerSnapshotStore, type FenceOf, type SnapshotWrite } from '../actors/snapshot-store.ts';
 import { metrics } from '../metrics/metrics.ts';
 import { auditColumns } from '../application/audit.ts';
 import { newId } from '../lib/ids.ts';
@@ -228,7 +228,7 @@ export class PgCustomerSnapshotStore implements CustomerSnapshotStore {
     });
     if (rows.length > 0) return;
     metrics.fencedWrites.inc({ kind: 'customer' });
-    throw new Refusal(new DomainError('unavailable', `this node no longer holds the shard of customer ${customerId}; nothing was written`, LEASE_LOST));
+    throw new Refusal(leaseLost(customerId));
   }
 
   private async write(tx: pg.PoolClient, write: SnapshotWrite): Promise<CustomerState | null> {
