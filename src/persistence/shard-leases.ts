@@ -23,6 +23,21 @@ export function leaseCurrentSql(alias: string, shard: string, node: string, epoc
   return `${alias}.shard = ${shard} and ${alias}.owner_node = ${node} and ${alias}.epoch = ${epoch} and ${alias}.expires_at > now()`;
 }
 
+/** This host's name as `instance_heartbeat.hostname` holds it (adoption matches on it). */
+const HOSTNAME = os.hostname().slice(0, 255);
+
+/**
+ * The `set` list of taking a lease for node `$1` with the slots array `$3` and the timeout `$4`
+ * (ms): the slot of its shard, the next epoch, now, and the expiry.
+ */
+const TAKE_LEASE_SET = `owner_node = $1, owner_slot = ($3::int[])[l.shard + 1], epoch = l.epoch + 1, acquired_at = now(),
+              expires_at = now() + make_interval(secs => $4::float8 / 1000)`;
+
+/** The shards of `returning shard` rows, in order. */
+function shardsOf(rows: ReadonlyArray<{ shard: number }>): number[] {
+  return rows.map((row) => row.shard).sort((a, b) => a - b);
+}
+
 /** One shard's lease as every node sees it. */
 export interface ShardLeaseRow {
   shard: number;
@@ -57,7 +72,7 @@ export class PgShardLeases {
     await this.pool.query(
       `insert into instance_heartbeat (instance_id, hostname, pid, address, workers) values ($1, $2, $3, $4, $5)
        on conflict (instance_id) do update set heartbeat_at = now(), address = excluded.address, workers = excluded.workers`,
-      [node.id, os.hostname().slice(0, 255), process.pid, node.address, node.workers],
+      [node.id, HOSTNAME, process.pid, node.address, node.workers],
     );
   }
 
@@ -83,7 +98,7 @@ export class PgShardLeases {
         where owner_node = $1 and expires_at > now() returning shard`,
       [nodeId, timeoutMs],
     );
-    return rows.map((row) => row.shard).sort((a, b) => a - b);
+    return shardsOf(rows);
   }
 
   /**
@@ -95,15 +110,14 @@ export class PgShardLeases {
   async acquire(nodeId: string, count: number, slots: readonly number[], timeoutMs: number): Promise<number[]> {
     if (count <= 0) return [];
     const { rows } = await this.pool.query<{ shard: number }>(
-      `update shard_leases l set owner_node = $1, owner_slot = ($3::int[])[l.shard + 1], epoch = l.epoch + 1, acquired_at = now(),
-              expires_at = now() + make_interval(secs => $4::float8 / 1000)
+      `update shard_leases l set ${TAKE_LEASE_SET}
         where l.shard in (select shard from shard_leases where owner_node is null or expires_at <= now()
                            order by shard limit $2 for update skip locked)
           and (l.owner_node is null or l.expires_at <= now())
         returning l.shard`,
       [nodeId, count, [...slots], timeoutMs],
     );
-    return rows.map((row) => row.shard).sort((a, b) => a - b);
+    return shardsOf(rows);
   }
 
   /**
@@ -115,15 +129,14 @@ export class PgShardLeases {
    */
   async adoptFromSameAddress(node: NodeRegistration, slots: readonly number[], timeoutMs: number): Promise<number[]> {
     const { rows } = await this.pool.query<{ shard: number }>(
-      `update shard_leases l set owner_node = $1, owner_slot = ($3::int[])[l.shard + 1], epoch = l.epoch + 1, acquired_at = now(),
-              expires_at = now() + make_interval(secs => $4::float8 / 1000)
+      `update shard_leases l set ${TAKE_LEASE_SET}
          from instance_heartbeat h
         where h.instance_id = l.owner_node and h.address = $2 and h.hostname = $5 and h.instance_id <> $1
         returning l.shard`,
-      [node.id, node.address, [...slots], timeoutMs, os.hostname().slice(0, 255)],
+      [node.id, node.address, [...slots], timeoutMs, HOSTNAME],
     );
-    await this.pool.query(`delete from instance_heartbeat where address = $1 and hostname = $2 and instance_id <> $3`, [node.address, os.hostname().slice(0, 255), node.id]);
-    return rows.map((row) => row.shard).sort((a, b) => a - b);
+    await this.pool.query(`delete from instance_heartbeat where address = $1 and hostname = $2 and instance_id <> $3`, [node.address, HOSTNAME, node.id]);
+    return shardsOf(rows);
   }
 
   /** Gives `shards` up (only those the node holds), so that others can take them at once. */
@@ -134,7 +147,7 @@ export class PgShardLeases {
         where owner_node = $1 and shard = any($2::int[]) returning shard`,
       [nodeId, [...shards]],
     );
-    return rows.map((row) => row.shard).sort((a, b) => a - b);
+    return shardsOf(rows);
   }
 
   /** Every shard's lease with its owner's address (ordered by shard). */
